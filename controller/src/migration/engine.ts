@@ -1,0 +1,75 @@
+/**
+ * The one interface between the controller and a hypervisor. Implementations: QEMU over QMP
+ * (qmp.ts), libvirt (libvirt.ts) and the pre-copy simulator (sim.ts).
+ */
+
+export type EngineHost = {
+  name: string;
+  /** vCPUs the host offers to VMs */
+  cpuCapacity: number;
+  memoryMiB: number;
+  /** false when the engine cannot reach the host (host down, helper gone) */
+  up: boolean;
+};
+
+export type EngineVm = {
+  id: string;
+  /** where the hypervisor says the VM runs now */
+  host: string;
+  memoryMiB: number;
+  vcpus: number;
+  /** current CPU use in vCPUs, if the engine measures it */
+  cpuDemand?: number;
+  /** memory dirty rate, MiB/s, if known */
+  dirtyRateMiBps?: number;
+  running: boolean;
+};
+
+export type MigrationPhase = "setup" | "active" | "completed" | "failed" | "cancelled";
+
+export type MigrationProgress = {
+  migrationId: string;
+  vm: string;
+  from: string;
+  to: string;
+  phase: MigrationPhase;
+  transferredBytes: number;
+  remainingBytes: number;
+  totalBytes: number;
+  dirtyRateBps?: number;
+  expectedDowntimeMs?: number;
+  /** set when phase is failed */
+  error?: string;
+};
+
+export type MigrateOptions = {
+  /** caller-chosen id; engines must refuse a second start with the same id (idempotency) */
+  migrationId: string;
+  bandwidthBps?: number;
+  downtimeLimitMs?: number;
+  /** give up (cancel) when not converged after this long */
+  deadlineMs?: number;
+  onProgress?: (p: MigrationProgress) => void;
+};
+
+export interface MigrationHandle {
+  readonly migrationId: string;
+  /** settles with the final progress (completed, failed or cancelled); never rejects */
+  readonly done: Promise<MigrationProgress>;
+  cancel(): Promise<void>;
+}
+
+export interface MigrationEngine {
+  readonly kind: string;
+  listHosts(): Promise<EngineHost[]>;
+  listVms(): Promise<EngineVm[]>;
+  /** the truth about where a VM is (after a failure or a controller restart); null if nowhere */
+  locate(vmId: string): Promise<string | null>;
+  /** migrations the engine knows are still running (for crash-resume) */
+  activeMigrations(): Promise<MigrationProgress[]>;
+  /** start a live migration; rejects at once if the VM or target is unknown or the id is already used */
+  migrate(vmId: string, toHost: string, opts: MigrateOptions): Promise<MigrationHandle>;
+  /** re-attach to a running migration by id after a restart; null if it is not running */
+  attach(migrationId: string, onProgress?: (p: MigrationProgress) => void): Promise<MigrationHandle | null>;
+  close(): Promise<void>;
+}

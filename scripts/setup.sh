@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Install what Presage needs on a fresh Debian 12 machine (idempotent; fast when all is there):
+# Debian packages for NATS, simulated BMCs, IPMI tools and QEMU/libvirt, then pnpm and the workspace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PKGS=(nats-server openipmi ipmitool freeipmi-tools socat qemu-system-x86 iproute2
+  libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu)
+missing=()
+for p in "${APT_PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "setup: installing Debian packages: ${missing[*]}" >&2
+  $SUDO apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v pnpm >/dev/null 2>&1; then
+  echo "setup: installing pnpm" >&2
+  npm i -g pnpm@10 >/dev/null 2>&1
+fi
+
+pnpm install --frozen-lockfile --reporter=silent
+pnpm -s build

@@ -1,0 +1,50 @@
+import { describe, expect, it } from "vitest";
+import { parseEvent, parseReading, subjects } from "../src/index.js";
+
+const good = { ts: 1, host: "h1", sensor: "FAN1", type: "fan", unit: "RPM", value: null };
+
+describe("schema - readings", () => {
+  it("accepts a contract reading with a null value", () => {
+    expect(parseReading(JSON.stringify(good)).ok).toBe(true);
+  });
+  it("rejects host names that are not NATS-token-safe, naming the field", () => {
+    const r = parseReading(JSON.stringify({ ...good, host: "h1.evil" }));
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.error).toMatch(/host.*invalid host name/);
+  });
+  it("rejects NaN-like values and unknown types", () => {
+    expect(parseReading(JSON.stringify({ ...good, value: "12" })).ok).toBe(false);
+    expect(parseReading(JSON.stringify({ ...good, type: "fans" })).ok).toBe(false);
+    expect(parseReading("{not json").ok).toBe(false);
+  });
+  it("ignores unknown fields", () => {
+    expect(parseReading(JSON.stringify({ ...good, extra: 1 })).ok).toBe(true);
+  });
+});
+
+describe("schema - events", () => {
+  it("checks severity and confidence range", () => {
+    const ev = {
+      id: "e1",
+      ts: 5,
+      host: "h1",
+      severity: "critical",
+      kind: "degradation",
+      component: "fan",
+      sensor: "FAN1",
+      reason: "FAN1 fell",
+      predictedFailureAt: null,
+      confidence: 0.9,
+    };
+    expect(parseEvent(JSON.stringify(ev)).ok).toBe(true);
+    expect(parseEvent(JSON.stringify({ ...ev, severity: "fatal" })).ok).toBe(false);
+    expect(parseEvent(JSON.stringify({ ...ev, confidence: 2 })).ok).toBe(false);
+  });
+});
+
+describe("subjects", () => {
+  it("builds contract subjects and refuses unsafe host tokens", () => {
+    expect(subjects.events("h-1")).toBe("presage.v1.events.h-1");
+    expect(() => subjects.readings("a.b")).toThrow(/invalid host name/);
+  });
+});
