@@ -28,9 +28,11 @@ export const systemClock: Clock = {
   sleep: (ms, signal) => abortable(Math.max(0, ms), signal),
 };
 
-/** Time that runs `speed` times faster than the wall clock, starting at `start`. */
-export function scaledClock(speed: number, start = Date.now()): Clock {
-  const realStart = Date.now();
+/**
+ * Time that runs `speed` times faster than the wall clock: `start` at wall time `realStart`.
+ * Processes given the same (speed, start, realStart) share one simulated timeline.
+ */
+export function scaledClock(speed: number, start = Date.now(), realStart = Date.now()): Clock {
   return {
     now: () => Math.round(start + (Date.now() - realStart) * speed),
     sleep: (ms, signal) => abortable(Math.max(0, ms / speed), signal),

@@ -5,6 +5,7 @@ export * from "./errors.js";
 export * from "./jetstream.js";
 export * from "./logger.js";
 export * from "./metrics.js";
+export * from "./metrics-server.js";
 export * from "./ops.js";
 export * from "./schema.js";
 export * from "./subjects.js";
