@@ -1,0 +1,113 @@
+/**
+ * Run one external tool (ipmitool, ipmi-sensors...) with a hard wall-clock limit.
+ * The child runs in its own process group so expiry or abort kills it and anything it forked
+ * (a hung in-band driver must never stall a poll). Secrets travel in env or files, never argv.
+ */
+import { spawn } from "node:child_process";
+
+export type ToolResult = {
+  stdout: string;
+  stderr: string;
+  /** exit code; null when killed by a signal */
+  code: number | null;
+  durationMs: number;
+};
+
+export type ExecOptions = {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  /** extra environment (e.g. IPMI_PASSWORD for `ipmitool -E`); merged over process.env */
+  env?: Record<string, string>;
+  /** stop reading after this many bytes of stdout (a runaway tool must not eat memory) */
+  maxBytes?: number;
+};
+
+export class ToolTimeoutError extends Error {
+  constructor(
+    readonly command: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${command} did not finish within ${timeoutMs} ms and was killed`);
+    this.name = "ToolTimeoutError";
+  }
+}
+
+export class ToolNotFoundError extends Error {
+  constructor(readonly command: string) {
+    super(`${command} not found on PATH (install it: ipmitool / freeipmi-tools)`);
+    this.name = "ToolNotFoundError";
+  }
+}
+
+export class ToolFailedError extends Error {
+  constructor(
+    readonly command: string,
+    readonly result: ToolResult,
+  ) {
+    const detail = result.stderr.trim().split("\n").slice(-2).join(" / ") || "no error output";
+    super(`${command} exited with code ${result.code}: ${detail}`);
+    this.name = "ToolFailedError";
+  }
+}
+
+function killGroup(pid: number | undefined): void {
+  if (!pid) return;
+  try {
+    process.kill(-pid, "SIGKILL");
+  } catch {
+    // already gone
+  }
+}
+
+/** Run `command args`; resolves with its output whatever the exit code, rejects on timeout/abort/ENOENT. */
+export function runTool(command: string, args: readonly string[], o: ExecOptions): Promise<ToolResult> {
+  const started = performance.now();
+  const maxBytes = o.maxBytes ?? 4 << 20;
+  return new Promise((resolve, reject) => {
+    if (o.signal?.aborted) return reject(o.signal.reason);
+    const env = o.env ? { ...process.env, ...o.env } : process.env;
+    const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    let outBytes = 0;
+    let settled = false;
+    const finish = (fn: () => void) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      o.signal?.removeEventListener("abort", onAbort);
+      fn();
+    };
+    const timer = setTimeout(() => {
+      killGroup(child.pid);
+      finish(() => reject(new ToolTimeoutError(command, o.timeoutMs)));
+    }, o.timeoutMs);
+    const onAbort = () => {
+      killGroup(child.pid);
+      finish(() => reject(o.signal?.reason ?? new Error("aborted")));
+    };
+    o.signal?.addEventListener("abort", onAbort, { once: true });
+    child.stdout.on("data", (d: Buffer) => {
+      outBytes += d.length;
+      if (outBytes <= maxBytes) out.push(d);
+      else killGroup(child.pid);
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      if (err.length < 64) err.push(d);
+    });
+    child.once("error", (e: NodeJS.ErrnoException) => {
+      killGroup(child.pid);
+      finish(() => reject(e.code === "ENOENT" ? new ToolNotFoundError(command) : e));
+    });
+    child.once("close", (code) => {
+      finish(() =>
+        resolve({
+          stdout: Buffer.concat(out).toString("utf8"),
+          stderr: Buffer.concat(err).toString("utf8"),
+          code,
+          durationMs: performance.now() - started,
+        }),
+      );
+    });
+  });
+}
