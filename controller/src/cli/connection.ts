@@ -1,0 +1,105 @@
+/**
+ * Where the CLI connects, like the `nats` CLI: flags win over the environment, which wins over a
+ * context file (`--context FILE`, `$PRESAGE_CONTEXT`, else ~/.config/presage/context.json), which
+ * wins over nats://127.0.0.1:4222.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { homedir, userInfo } from "node:os";
+import { join } from "node:path";
+import { check, type NatsSettings, validate } from "@presage/shared";
+import { usageError } from "./exit.js";
+
+export const DEFAULT_URL = "nats://127.0.0.1:4222";
+
+/** The connection flags every command accepts. */
+export type ConnectionFlags = {
+  server?: string;
+  user?: string;
+  password?: string;
+  creds?: string;
+  "tls-ca"?: string;
+  "tls-cert"?: string;
+  "tls-key"?: string;
+  context?: string;
+  by?: string;
+};
+
+export type Context = {
+  url?: string;
+  user?: string;
+  password?: string;
+  creds?: string;
+  tls?: { ca?: string; cert?: string; key?: string };
+  /** the operator name sent with requests (the server's identity wins when it has one) */
+  by?: string;
+};
+
+const optStr = check.optional(check.str({ min: 1 }));
+const contextCheck = check.obj({
+  url: optStr,
+  user: optStr,
+  password: optStr,
+  creds: optStr,
+  tls: check.optional(check.obj({ ca: optStr, cert: optStr, key: optStr })),
+  by: optStr,
+});
+
+export function defaultContextPath(env: NodeJS.ProcessEnv): string {
+  const base = env.XDG_CONFIG_HOME || join(homedir(), ".config");
+  return join(base, "presage", "context.json");
+}
+
+export function loadContext(path: string, required: boolean): Context {
+  if (!existsSync(path)) {
+    if (required) throw usageError(`context file ${path} does not exist`);
+    return {};
+  }
+  let v: unknown;
+  try {
+    v = JSON.parse(readFileSync(path, "utf8"));
+  } catch (e) {
+    throw usageError(`context file ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  const r = validate<Context>(contextCheck, v);
+  if (!r.ok) throw usageError(`context file ${path}: ${r.error}`);
+  return r.value;
+}
+
+export type Resolved = { settings: NatsSettings; by: string };
+
+export function resolveConnection(f: ConnectionFlags, env: NodeJS.ProcessEnv): Resolved {
+  const explicit = f.context ?? env.PRESAGE_CONTEXT;
+  const ctx = loadContext(explicit ?? defaultContextPath(env), explicit !== undefined);
+  const url = f.server ?? env.NATS_URL ?? ctx.url ?? DEFAULT_URL;
+  const tls = {
+    ca: f["tls-ca"] ?? ctx.tls?.ca,
+    cert: f["tls-cert"] ?? ctx.tls?.cert,
+    key: f["tls-key"] ?? ctx.tls?.key,
+  };
+  if (Boolean(tls.cert) !== Boolean(tls.key)) throw usageError("--tls-cert and --tls-key go together");
+  for (const [what, file] of [
+    ["--creds", f.creds ?? ctx.creds],
+    ["--tls-ca", tls.ca],
+    ["--tls-cert", tls.cert],
+    ["--tls-key", tls.key],
+  ] as const) {
+    if (file && !existsSync(file)) throw usageError(`${what} file ${file} does not exist`);
+  }
+  const settings: NatsSettings = {
+    url,
+    user: f.user ?? env.NATS_USER ?? ctx.user,
+    pass: f.password ?? env.NATS_PASSWORD ?? ctx.password,
+    creds: f.creds ?? ctx.creds,
+    tls: tls.ca || tls.cert || url.startsWith("tls://") ? tls : null,
+    name: "presage-cli",
+  };
+  return { settings, by: f.by ?? ctx.by ?? safeUserName() };
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return "operator";
+  }
+}
