@@ -11,6 +11,26 @@ import { cells, isMissing, num, type ParseContext, parseLines, reading } from ".
 const ID_RE = /^(0x)?[0-9a-f]+h?$/i;
 const ANALOG_TYPES = new Set(["fan", "temperature", "voltage", "current", "power"]);
 
+/** ipmimonitoring --output-event-bitmask on a threshold sensor: bit 0 LNC, 1 LC, 2 LNR, 3 UNC, 4 UC, 5 UNR. */
+const BITMASK_RE = /^(?:0x)?([0-9a-f]+)h?$/i;
+const BITS: [number, string][] = [
+  [2, "lnr"],
+  [5, "unr"],
+  [1, "lcr"],
+  [4, "ucr"],
+  [0, "lnc"],
+  [3, "unc"],
+];
+
+function statusFromBitmask(event: string): string | null {
+  const m = BITMASK_RE.exec(event);
+  if (!m) return null;
+  const bits = Number.parseInt(m[1] as string, 16);
+  if (!Number.isFinite(bits)) return null;
+  for (const [bit, s] of BITS) if (bits & (1 << bit)) return s;
+  return "ok";
+}
+
 /** `'At or Below (<=) Lower Critical Threshold'` -> `lcr`; the worst threshold named wins. */
 export function statusFromEvent(event: string, stateWord: string): string {
   const levels: [RegExp, string][] = [
@@ -83,7 +103,7 @@ export function parseFreeipmiCsv(text: string, ctx: ParseContext): Reading[] {
       const cell = r.th[i];
       if (cell !== undefined) thresholds[k] = num(cell);
     });
-    const status = value === null ? "ns" : statusFromEvent(event, r.state);
+    const status = value === null ? "ns" : (statusFromBitmask(event) ?? statusFromEvent(event, r.state));
     return reading(ctx, { sensor: r.name, ...classify(r.name, unit, r.typeWord), value, status, thresholds });
   });
 }

@@ -150,7 +150,7 @@ describe("parse - ipmimonitoring (Lenovo CSV with event bitmask, Intel table)", 
   it("CSV with ipmi_exporter's flags", () => {
     const rs = parse("ipmimonitoring", "lenovo.csv");
     expect(by(rs, "Fan 1B Tach")).toMatchObject({ type: "fan", unit: "RPM", value: null });
-    expect(by(rs, "CMOS Battery")).toMatchObject({ value: 2.04, status: "critical" });
+    expect(by(rs, "CMOS Battery")).toMatchObject({ value: 2.04, status: "lcr" }); // bitmask 2h = LC
     expect(by(rs, "PSU1 Status")).toMatchObject({ type: "other", state: "1h" });
     expect(rs).toHaveLength(7);
   });
