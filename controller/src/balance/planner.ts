@@ -1,0 +1,249 @@
+/**
+ * The load-balancing planner: which VMs to live-migrate so host load evens out.
+ *
+ * `planRebalance(fleet, opts): RebalanceResult` is pure: same fleet and options, same plan.
+ *
+ * *Description*: repeatedly takes the single best move until `maxMoves` or until no move is worth it.
+ * A candidate move (VM, from, to) is scored by its gain, the drop of the weighted sum of squared load
+ * deviations (see imbalance.ts), divided by its migration cost `1 + seconds / COST_REF_SECONDS`, where
+ * seconds comes from memory to copy and dirty rate (cost.ts). Aggressiveness 1..5 sets the minimum
+ * cost-adjusted gain (MIN_GAIN): 1 moves only for large wins, 5 for any measurable one. Sources are the
+ * most loaded healthy hosts, targets the least loaded ones (CANDIDATE_HOSTS of each per resource), so a
+ * step costs the same on 10 or 10,000 hosts.
+ *
+ * *Requirements* (the health logic always wins): no move while evacuations run; targets are only
+ * `healthy`, reachable hosts (placementBlocker), and anti-affinity and headroom hold after every move;
+ * VMs are only taken from healthy hosts; a VM moved within `cooldownMs` (per `lastMoved`), a VM with a
+ * migration in flight (`busy`), a VM away from its home host while that host may still take it back, and
+ * a VM that dirties memory too fast to converge are never moved. Every move strictly lowers the
+ * imbalance, so the plan's imbalance never rises.
+ *
+ * *Limitations*: greedy, one move at a time (no swaps); demand is a snapshot, the cool-down stops
+ * chasing noise between rounds.
+ */
+import type { PlanMove, VmRecord } from "@presage/shared";
+import { HostState } from "@presage/shared";
+import type { FleetView, Headroom, HostView } from "../model.js";
+import { addVm, type HostUsage, placementBlocker, removeVm, vmCpu } from "../placement/capacity.js";
+import { DEFAULT_MIGRATION_BANDWIDTH_MIBPS, migrationCost } from "./cost.js";
+import {
+  balancedHosts,
+  DEFAULT_MEMORY_WEIGHT,
+  demandByHost,
+  type HostLoadChange,
+  type Imbalance,
+  LoadStats,
+  normalisedLoad,
+} from "./imbalance.js";
+
+export type Aggressiveness = 1 | 2 | 3 | 4 | 5;
+
+export type RebalanceOptions = {
+  /** 1 (only large wins) .. 5 (any measurable win): sets the minimum gain per move */
+  aggressiveness: Aggressiveness;
+  /** most moves in this plan */
+  maxMoves: number;
+  /** free fraction every target keeps after a move */
+  headroom: Headroom;
+  /** ms, for the cool-down */
+  now: number;
+  /** a VM moved less than this long ago (ms) stays put */
+  cooldownMs: number;
+  /** VM id -> last time (ms) it was migrated, for any purpose */
+  lastMoved: ReadonlyMap<string, number>;
+  /** true while any evacuation runs: balancing pauses */
+  evacuationsRunning?: boolean;
+  /** VMs with a migration in flight */
+  busy?: ReadonlySet<string>;
+  /** weight of memory variance in the score; default DEFAULT_MEMORY_WEIGHT */
+  memoryWeight?: number;
+  /** bandwidth for cost estimates, MiB/s; default DEFAULT_MIGRATION_BANDWIDTH_MIBPS */
+  bandwidthMiBps?: number;
+};
+
+export type RebalanceResult = {
+  moves: PlanMove[];
+  /** imbalance score before and after the moves (imbalance.ts) */
+  imbalanceBefore: number;
+  imbalanceAfter: number;
+  /** one sentence: what the plan does, or why it does nothing */
+  reason: string;
+  /** VMs on the hosts considered that may not move now, with why */
+  skipped: { vm: string; reason: string }[];
+  /** the full measures behind imbalanceBefore / imbalanceAfter */
+  before: Imbalance;
+  after: Imbalance;
+};
+
+/** Minimum cost-adjusted gain (drop of the weighted sum of squared load deviations) per aggressiveness. */
+export const MIN_GAIN: Readonly<Record<Aggressiveness, number>> = {
+  1: 0.05,
+  2: 0.02,
+  3: 0.008,
+  4: 0.002,
+  5: 0.0002,
+};
+
+/** A move whose migration takes this long needs twice the gain of a free one. */
+export const COST_REF_SECONDS = 60;
+
+/** Most and least loaded hosts examined per resource at each step. */
+export const CANDIDATE_HOSTS = 16;
+
+/** States in which a host may still take its VMs back: its away VMs belong to the return logic. */
+const RECLAIMING: ReadonlySet<string> = new Set<string>([
+  HostState.Healthy,
+  HostState.Suspect,
+  HostState.Degraded,
+  HostState.Evacuating,
+  HostState.Quarantined,
+  HostState.Returning,
+  HostState.Maintenance,
+]);
+
+type Best = {
+  vm: VmRecord;
+  from: HostView;
+  to: HostView;
+  merit: number;
+  fromLoad: HostLoadChange;
+  toLoad: HostLoadChange;
+};
+
+export function planRebalance(fleet: FleetView, opts: RebalanceOptions): RebalanceResult {
+  const memoryWeight = opts.memoryWeight ?? DEFAULT_MEMORY_WEIGHT;
+  const bandwidth = opts.bandwidthMiBps ?? DEFAULT_MIGRATION_BANDWIDTH_MIBPS;
+  const minGain = MIN_GAIN[opts.aggressiveness];
+  const hosts = balancedHosts(fleet);
+  const usage = demandByHost(fleet);
+  const usageOf = (h: HostView) => usage.get(h.name) as HostUsage;
+  const load = new Map(hosts.map((h) => [h.name, normalisedLoad(h, usageOf(h))]));
+  const stats = new LoadStats(memoryWeight, load.values());
+  const before = stats.measure();
+  const result = (moves: PlanMove[], reason: string, skipped: Map<string, string>): RebalanceResult => {
+    const after = stats.measure();
+    return {
+      moves,
+      imbalanceBefore: before.score,
+      imbalanceAfter: after.score,
+      reason,
+      skipped: [...skipped].map(([vm, why]) => ({ vm, reason: why })),
+      before,
+      after,
+    };
+  };
+  const skipped = new Map<string, string>();
+  if (opts.evacuationsRunning) return result([], "paused: evacuations are running", skipped);
+  if (hosts.length < 2) return result([], `nothing to balance: ${hosts.length} healthy host(s)`, skipped);
+
+  const hostByName = new Map(fleet.hosts.map((h) => [h.name, h]));
+  const vmsOn = new Map<string, VmRecord[]>(hosts.map((h) => [h.name, []]));
+  for (const vm of fleet.vms) vmsOn.get(vm.host)?.push(vm);
+  const whyNot = (vm: VmRecord): string | null => {
+    if (opts.busy?.has(vm.id)) return "a migration of this VM is in flight";
+    const last = opts.lastMoved.get(vm.id);
+    if (last !== undefined && opts.now - last < opts.cooldownMs)
+      return `moved ${Math.round((opts.now - last) / 1000)} s ago, cool-down is ${Math.round(opts.cooldownMs / 1000)} s`;
+    const home = hostByName.get(vm.home);
+    if (vm.home !== vm.host && home && RECLAIMING.has(home.state))
+      return `away from home host ${vm.home} (${home.state}); returning it is the health logic's job`;
+    if (!migrationCost(vm, bandwidth)) return `dirties memory too fast to converge at ${bandwidth} MiB/s`;
+    return null;
+  };
+  const movable = new Map<string, boolean>();
+  const canMove = (vm: VmRecord): boolean => {
+    let ok = movable.get(vm.id);
+    if (ok === undefined) {
+      const why = whyNot(vm);
+      if (why) skipped.set(vm.id, why);
+      ok = why === null;
+      movable.set(vm.id, ok);
+    }
+    return ok;
+  };
+
+  const moves: PlanMove[] = [];
+  let bestRejected = 0;
+  while (moves.length < opts.maxMoves) {
+    const { sources, targets } = candidates(hosts, load, memoryWeight);
+    const ss = stats.ss;
+    let best: Best | null = null;
+    for (const from of sources) {
+      const lf = load.get(from.name) as { cpu: number; mem: number };
+      for (const vm of vmsOn.get(from.name) ?? []) {
+        if (!canMove(vm)) continue;
+        const cost = migrationCost(vm, bandwidth);
+        if (!cost) continue;
+        const costFactor = 1 + cost.seconds / COST_REF_SECONDS;
+        const d = vmCpu(vm);
+        const fromLoad: HostLoadChange = {
+          cpu: [lf.cpu, lf.cpu - d / from.cpuCapacity],
+          mem: [lf.mem, lf.mem - vm.memoryMiB / from.memoryMiB],
+        };
+        for (const to of targets) {
+          if (to === from) continue;
+          const lt = load.get(to.name) as { cpu: number; mem: number };
+          const toLoad: HostLoadChange = {
+            cpu: [lt.cpu, lt.cpu + d / to.cpuCapacity],
+            mem: [lt.mem, lt.mem + vm.memoryMiB / to.memoryMiB],
+          };
+          const merit = (ss - stats.ssAfter(fromLoad, toLoad)) / costFactor;
+          if (merit <= 0 || (best && merit <= best.merit)) continue;
+          if (placementBlocker(vm, to, usageOf(to), opts.headroom)) continue;
+          if (merit < minGain) {
+            bestRejected = Math.max(bestRejected, merit);
+            continue;
+          }
+          best = { vm, from, to, merit, fromLoad, toLoad };
+        }
+      }
+    }
+    if (!best) break;
+    const { vm, from, to } = best;
+    stats.apply(best.fromLoad, best.toLoad);
+    removeVm(usageOf(from), vm);
+    addVm(usageOf(to), vm);
+    load.set(from.name, { cpu: best.fromLoad.cpu[1], mem: best.fromLoad.mem[1] });
+    load.set(to.name, { cpu: best.toLoad.cpu[1], mem: best.toLoad.mem[1] });
+    const list = vmsOn.get(from.name) as VmRecord[];
+    list.splice(list.indexOf(vm), 1);
+    movable.set(vm.id, false); // once per plan
+    moves.push({
+      vm: vm.id,
+      from: from.name,
+      to: to.name,
+      memoryMiB: vm.memoryMiB,
+      ...(vm.priority !== undefined ? { priority: vm.priority } : {}),
+    });
+  }
+
+  const after = stats.measure();
+  const fmt = (x: number) => x.toFixed(4);
+  const reason =
+    moves.length > 0
+      ? `${moves.length} move(s) lower imbalance ${fmt(before.score)} -> ${fmt(after.score)}`
+      : bestRejected > 0
+        ? `balanced enough: best move gains ${bestRejected.toPrecision(2)} < ${minGain} (aggressiveness ${opts.aggressiveness})`
+        : `no move lowers imbalance ${fmt(before.score)} within capacity, anti-affinity and cool-down`;
+  return result(moves, reason, skipped);
+}
+
+/** The most loaded hosts (sources) and least loaded hosts (targets), per CPU and, if weighted, memory. */
+function candidates(
+  hosts: HostView[],
+  load: ReadonlyMap<string, { cpu: number; mem: number }>,
+  memoryWeight: number,
+): { sources: HostView[]; targets: HostView[] } {
+  if (hosts.length <= 2 * CANDIDATE_HOSTS) return { sources: hosts, targets: hosts };
+  const sources = new Set<HostView>();
+  const targets = new Set<HostView>();
+  const keys: ("cpu" | "mem")[] = memoryWeight > 0 ? ["cpu", "mem"] : ["cpu"];
+  for (const key of keys) {
+    const sorted = [...hosts].sort(
+      (a, b) => (load.get(b.name)?.[key] ?? 0) - (load.get(a.name)?.[key] ?? 0) || a.name.localeCompare(b.name),
+    );
+    for (const h of sorted.slice(0, CANDIDATE_HOSTS)) sources.add(h);
+    for (const h of sorted.slice(-CANDIDATE_HOSTS)) targets.add(h);
+  }
+  return { sources: [...sources], targets: [...targets] };
+}
