@@ -1,0 +1,165 @@
+/**
+ * One residual series of one sensor, reduced to bucket medians and judged against its own learned baseline.
+ * Values are oriented so that failure lies UP: callers negate falling-is-bad residuals (fan ratio, rail).
+ * Memory is fixed: a ring of `windowBuckets` points plus the partial bucket.
+ */
+import type { DetectConfig } from "./config.js";
+import { median, robustSigma, robustTrend } from "./stats.js";
+
+export type Assessment = {
+  ts: number;
+  /** median of the last three buckets */
+  level: number;
+  base: number;
+  /** level - base (positive = toward failure) */
+  dev: number;
+  /** deviation large enough and sustained (CUSUM) to be a degradation */
+  established: boolean;
+  /** Mann-Kendall z over the window, positive = toward failure */
+  z: number;
+  /** Theil-Sen slope per ms over the window */
+  slope: number;
+  /** failure point in residual units, as given with the latest sample */
+  failAt: number;
+  /** predicted crossing time of failAt, null when not heading there */
+  predictedAt: number | null;
+  /** moved the other way by at least minDev for three buckets: a replaced or re-set part; re-baseline */
+  stepBack: boolean;
+};
+
+export class Channel {
+  readonly #cfg: DetectConfig;
+  readonly #minDev: number;
+  #bucketStart = -1;
+  #acc: number[] = [];
+  #failAt = Number.POSITIVE_INFINITY;
+  readonly #t: Float64Array;
+  readonly #y: Float64Array;
+  #n = 0;
+  #head = 0;
+  #learn: number[] = [];
+  #base: number | null = null;
+  #sigma = 0;
+  #cusum = 0;
+  #lastTs = -1;
+
+  /** minDev: smallest deviation (residual units) that may count; also the noise-sigma floor's scale */
+  constructor(cfg: DetectConfig, minDev: number) {
+    this.#cfg = cfg;
+    this.#minDev = minDev;
+    this.#t = new Float64Array(cfg.windowBuckets);
+    this.#y = new Float64Array(cfg.windowBuckets);
+  }
+
+  get learned(): boolean {
+    return this.#base !== null;
+  }
+
+  /** Forget the baseline and history (part replaced, episode over). */
+  rebaseline(): void {
+    this.#learn = [];
+    this.#base = null;
+    this.#cusum = 0;
+    this.#n = 0;
+    this.#head = 0;
+  }
+
+  /** Add one sample; returns an assessment when a bucket closes. */
+  add(ts: number, y: number, failAt: number): Assessment | null {
+    if (this.#lastTs >= 0 && ts - this.#lastTs > this.#cfg.maxGapMs) this.#acc = [];
+    this.#lastTs = ts;
+    let out: Assessment | null = null;
+    if (this.#bucketStart < 0 || this.#acc.length === 0) this.#bucketStart = ts;
+    else if (ts - this.#bucketStart >= this.#cfg.bucketMs) {
+      out = this.#close();
+      this.#bucketStart = ts;
+    }
+    this.#acc.push(y);
+    this.#failAt = failAt;
+    return out;
+  }
+
+  #close(): Assessment | null {
+    const v = median(this.#acc);
+    const ts = this.#bucketStart + this.#cfg.bucketMs / 2;
+    this.#acc = [];
+    this.#push(ts, v);
+    if (this.#base === null) {
+      this.#learn.push(v);
+      if (this.#learn.length >= this.#cfg.learnBuckets) {
+        this.#base = median(this.#learn);
+        // the floor keeps a quantized, nearly constant series from having sigma 0
+        this.#sigma = Math.max(robustSigma(this.#learn), this.#minDev / 4);
+        this.#learn = [];
+      }
+      return null;
+    }
+    const base = this.#base;
+    this.#cusum = Math.max(0, this.#cusum + (v - base) / this.#sigma - this.#cfg.cusumK);
+    const level = this.#recentLevel();
+    const dev = level - base;
+    const established = this.#cusum > this.#cfg.cusumH && dev >= this.#minDev;
+    let z = 0;
+    let slope = 0;
+    let predictedAt: number | null = null;
+    if (established || dev >= this.#minDev / 2) {
+      const { t, y, n } = this.#ordered();
+      const tr = robustTrend(t, y, n);
+      z = tr.z;
+      slope = tr.slope;
+      if (slope > 0 && level < this.#failAt) predictedAt = Math.round(ts + (this.#failAt - level) / slope);
+      else if (level >= this.#failAt) predictedAt = Math.round(ts);
+    }
+    return {
+      ts,
+      level,
+      base,
+      dev,
+      established,
+      z,
+      slope,
+      failAt: this.#failAt,
+      predictedAt,
+      stepBack: this.#n >= 3 && dev <= -this.#minDev && this.#maxRecent() - base <= -this.#minDev,
+    };
+  }
+
+  #push(ts: number, v: number): void {
+    const cap = this.#t.length;
+    this.#t[this.#head] = ts;
+    this.#y[this.#head] = v;
+    this.#head = (this.#head + 1) % cap;
+    if (this.#n < cap) this.#n++;
+  }
+
+  #at(back: number): number {
+    const cap = this.#t.length;
+    return this.#y[(this.#head - 1 - back + cap * 2) % cap] as number;
+  }
+
+  #recentLevel(): number {
+    const k = Math.min(3, this.#n);
+    const a: number[] = [];
+    for (let i = 0; i < k; i++) a.push(this.#at(i));
+    return median(a);
+  }
+
+  #maxRecent(): number {
+    let m = Number.NEGATIVE_INFINITY;
+    for (let i = 0; i < Math.min(3, this.#n); i++) m = Math.max(m, this.#at(i));
+    return m;
+  }
+
+  #ordered(): { t: Float64Array; y: Float64Array; n: number } {
+    const cap = this.#t.length;
+    const n = this.#n;
+    const t = new Float64Array(n);
+    const y = new Float64Array(n);
+    const start = (this.#head - n + cap) % cap;
+    for (let i = 0; i < n; i++) {
+      t[i] = this.#t[(start + i) % cap] as number;
+      y[i] = this.#y[(start + i) % cap] as number;
+    }
+    return { t, y, n };
+  }
+}

@@ -1,0 +1,50 @@
+/** Sensor roles: by type and unit first, by name only to refine (CONTRACT section 1). */
+import type { Reading } from "@presage/shared";
+
+export const Role = {
+  Fan: "fan",
+  Cpu: "cpu",
+  Inlet: "inlet",
+  OtherTemp: "temp",
+  Rail: "rail",
+  Battery: "battery",
+  Power: "power",
+  Ignore: "ignore",
+} as const;
+export type Role = (typeof Role)[keyof typeof Role];
+
+const NOMINALS = [1.0, 1.05, 1.1, 1.2, 1.35, 1.5, 1.8, 2.5, 3.3, 5, 12, 48];
+
+/** Nominal volts from the name ("12V", "P3V3", "5VCC", "PS1 12V") or by snapping the first value (within 6%). */
+export function railNominal(name: string, firstValue: number): number | null {
+  const m = /(\d+(?:\.\d+)?)\s*V(?![a-z])/i.exec(name) ?? /(\d+)V(\d+)/i.exec(name);
+  if (m) {
+    const v = m[2] !== undefined && /\d+V\d+/i.test(m[0]) ? Number(`${m[1]}.${m[2]}`) : Number(m[1]);
+    if (NOMINALS.includes(v)) return v;
+  }
+  for (const n of NOMINALS) if (Math.abs(firstValue - n) <= n * 0.06) return n;
+  return null;
+}
+
+export function classify(r: Reading): Role {
+  const u = r.unit.toUpperCase();
+  switch (r.type) {
+    case "fan":
+      return u === "RPM" ? Role.Fan : Role.Ignore;
+    case "temperature": {
+      if (/inlet|ambient|intake|room/i.test(r.sensor)) return Role.Inlet;
+      if (/vr|dimm|mem|pch|gpu|nvme|disk|drive/i.test(r.sensor)) return Role.OtherTemp;
+      if (/cpu|proc|socket|^temp$/i.test(r.sensor)) return Role.Cpu;
+      return Role.OtherTemp;
+    }
+    case "voltage":
+      if (u !== "V") return Role.Ignore;
+      return /bat|cmos|rtc/i.test(r.sensor) ? Role.Battery : Role.Rail;
+    case "power":
+      return u === "W" ? Role.Power : Role.Ignore;
+    default:
+      return Role.Ignore;
+  }
+}
+
+export const isPsuName = (name: string) => /^ps\d|psu|power ?supply|^ps ?\d/i.test(name);

@@ -1,0 +1,107 @@
+/** Detection settings: one object of documented defaults (docs/detection.md) and its config check. */
+import { type Check, check } from "@presage/shared";
+
+export type DetectConfig = {
+  /** samples are reduced to one robust value (median) per bucket; makes detection sample-rate independent */
+  bucketMs: number;
+  /** buckets kept per channel for trend fitting (bounds memory per sensor) */
+  windowBuckets: number;
+  /** buckets used to learn a channel's baseline after start or a re-baseline */
+  learnBuckets: number;
+  /** a predicted failure inside this horizon makes a degradation critical (time to evacuate plus margin) */
+  horizonMs: number;
+  /** CUSUM allowance and decision threshold, in noise-sigma units */
+  cusumK: number;
+  cusumH: number;
+  /** Mann-Kendall z a trend needs before it counts as established */
+  minTrendZ: number;
+  /** smallest fan drop (fraction of its baseline ratio to its siblings) that can be a degradation */
+  fanMinDrop: number;
+  /** fan failure point when the BMC gives no lower-critical threshold: this fraction of its siblings' median */
+  fanFailRatio: number;
+  /** below this the siblings are not spinning: host off or all fans stopped together, not a fan failure */
+  fanSpinningRpm: number;
+  /** stalls (samples at the failure point while siblings spin) in one window that make a fan intermittent */
+  stallWarnCount: number;
+  stallCriticalCount: number;
+  /** rail failure point when the BMC gives none: nominal +/- this fraction */
+  railTolerance: number;
+  /** smallest rail droop (fraction of nominal) that can be a degradation */
+  railMinDrop: number;
+  /** smallest CPU rise over its twin (C) that can be a degradation */
+  tempMinRiseC: number;
+  /** CPU failure point when the BMC gives no upper-critical threshold */
+  cpuMaxC: number;
+  /** consecutive samples at the failure point before an outright failure is declared (1 = first sample) */
+  confirmSamples: number;
+  /** buckets of normal values before a degradation episode clears */
+  clearBuckets: number;
+  /** normal time before a failure episode clears (an intermittent fan must not re-trigger) */
+  failureClearMs: number;
+  /** silence longer than this resets the partial bucket and stall counters (BMC reset, dropout) */
+  maxGapMs: number;
+  /** sibling values older than this are ignored */
+  staleMs: number;
+};
+
+export const DEFAULT_DETECT_CONFIG: DetectConfig = {
+  bucketMs: 300_000,
+  windowBuckets: 72,
+  learnBuckets: 12,
+  horizonMs: 12 * 3_600_000,
+  cusumK: 1,
+  cusumH: 12,
+  minTrendZ: 3,
+  fanMinDrop: 0.1,
+  fanFailRatio: 0.5,
+  fanSpinningRpm: 300,
+  stallWarnCount: 3,
+  stallCriticalCount: 6,
+  railTolerance: 0.08,
+  railMinDrop: 0.025,
+  tempMinRiseC: 5,
+  cpuMaxC: 95,
+  confirmSamples: 2,
+  clearBuckets: 6,
+  failureClearMs: 3_600_000,
+  maxGapMs: 1_800_000,
+  staleMs: 600_000,
+};
+
+const pos = check.num({ min: 0 });
+const posInt = check.int({ min: 1 });
+const frac = check.num({ min: 0, max: 1 });
+
+/** Every key optional, so an agent config can embed a partial `detect` section. */
+export const detectConfigCheck: Check = check.obj({
+  bucketMs: check.optional(check.int({ min: 1_000 })),
+  windowBuckets: check.optional(check.int({ min: 6, max: 1_000 })),
+  learnBuckets: check.optional(posInt),
+  horizonMs: check.optional(check.int({ min: 0 })),
+  cusumK: check.optional(pos),
+  cusumH: check.optional(pos),
+  minTrendZ: check.optional(pos),
+  fanMinDrop: check.optional(frac),
+  fanFailRatio: check.optional(frac),
+  fanSpinningRpm: check.optional(pos),
+  stallWarnCount: check.optional(posInt),
+  stallCriticalCount: check.optional(posInt),
+  railTolerance: check.optional(frac),
+  railMinDrop: check.optional(frac),
+  tempMinRiseC: check.optional(pos),
+  cpuMaxC: check.optional(pos),
+  confirmSamples: check.optional(posInt),
+  clearBuckets: check.optional(posInt),
+  failureClearMs: check.optional(check.int({ min: 0 })),
+  maxGapMs: check.optional(check.int({ min: 1_000 })),
+  staleMs: check.optional(check.int({ min: 1_000 })),
+});
+
+export function resolveDetectConfig(c: Partial<DetectConfig> = {}): DetectConfig {
+  const out = { ...DEFAULT_DETECT_CONFIG };
+  for (const k of Object.keys(out) as (keyof DetectConfig)[]) {
+    const v = c[k];
+    if (v !== undefined) out[k] = v;
+  }
+  return out;
+}

@@ -1,0 +1,76 @@
+/** One condition's life: none -> warning -> critical -> cleared, each severity at most once per episode. */
+import type { Component, EventKind, SensorEvent, Severity } from "@presage/shared";
+
+export const Phase = { None: 0, Info: 1, Warning: 2, Critical: 3 } as const;
+export type Phase = (typeof Phase)[keyof typeof Phase];
+
+export type Raise = {
+  ts: number;
+  severity: Severity;
+  kind: EventKind;
+  reason: string;
+  predictedFailureAt: number | null;
+  confidence: number | null;
+};
+
+const slug = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, "_");
+
+export class Episode {
+  phase: Phase = Phase.None;
+  /** true once an outright failure was declared in this episode */
+  failed = false;
+  /** the reason of the last event raised, for heartbeats */
+  reason = "";
+  #count = 0;
+  readonly #host: string;
+  readonly #sensor: string;
+  readonly #component: Component;
+  readonly #prefix: string;
+
+  constructor(prefix: string, host: string, sensor: string, component: Component) {
+    this.#prefix = prefix;
+    this.#host = host;
+    this.#sensor = sensor;
+    this.#component = component;
+  }
+
+  get open(): boolean {
+    return this.phase !== Phase.None;
+  }
+
+  /** Raise to `severity` if above the current phase; returns the event or null (de-duplication). */
+  raise(r: Raise, out: SensorEvent[]): void {
+    const p = r.severity === "critical" ? Phase.Critical : r.severity === "warning" ? Phase.Warning : Phase.Info;
+    if (p <= this.phase) return;
+    if (this.phase === Phase.None) this.#count++;
+    this.phase = p;
+    if (r.kind === "failure") this.failed = true;
+    this.reason = r.reason;
+    out.push(this.#event(r));
+  }
+
+  clear(ts: number, reason: string, out: SensorEvent[]): void {
+    if (this.phase === Phase.None) return;
+    this.phase = Phase.None;
+    this.failed = false;
+    this.reason = "";
+    out.push(
+      this.#event({ ts, severity: "info", kind: "cleared", reason, predictedFailureAt: null, confidence: null }),
+    );
+  }
+
+  #event(r: Raise): SensorEvent {
+    return {
+      id: `${this.#prefix}${this.#host}.${slug(this.#sensor)}.${this.#count}.${r.kind}-${r.severity}.${r.ts}`,
+      ts: r.ts,
+      host: this.#host,
+      severity: r.severity,
+      kind: r.kind,
+      component: this.#component,
+      sensor: this.#sensor,
+      reason: r.reason,
+      predictedFailureAt: r.predictedFailureAt,
+      confidence: r.confidence,
+    };
+  }
+}

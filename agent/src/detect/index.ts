@@ -1,0 +1,86 @@
+/**
+ * The detection pipeline shared by the live agent and `replay`: readings in (per host in time order),
+ * events out. Pure: no I/O, no wall clock; time comes only from reading timestamps, so output is deterministic.
+ */
+import type { HealthStatus, Reading, SensorEvent } from "@presage/shared";
+import { classify, Role } from "./classify.js";
+import { type DetectConfig, resolveDetectConfig } from "./config.js";
+import type { Detector } from "./detector.js";
+import { Phase } from "./episode.js";
+import { HostContext } from "./host.js";
+import { BatteryTracker, CpuTracker, FanTracker, RailTracker, type Tracker } from "./trackers.js";
+
+export { DEFAULT_DETECT_CONFIG, type DetectConfig, detectConfigCheck, resolveDetectConfig } from "./config.js";
+export type { Detector } from "./detector.js";
+
+type HostState = { ctx: HostContext; trackers: Map<string, Tracker | null> };
+
+const STATUS: Record<number, HealthStatus> = {
+  [Phase.None]: "ok",
+  [Phase.Info]: "ok",
+  [Phase.Warning]: "warning",
+  [Phase.Critical]: "critical",
+};
+
+export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPrefix?: string } = {}): Detector {
+  const cfg = resolveDetectConfig(config);
+  const prefix = opts.idPrefix ?? "";
+  const hosts = new Map<string, HostState>();
+
+  function tracker(h: HostState, r: Reading & { value: number }): Tracker | null {
+    let t = h.trackers.get(r.sensor);
+    if (t !== undefined) return t;
+    switch (classify(r)) {
+      case Role.Fan:
+        t = new FanTracker(cfg, prefix, r.host, r.sensor);
+        break;
+      case Role.Cpu:
+        t = new CpuTracker(cfg, prefix, r.host, r.sensor);
+        break;
+      case Role.Rail:
+        t = RailTracker.create(cfg, prefix, r.host, r);
+        break;
+      case Role.Battery:
+        t = new BatteryTracker(cfg, prefix, r.host, r.sensor);
+        break;
+      default:
+        t = null;
+    }
+    h.trackers.set(r.sensor, t);
+    return t;
+  }
+
+  return {
+    ingest(r: Reading): SensorEvent[] {
+      let h = hosts.get(r.host);
+      if (!h) {
+        h = { ctx: new HostContext(r.host, cfg), trackers: new Map() };
+        hosts.set(r.host, h);
+      }
+      if (r.value === null) return [];
+      if (r.type === "power" && r.unit === "W") {
+        if (r.value > 0) h.ctx.lastOnTs = r.ts;
+        else h.ctx.lastZeroPowerTs = r.ts;
+        return [];
+      }
+      const t = tracker(h, r as Reading & { value: number });
+      if (!t) return [];
+      const out: SensorEvent[] = [];
+      t.ingest(r as Reading & { value: number }, h.ctx, out);
+      return out;
+    },
+
+    health(host: string) {
+      const h = hosts.get(host);
+      if (!h) return { status: "unknown", conditions: [] };
+      let worst: number = Phase.None;
+      const conditions: string[] = [];
+      for (const t of h.trackers.values()) {
+        if (!t?.episode.open) continue;
+        worst = Math.max(worst, t.episode.phase);
+        conditions.push(t.episode.reason);
+      }
+      return { status: STATUS[worst] ?? "ok", conditions };
+    },
+  };
+}

@@ -1,0 +1,308 @@
+/**
+ * Per-sensor judges. Each turns readings plus host context into a residual for its Channel (trend) and checks
+ * single samples for outright failure; the Episode de-duplicates what they conclude.
+ */
+import type { Component, Reading, SensorEvent, Thresholds } from "@presage/shared";
+import type { Assessment } from "./channel.js";
+import { Channel } from "./channel.js";
+import { isPsuName, railNominal } from "./classify.js";
+import type { DetectConfig } from "./config.js";
+import { Episode, Phase } from "./episode.js";
+import { confidence, degC, duration, rpm, volts } from "./fmt.js";
+import type { HostContext } from "./host.js";
+
+export interface Tracker {
+  readonly episode: Episode;
+  ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void;
+}
+
+const th = (r: Reading, k: keyof Thresholds): number | null => {
+  const v = r.thresholds?.[k];
+  return typeof v === "number" ? v : null;
+};
+
+/** Shared trend/failure bookkeeping; subclasses supply residuals and words. */
+abstract class TrendTracker implements Tracker {
+  readonly episode: Episode;
+  protected readonly cfg: DetectConfig;
+  protected readonly channel: Channel;
+  protected readonly minDev: number;
+  protected readonly name: string;
+  #normalBuckets = 0;
+  #failRun = 0;
+  #lastTs = Number.NEGATIVE_INFINITY;
+  #lastFailTs = Number.NEGATIVE_INFINITY;
+  /** start times of failing runs inside the window (bounded by stallCriticalCount) */
+  #stalls: number[] = [];
+
+  constructor(cfg: DetectConfig, prefix: string, host: string, name: string, component: Component, minDev: number) {
+    this.cfg = cfg;
+    this.name = name;
+    this.minDev = minDev;
+    this.channel = new Channel(cfg, minDev);
+    this.episode = new Episode(prefix, host, name, component);
+  }
+
+  abstract ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void;
+
+  /** One sample at or past the failure point (true) or not (false), while the host is powered. */
+  protected sample(ts: number, failing: boolean, describe: () => string, out: SensorEvent[]): void {
+    if (ts - this.#lastTs > this.cfg.maxGapMs) this.#failRun = 0;
+    this.#lastTs = ts;
+    const windowMs = this.cfg.windowBuckets * this.cfg.bucketMs;
+    while (this.#stalls.length && ts - (this.#stalls[0] as number) > windowMs) this.#stalls.shift();
+    if (!failing) {
+      this.#failRun = 0;
+      if (this.episode.failed && ts - this.#lastFailTs >= this.cfg.failureClearMs) {
+        this.episode.clear(ts, `${this.name} back to normal for ${duration(ts - this.#lastFailTs)}`, out);
+        this.channel.rebaseline();
+      }
+      return;
+    }
+    this.#lastFailTs = ts;
+    if (this.#failRun++ === 0) {
+      this.#stalls.push(ts);
+      if (this.#stalls.length > this.cfg.stallCriticalCount) this.#stalls.shift();
+    }
+    const stalls = this.#stalls.length;
+    const span = duration(ts - (this.#stalls[0] as number) || this.cfg.bucketMs);
+    if (this.#failRun >= this.cfg.confirmSamples) {
+      this.episode.raise(
+        { ts, severity: "critical", kind: "failure", reason: describe(), predictedFailureAt: ts, confidence: 0.95 },
+        out,
+      );
+    } else if (stalls >= this.cfg.stallCriticalCount) {
+      this.episode.raise(
+        {
+          ts,
+          severity: "critical",
+          kind: "degradation",
+          reason: `${this.name} dropped out ${stalls} times in ${span}: intermittent, likely to stop for good`,
+          predictedFailureAt: ts,
+          confidence: 0.8,
+        },
+        out,
+      );
+    } else if (stalls >= this.cfg.stallWarnCount) {
+      this.episode.raise(
+        {
+          ts,
+          severity: "warning",
+          kind: "degradation",
+          reason: `${this.name} dropped out ${stalls} times in ${span}: intermittent`,
+          predictedFailureAt: null,
+          confidence: 0.6,
+        },
+        out,
+      );
+    }
+  }
+
+  /** Judge a closed bucket of the trend channel. */
+  protected judge(ts: number, a: Assessment, describe: (a: Assessment) => string, out: SensorEvent[]): void {
+    const ep = this.episode;
+    if (a.stepBack) {
+      ep.clear(
+        ts,
+        `${this.name} stepped back to better than its old baseline (part replaced or re-set): new baseline`,
+        out,
+      );
+      this.channel.rebaseline();
+      this.#normalBuckets = 0;
+      return;
+    }
+    if (ep.failed) return;
+    const trending = a.established && a.z >= this.cfg.minTrendZ;
+    const soon = a.predictedAt !== null && a.predictedAt - ts <= this.cfg.horizonMs;
+    if (trending || (ep.open && a.dev >= this.minDev)) {
+      this.#normalBuckets = 0;
+      const crossed = a.level >= a.failAt;
+      const critical = crossed || (soon && a.z >= this.cfg.minTrendZ);
+      if (critical || (trending && !ep.open))
+        ep.raise(
+          {
+            ts,
+            severity: critical ? "critical" : "warning",
+            kind: "degradation",
+            reason: describe(a),
+            predictedFailureAt: a.predictedAt,
+            confidence: confidence(a.z, a.dev, this.minDev),
+          },
+          out,
+        );
+      return;
+    }
+    if (ep.open && a.dev < this.minDev / 2 && ++this.#normalBuckets >= this.cfg.clearBuckets) {
+      ep.clear(
+        ts,
+        `${this.name} back within its baseline for ${duration(this.#normalBuckets * this.cfg.bucketMs)}`,
+        out,
+      );
+      this.channel.rebaseline();
+      this.#normalBuckets = 0;
+    }
+  }
+
+  protected eta(ts: number, a: Assessment): string {
+    return a.predictedAt === null
+      ? ""
+      : a.predictedAt <= ts
+        ? "; past its failure point"
+        : `; failure point in ~${duration(a.predictedAt - ts)}`;
+  }
+}
+
+/** A fan judged against its siblings: common-mode changes (fan curve, room, load) cancel in the ratio. */
+export class FanTracker extends TrendTracker {
+  constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
+    super(cfg, prefix, host, name, "fan", cfg.fanMinDrop);
+  }
+
+  ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
+    const sib = ctx.siblingMedian(ctx.fans, r.sensor, r.ts);
+    ctx.fans.set(r.sensor, { v: r.value, ts: r.ts });
+    if (r.value >= this.cfg.fanSpinningRpm) ctx.lastOnTs = r.ts;
+    if (sib === null || sib < this.cfg.fanSpinningRpm) return; // alone, or all stopped together: host off
+    const lcr = th(r, "lcr");
+    const failRpm = lcr ?? this.cfg.fanFailRatio * sib;
+    this.sample(
+      r.ts,
+      r.value <= failRpm,
+      () =>
+        `${this.name} reads ${rpm(r.value)} while its siblings turn at ${rpm(sib)}${lcr !== null ? ` (lower critical ${rpm(lcr)})` : ""}: fan stopped or failed`,
+      out,
+    );
+    const a = this.channel.add(r.ts, -r.value / sib, -failRpm / sib);
+    if (a)
+      this.judge(
+        r.ts,
+        a,
+        (x) =>
+          `${this.name} runs ${rpm(x.dev * sib)} (${Math.round((x.dev / -x.base) * 100)}%) slower than its siblings suggest, losing ${rpm(x.slope * sib * 3_600_000)}/h${this.eta(r.ts, x)}`,
+        out,
+      );
+  }
+}
+
+/** A CPU judged against its twin: load and room changes cancel; paste/heatsink degradation does not. */
+export class CpuTracker extends TrendTracker {
+  constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
+    super(cfg, prefix, host, name, "thermal", cfg.tempMinRiseC);
+  }
+
+  ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
+    const sib = ctx.siblingMedian(ctx.cpus, r.sensor, r.ts);
+    ctx.cpus.set(r.sensor, { v: r.value, ts: r.ts });
+    ctx.lastOnTs = r.ts;
+    const limit = th(r, "ucr") ?? this.cfg.cpuMaxC;
+    this.sample(
+      r.ts,
+      r.value >= limit,
+      () => `${this.name} at ${degC(r.value)}, at or above its critical ${degC(limit)}`,
+      out,
+    );
+    if (sib === null) return;
+    const a = this.channel.add(r.ts, r.value - sib, limit - sib);
+    if (a)
+      this.judge(
+        r.ts,
+        a,
+        (x) =>
+          `${this.name} runs ${Math.round(x.dev)} C hotter than its twin at the same load, rising ${(x.slope * 86_400_000).toFixed(1)} C/day (heatsink or paste)${this.eta(r.ts, x)}`,
+        out,
+      );
+  }
+}
+
+/** A DC rail judged against its nominal value; a PSU output at 0 V is a lost supply (redundancy), not a droop. */
+export class RailTracker extends TrendTracker {
+  readonly #nominal: number;
+  readonly #psu: boolean;
+
+  private constructor(cfg: DetectConfig, prefix: string, host: string, name: string, nominal: number, psu: boolean) {
+    super(cfg, prefix, host, name, psu ? "psu" : "voltage", cfg.railMinDrop * nominal);
+    this.#nominal = nominal;
+    this.#psu = psu;
+  }
+
+  static create(cfg: DetectConfig, prefix: string, host: string, r: Reading & { value: number }): RailTracker | null {
+    const nominal = railNominal(r.sensor, r.value);
+    return nominal === null ? null : new RailTracker(cfg, prefix, host, r.sensor, nominal, isPsuName(r.sensor));
+  }
+
+  ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
+    const nom = this.#nominal;
+    if (!ctx.poweredOn(r.ts)) return;
+    if (r.value < 0.1 * nom) {
+      if (this.#psu)
+        this.episode.raise(
+          {
+            ts: r.ts,
+            severity: "info",
+            kind: "failure",
+            reason: `${this.name} reads ${volts(r.value)}: this supply is off or unplugged, the host runs on its partner`,
+            predictedFailureAt: null,
+            confidence: 0.9,
+          },
+          out,
+        );
+      return;
+    }
+    if (this.episode.phase === Phase.Info && this.episode.failed)
+      this.episode.clear(r.ts, `${this.name} has power again`, out);
+    const lo = th(r, "lcr") ?? nom * (1 - this.cfg.railTolerance);
+    const hi = th(r, "ucr") ?? nom * (1 + this.cfg.railTolerance);
+    this.sample(
+      r.ts,
+      r.value <= lo || r.value >= hi,
+      () => `${this.name} reads ${volts(r.value)}, outside ${volts(lo)}..${volts(hi)} for a ${nom} V rail`,
+      out,
+    );
+    const a = this.channel.add(r.ts, -r.value, -lo);
+    if (a)
+      this.judge(
+        r.ts,
+        a,
+        (x) =>
+          `${this.name} sagged ${Math.round(x.dev * 1000)} mV below its baseline of ${volts(-x.base)} (${nom} V nominal), falling ${Math.round(x.slope * 86_400_000 * 1000)} mV/day${this.eta(r.ts, x)}`,
+        out,
+      );
+  }
+}
+
+/** A coin cell: worth a warning for maintenance, never an evacuation. */
+export class BatteryTracker implements Tracker {
+  readonly episode: Episode;
+  readonly #cfg: DetectConfig;
+  readonly #name: string;
+  #okSince: number | null = null;
+
+  constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
+    this.#cfg = cfg;
+    this.#name = name;
+    this.episode = new Episode(prefix, host, name, "sensor");
+  }
+
+  ingest(r: Reading & { value: number }, _ctx: HostContext, out: SensorEvent[]): void {
+    const low = th(r, "lnc") ?? th(r, "lcr") ?? 2.5;
+    const status = (r.status ?? "ok").toLowerCase();
+    if (r.value < low || status === "cr" || status === "nc" || status === "lcr" || status === "lnc") {
+      this.#okSince = null;
+      this.episode.raise(
+        {
+          ts: r.ts,
+          severity: "warning",
+          kind: "degradation",
+          reason: `${this.#name} is low (${volts(r.value)}): replace the coin cell at the next maintenance; no evacuation needed`,
+          predictedFailureAt: null,
+          confidence: 0.8,
+        },
+        out,
+      );
+      return;
+    }
+    this.#okSince ??= r.ts;
+    if (this.episode.open && r.ts - this.#okSince >= this.#cfg.failureClearMs)
+      this.episode.clear(r.ts, `${this.#name} back to ${volts(r.value)}`, out);
+  }
+}
