@@ -10,6 +10,8 @@ export type EngineHost = {
   memoryMiB: number;
   /** false when the engine cannot reach the host (host down, helper gone) */
   up: boolean;
+  /** failure domain, if the engine knows it */
+  rack?: string | null;
 };
 
 export type EngineVm = {
@@ -57,6 +59,8 @@ export interface MigrationHandle {
   /** settles with the final progress (completed, failed or cancelled); never rejects */
   readonly done: Promise<MigrationProgress>;
   cancel(): Promise<void>;
+  /** the latest progress the engine knows (all engines in this package provide it) */
+  current?(): MigrationProgress;
 }
 
 export interface MigrationEngine {

@@ -1,0 +1,140 @@
+/**
+ * Engine selection from config. The controller embeds `engine: defaultEngineConfig` in its config
+ * defaults and `engine: engineConfigCheck` in its config check, then calls `createEngine`.
+ */
+import { readFileSync } from "node:fs";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { type Check, type Clock, ConfigError, check, type Logger, validate } from "@presage/shared";
+import type { MigrationEngine } from "./engine.js";
+import { fleetCheck, generateFleet } from "./fleet.js";
+import { RemoteEngine } from "./remote.js";
+import { DEFAULT_ENGINE_PREFIX } from "./remote-protocol.js";
+import { type NonConvergencePolicy, SimEngine, type SimFleet } from "./sim.js";
+
+export type SimEngineConfig = {
+  /** JSON file `{ hosts, vms }`; null: generate `hosts` x `vmsPerHost` with `seed` */
+  fleetFile: string | null;
+  hosts: number;
+  vmsPerHost: number;
+  seed: number;
+  /** per host NIC, bytes/s */
+  linkBandwidthBps: number;
+  downtimeLimitMs: number;
+  maxRounds: number;
+  onNoConvergence: NonConvergencePolicy;
+  setupMs: number;
+};
+
+export type RemoteEngineConfig = {
+  /** subject prefix the sim hypervisor serves on */
+  prefix: string;
+  timeoutMs: number;
+  pollMs: number;
+};
+
+export type EngineKind = "sim" | "remote" | "qemu" | "libvirt";
+
+export type EngineConfig = {
+  kind: EngineKind;
+  sim: SimEngineConfig;
+  remote: RemoteEngineConfig;
+};
+
+export const defaultEngineConfig: EngineConfig = {
+  kind: "sim",
+  sim: {
+    fleetFile: null,
+    hosts: 20,
+    vmsPerHost: 10,
+    seed: 1,
+    linkBandwidthBps: 1.25e9,
+    downtimeLimitMs: 300,
+    maxRounds: 30,
+    onNoConvergence: "force",
+    setupMs: 100,
+  },
+  remote: { prefix: DEFAULT_ENGINE_PREFIX, timeoutMs: 10_000, pollMs: 1_000 },
+};
+
+export const engineConfigCheck: Check = check.obj({
+  kind: check.oneOf(["sim", "remote", "qemu", "libvirt"]),
+  sim: check.obj({
+    fleetFile: check.nullable(check.str({ min: 1 })),
+    hosts: check.int({ min: 0 }),
+    vmsPerHost: check.int({ min: 0 }),
+    seed: check.int(),
+    linkBandwidthBps: check.num({ min: 1 }),
+    downtimeLimitMs: check.num({ min: 0 }),
+    maxRounds: check.int({ min: 1 }),
+    onNoConvergence: check.oneOf(["force", "fail"]),
+    setupMs: check.num({ min: 0 }),
+  }),
+  remote: check.obj({
+    prefix: check.str({ min: 1, max: 200 }),
+    timeoutMs: check.int({ min: 1 }),
+    pollMs: check.int({ min: 10 }),
+  }),
+});
+
+export type EngineDeps = {
+  nc?: NatsConnection;
+  clock: Clock;
+  log: Logger;
+  /** sim only: use this fleet instead of the file or generator */
+  fleet?: SimFleet;
+};
+
+/** Read and validate a fleet file. */
+export function loadFleet(file: string): SimFleet {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, "utf8"));
+  } catch (e) {
+    throw new ConfigError(`cannot read fleet file ${file}: ${(e as Error).message}`);
+  }
+  const r = validate<SimFleet>(fleetCheck, raw);
+  if (!r.ok) throw new ConfigError(`invalid fleet file ${file}: ${r.error}`);
+  return r.value;
+}
+
+export function simEngineFromConfig(c: SimEngineConfig, deps: EngineDeps): SimEngine {
+  const fleet =
+    deps.fleet ??
+    (c.fleetFile ? loadFleet(c.fleetFile) : generateFleet({ hosts: c.hosts, vmsPerHost: c.vmsPerHost, seed: c.seed }));
+  return new SimEngine({
+    ...fleet,
+    clock: deps.clock,
+    seed: c.seed,
+    linkBandwidthBps: c.linkBandwidthBps,
+    downtimeLimitMs: c.downtimeLimitMs,
+    maxRounds: c.maxRounds,
+    onNoConvergence: c.onNoConvergence,
+    setupMs: c.setupMs,
+    log: deps.log.child({ engine: "sim" }),
+  });
+}
+
+export async function createEngine(config: EngineConfig, deps: EngineDeps): Promise<MigrationEngine> {
+  switch (config.kind) {
+    case "sim":
+      return simEngineFromConfig(config.sim, deps);
+    case "remote": {
+      if (!deps.nc) throw new ConfigError("engine.kind remote needs a NATS connection");
+      return new RemoteEngine(deps.nc, { ...config.remote, log: deps.log.child({ engine: "remote" }) });
+    }
+    default:
+      throw new ConfigError(`engine.kind ${config.kind} is not available in this build`);
+  }
+}
+
+export type * from "./engine.js";
+export { type FleetOptions, fleetCheck, generateFleet } from "./fleet.js";
+export { RemoteEngine, type RemoteEngineOptions, type SimControls, serveEngine } from "./remote.js";
+export { DEFAULT_ENGINE_PREFIX } from "./remote-protocol.js";
+export {
+  type InjectedFailure,
+  type NonConvergencePolicy,
+  SimEngine,
+  type SimEngineOptions,
+  type SimFleet,
+} from "./sim.js";
