@@ -4,7 +4,7 @@
  * does not look like what its subject carries is shown as such, never crashes the watch.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type Check, check, eventCheck, subjects, validate } from "@presage/shared";
+import { type Check, check, eventCheck, parseJson, subjects } from "@presage/shared";
 import { ago, colourOf, iso, paint, type Style } from "./format.js";
 
 type Kind = "event" | "alert" | "migration" | "audit";
@@ -94,13 +94,7 @@ export async function watch(nc: NatsConnection, o: WatchOptions, signal: AbortSi
     for (const { kind, sub } of subs) {
       (async () => {
         for await (const m of sub) {
-          let value: unknown;
-          try {
-            value = m.json();
-          } catch {
-            value = undefined;
-          }
-          const r = validate<Record<string, unknown>>(checks[kind], value);
+          const r = parseJson<Record<string, unknown>>(checks[kind], m.string());
           if (!r.ok) {
             o.out(
               o.json

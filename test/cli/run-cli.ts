@@ -1,0 +1,28 @@
+/** Spawn the BUILT `presage` CLI (controller/dist/bin/presage.js) and collect its output. */
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+
+export const CLI = fileURLToPath(new URL("../../controller/dist/bin/presage.js", import.meta.url));
+
+export function assertBuilt(): void {
+  if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first with \`npx tsc -b controller\``);
+}
+
+export type CliRun = { code: number; stdout: string; stderr: string };
+
+export function presage(args: string[], env: Record<string, string> = {}, timeoutMs = 30_000): Promise<CliRun> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [CLI, ...args],
+      // a clean environment: no NATS_URL or context file of the machine leaks in
+      { env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent", ...env }, timeout: timeoutMs },
+      (err, stdout, stderr) => {
+        const code =
+          err && typeof (err as { code?: unknown }).code === "number" ? (err as { code: number }).code : err ? -1 : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
