@@ -108,6 +108,8 @@ export type Plan = {
   unplaced: { vm: string; reason: string }[];
   imbalanceBefore?: number | null;
   imbalanceAfter?: number | null;
+  /** scheduled plans (maintenance with `at`): when the controller starts it, ms */
+  startAt?: number | null;
 };
 
 export type OpsReplies = {

@@ -1,0 +1,109 @@
+/**
+ * Alerts, as pure functions over a map of alerts: every warning or critical event opens one (the
+ * alert id is the event id), a repeat of an open condition refreshes it, `cleared` closes it, an
+ * operator's ack records who/when/note, and unacknowledged criticals come due for re-publication
+ * every escalation interval. Acknowledging never undoes an action: it only touches alerts.
+ */
+import { type Alert, Component, ErrorCode, EventKind, OpsError, type SensorEvent, Severity } from "@presage/shared";
+
+/** One open condition: same host, component and sensor. */
+const sameCondition = (a: Alert, host: string, component: string, sensor: string | null) =>
+  a.host === host && a.component === component && a.sensor === sensor;
+
+/**
+ * The alerts an event creates or changes (to be stored), given the alerts so far.
+ * Redelivery of an event already seen changes nothing.
+ */
+export function alertsForEvent(alerts: ReadonlyMap<string, Alert>, ev: SensorEvent): Alert[] {
+  if (alerts.has(ev.id)) return [];
+  const open = [...alerts.values()].filter((a) => !a.cleared && sameCondition(a, ev.host, ev.component, ev.sensor));
+  if (ev.kind === EventKind.Cleared) return open.map((a) => ({ ...a, cleared: true, lastEventAt: ev.ts }));
+  if (ev.severity === Severity.Info) return [];
+  const same = open.find((a) => a.severity === ev.severity);
+  if (same) return [{ ...same, lastEventAt: ev.ts, reason: ev.reason }];
+  return [
+    {
+      id: ev.id,
+      host: ev.host,
+      severity: ev.severity,
+      component: ev.component,
+      sensor: ev.sensor,
+      reason: ev.reason,
+      openedAt: ev.ts,
+      lastEventAt: ev.ts,
+      cleared: false,
+      ack: null,
+      escalations: 0,
+    },
+  ];
+}
+
+/** An alert the controller raises itself (capacity shortfall, brake, lost heartbeats). */
+export function controllerAlert(
+  id: string,
+  host: string,
+  severity: Severity,
+  reason: string,
+  now: number,
+  component: Component = Component.Host,
+): Alert {
+  return {
+    id,
+    host,
+    severity,
+    component,
+    sensor: null,
+    reason,
+    openedAt: now,
+    lastEventAt: now,
+    cleared: false,
+    ack: null,
+    escalations: 0,
+  };
+}
+
+/**
+ * Acknowledge by alert id or by host name (every unacknowledged alert of the host).
+ * Throws unknown_event when the target is neither.
+ */
+export function ackAlerts(
+  alerts: ReadonlyMap<string, Alert>,
+  target: string,
+  by: string,
+  note: string,
+  now: number,
+  knownHost: (h: string) => boolean,
+): Alert[] {
+  const ack = { by, at: now, note };
+  const one = alerts.get(target);
+  if (one) return one.ack ? [] : [{ ...one, ack }];
+  if (!knownHost(target))
+    throw new OpsError(ErrorCode.UnknownEvent, `no alert or host named ${JSON.stringify(target)}`);
+  return [...alerts.values()].filter((a) => a.host === target && !a.ack).map((a) => ({ ...a, ack }));
+}
+
+/** Open, unacknowledged critical alerts whose next escalation time has come. */
+export function dueEscalations(alerts: Iterable<Alert>, now: number, intervalMs: number): Alert[] {
+  const due: Alert[] = [];
+  for (const a of alerts) {
+    if (a.severity !== Severity.Critical || a.ack || a.cleared) continue;
+    if (now >= a.openedAt + (a.escalations + 1) * intervalMs) due.push(a);
+  }
+  return due;
+}
+
+/** Whether the host still has an open (uncleared) alert from its agent. */
+export function hasOpenCondition(alerts: Iterable<Alert>, host: string, severity?: Severity): boolean {
+  for (const a of alerts)
+    if (
+      a.host === host &&
+      !a.cleared &&
+      !a.id.startsWith(CONTROLLER_ALERT_PREFIX) &&
+      (!severity || a.severity === severity)
+    )
+      return true;
+  return false;
+}
+
+/** Ids of alerts raised by the controller itself start with this. */
+export const CONTROLLER_ALERT_PREFIX = "ctl-";

@@ -1,0 +1,106 @@
+/**
+ * Leader election over a KV lease: key `leader` in presage-control holds { holder, expiresAt }.
+ * The holder renews every ttl/3 with compare-and-set; anyone may take an expired lease (CAS again,
+ * so only one wins). A leader whose renewal fails, or that cannot renew before its own expiry,
+ * steps down at once: it stops acting before a follower can take over. Lease times are wall-clock
+ * (all replicas must agree on them), not the controller's possibly accelerated clock.
+ */
+import type { KV } from "@nats-io/kv";
+import { type Logger, validate } from "@presage/shared";
+import { leaseCheck } from "./store/checks.js";
+
+const KEY = "leader";
+
+type Lease = { holder: string; expiresAt: number; acquiredAt: number };
+
+export type LeaderOptions = {
+  name: string;
+  ttlMs: number;
+  log: Logger;
+  onChange: (leader: boolean) => void;
+  now?: () => number;
+};
+
+export class LeaderElection {
+  #leader = false;
+  #rev = 0;
+  #expiresAt = 0;
+  #timer: NodeJS.Timeout | null = null;
+  #stopped = false;
+  readonly #now: () => number;
+
+  constructor(
+    readonly kv: KV,
+    readonly o: LeaderOptions,
+  ) {
+    this.#now = o.now ?? Date.now;
+  }
+
+  get leader(): boolean {
+    return this.#leader;
+  }
+
+  async start(): Promise<void> {
+    this.#stopped = false;
+    await this.#step();
+  }
+
+  async #step(): Promise<void> {
+    if (this.#stopped) return;
+    try {
+      if (this.#leader) await this.#renew();
+      else await this.#tryAcquire();
+    } catch (e) {
+      if (this.#leader) this.#setLeader(false, `lease renewal failed: ${String(e)}`);
+    }
+    if (this.#leader && this.#now() >= this.#expiresAt) this.#setLeader(false, "lease expired before renewal");
+    if (!this.#stopped) this.#timer = setTimeout(() => void this.#step(), Math.max(100, this.o.ttlMs / 3));
+  }
+
+  async #renew(): Promise<void> {
+    const lease: Lease = { holder: this.o.name, expiresAt: this.#now() + this.o.ttlMs, acquiredAt: this.#now() };
+    this.#rev = await this.kv.update(KEY, JSON.stringify(lease), this.#rev);
+    this.#expiresAt = lease.expiresAt;
+  }
+
+  async #tryAcquire(): Promise<void> {
+    const e = await this.kv.get(KEY);
+    const now = this.#now();
+    const lease: Lease = { holder: this.o.name, expiresAt: now + this.o.ttlMs, acquiredAt: now };
+    if (!e || e.operation !== "PUT") {
+      this.#rev = await this.kv.create(KEY, JSON.stringify(lease));
+    } else {
+      const cur = validate<Lease>(leaseCheck, safeJson(e.string()));
+      if (cur.ok && cur.value.expiresAt > now && cur.value.holder !== this.o.name) return;
+      this.#rev = await this.kv.update(KEY, JSON.stringify(lease), e.revision);
+    }
+    this.#expiresAt = lease.expiresAt;
+    this.#setLeader(true, "lease acquired");
+  }
+
+  #setLeader(v: boolean, why: string): void {
+    if (this.#leader === v) return;
+    this.#leader = v;
+    this.o.log.warn({ leader: v, holder: this.o.name }, `leadership ${v ? "acquired" : "lost"}: ${why}`);
+    this.o.onChange(v);
+  }
+
+  /** Stop campaigning; a leader releases its lease so a follower takes over at once. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    if (this.#leader) {
+      const released: Lease = { holder: this.o.name, expiresAt: 0, acquiredAt: 0 };
+      await this.kv.update(KEY, JSON.stringify(released), this.#rev).catch(() => {});
+      this.#setLeader(false, "stopped");
+    }
+  }
+}
+
+function safeJson(s: string): unknown {
+  try {
+    return JSON.parse(s);
+  } catch {
+    return null;
+  }
+}

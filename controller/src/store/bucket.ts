@@ -1,0 +1,126 @@
+/**
+ * One JetStream KV bucket mirrored in memory for the leader. The leader reads from memory and
+ * writes through: `set` updates memory at once and queues a compare-and-set write of the latest
+ * value on the last revision it saw (writes to one key are serialised and coalesced). A write
+ * that finds another revision means some other writer got there first: it is logged, counted and
+ * the KV value wins, so a stale replica cannot overwrite a newer decision.
+ */
+import type { KV } from "@nats-io/kv";
+import { type Check, type Logger, type Metrics, validate } from "@presage/shared";
+
+type Slot<T> = { value: T; rev: number; writing: Promise<void> | null; dirty: boolean };
+
+const SAFE_KEY = /^[-_=A-Za-z0-9]+$/;
+
+/** KV keys allow a narrow alphabet; anything else (event ids, odd VM ids) is base64url-encoded. */
+export function encodeKey(k: string): string {
+  return SAFE_KEY.test(k) && !k.startsWith("x=") ? k : `x=${Buffer.from(k).toString("base64url")}`;
+}
+export function decodeKey(k: string): string {
+  return k.startsWith("x=") ? Buffer.from(k.slice(2), "base64url").toString() : k;
+}
+
+export class ConflictError extends Error {
+  constructor(key: string, detail: string) {
+    super(`KV write conflict on ${key}: ${detail}`);
+    this.name = "ConflictError";
+  }
+}
+
+export class CachedBucket<T> {
+  readonly #slots = new Map<string, Slot<T>>();
+  constructor(
+    readonly kv: KV,
+    readonly name: string,
+    readonly check: Check,
+    readonly log: Logger,
+    readonly metrics?: Metrics,
+  ) {}
+
+  /** Read every key (validated; invalid entries are logged, counted and skipped). */
+  async load(): Promise<void> {
+    this.#slots.clear();
+    const keys: string[] = [];
+    for await (const k of await this.kv.keys()) keys.push(k);
+    for (let i = 0; i < keys.length; i += 256) {
+      await Promise.all(keys.slice(i, i + 256).map((k) => this.#loadKey(k)));
+    }
+  }
+
+  async #loadKey(k: string): Promise<void> {
+    const e = await this.kv.get(k);
+    if (!e || e.operation !== "PUT") return;
+    let parsed: unknown;
+    try {
+      parsed = e.json();
+    } catch {
+      parsed = undefined;
+    }
+    const r = validate<T>(this.check, parsed);
+    if (!r.ok) {
+      this.metrics?.inc("presage_invalid_records_total", { bucket: this.name });
+      this.log.warn({ bucket: this.name, key: k, error: r.error }, "skipped an invalid KV record");
+      return;
+    }
+    this.#slots.set(decodeKey(k), { value: r.value, rev: e.revision, writing: null, dirty: false });
+  }
+
+  get(key: string): T | undefined {
+    return this.#slots.get(key)?.value;
+  }
+  has(key: string): boolean {
+    return this.#slots.has(key);
+  }
+  get size(): number {
+    return this.#slots.size;
+  }
+  *values(): IterableIterator<T> {
+    for (const s of this.#slots.values()) yield s.value;
+  }
+  *entries(): IterableIterator<[string, T]> {
+    for (const [k, s] of this.#slots) yield [k, s.value];
+  }
+
+  /** Update memory now and persist in the background; `flush` (or the returned promise) waits for it. */
+  set(key: string, value: T): Promise<void> {
+    let s = this.#slots.get(key);
+    if (!s) {
+      s = { value, rev: 0, writing: null, dirty: true };
+      this.#slots.set(key, s);
+    } else {
+      s.value = value;
+      s.dirty = true;
+    }
+    if (!s.writing) s.writing = this.#drain(key, s);
+    return s.writing;
+  }
+
+  async #drain(key: string, s: Slot<T>): Promise<void> {
+    try {
+      while (s.dirty) {
+        s.dirty = false;
+        const body = JSON.stringify(s.value);
+        try {
+          s.rev =
+            s.rev === 0
+              ? await this.kv.create(encodeKey(key), body)
+              : await this.kv.update(encodeKey(key), body, s.rev);
+        } catch (e) {
+          if (!/wrong last sequence|key exists/i.test(String(e))) throw e;
+          this.metrics?.inc("presage_kv_conflicts_total", { bucket: this.name });
+          this.log.error({ bucket: this.name, key, err: String(e) }, "KV write conflict: keeping the stored value");
+          await this.#loadKey(encodeKey(key));
+          throw new ConflictError(key, String(e));
+        }
+      }
+    } finally {
+      s.writing = null;
+    }
+  }
+
+  /** Wait until every queued write has reached the server (rejects if one failed). */
+  async flush(): Promise<void> {
+    const w = [...this.#slots.values()].map((s) => s.writing).filter((p): p is Promise<void> => p !== null);
+    await Promise.all(w);
+  }
+}

@@ -1,0 +1,59 @@
+/** The controller's durable state: one KV bucket per record kind (host state in presage-hosts, CONTRACT.md 4). */
+import { Kvm } from "@nats-io/kv";
+import {
+  type Alert,
+  type Check,
+  type HostRecord,
+  KV_CONTROL,
+  KV_HOSTS,
+  KV_VMS,
+  type Logger,
+  type Metrics,
+  type MigrationRecord,
+  type NatsConnection,
+  type Plan,
+  type VmRecord,
+} from "@presage/shared";
+import { CachedBucket } from "./bucket.js";
+import { alertCheck, hostRecordCheck, migrationRecordCheck, planCheck, vmRecordCheck } from "./checks.js";
+
+export const KV_ALERTS = "presage-alerts";
+export const KV_MIGRATIONS = "presage-migrations";
+export const KV_PLANS = "presage-plans";
+
+export type Store = {
+  hosts: CachedBucket<HostRecord>;
+  vms: CachedBucket<VmRecord>;
+  alerts: CachedBucket<Alert>;
+  migrations: CachedBucket<MigrationRecord>;
+  plans: CachedBucket<Plan>;
+  load(): Promise<void>;
+  flush(): Promise<void>;
+};
+
+export async function openStore(nc: NatsConnection, log: Logger, metrics?: Metrics): Promise<Store> {
+  const kvm = new Kvm(nc);
+  const open = async <T>(name: string, check: Check) =>
+    new CachedBucket<T>(await kvm.create(name, { history: 5 }), name, check, log, metrics);
+  const s = {
+    hosts: await open<HostRecord>(KV_HOSTS, hostRecordCheck),
+    vms: await open<VmRecord>(KV_VMS, vmRecordCheck),
+    alerts: await open<Alert>(KV_ALERTS, alertCheck),
+    migrations: await open<MigrationRecord>(KV_MIGRATIONS, migrationRecordCheck),
+    plans: await open<Plan>(KV_PLANS, planCheck),
+  };
+  const all = Object.values(s) as CachedBucket<unknown>[];
+  return {
+    ...s,
+    load: async () => {
+      await Promise.all(all.map((b) => b.load()));
+    },
+    flush: async () => {
+      await Promise.all(all.map((b) => b.flush()));
+    },
+  };
+}
+
+export async function openControlBucket(nc: NatsConnection) {
+  return new Kvm(nc).create(KV_CONTROL, { history: 1 });
+}
