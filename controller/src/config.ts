@@ -50,6 +50,8 @@ export type ControllerConfig = {
   /** readings kept per sensor for `presage host` sparklines */
   readingsHistory: number;
   metricsPort: number | null;
+  /** run the controller's clock this many times faster than real time (demo, tests); 1 in production */
+  clockSpeed: number;
 };
 
 const mode = check.oneOf(Object.values(PolicyMode));
@@ -101,6 +103,7 @@ export const controllerConfigCheck: Check = check.obj({
   }),
   readingsHistory: check.int({ min: 1, max: 10_000 }),
   metricsPort: check.nullable(check.int({ min: 0, max: 65_535 })),
+  clockSpeed: check.num({ min: 0.001, max: 10_000 }),
 });
 
 export function defaultControllerConfig(): ControllerConfig {
@@ -122,6 +125,7 @@ export function defaultControllerConfig(): ControllerConfig {
     rebalance: { intervalMs: null, maxMoves: 5, aggressiveness: 3, cooldownMs: 30 * 60_000 },
     readingsHistory: 60,
     metricsPort: null,
+    clockSpeed: 1,
   };
 }
 
@@ -147,6 +151,7 @@ export function loadControllerConfig(file?: string, env: NodeJS.ProcessEnv = pro
       NATS_CREDS: "nats.creds",
       PRESAGE_CONTROLLER_NAME: "name",
       PRESAGE_POLICY_MODE: "policy.mode",
+      PRESAGE_CLOCK_SPEED: "clockSpeed",
     },
     openKeys: ["vms", "policy.hosts", "policy.groups", "policy.hostGroups", "nats"],
   });

@@ -853,6 +853,7 @@ class PresageController implements Controller {
       s.cpuUsed += vmCpu(vm);
       s.memoryUsedMiB += vm.memoryMiB;
     }
+    for (const s of out.values()) s.cpuUsed = Math.round(s.cpuUsed * 100) / 100;
     return out;
   }
 

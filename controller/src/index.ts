@@ -1,0 +1,16 @@
+/** The controller package's public entry: build a controller, its config and the pure planning core. */
+export type { ControllerApi } from "./api.js";
+export { readAuditTrail } from "./audit.js";
+export { applyBrake, type BrakeStatus, brakeLimit } from "./brake.js";
+export {
+  type ControllerConfig,
+  controllerConfig,
+  defaultControllerConfig,
+  loadControllerConfig,
+  PolicyMode,
+  policyFor,
+} from "./config.js";
+export { type Controller, type ControllerOptions, createController } from "./controller.js";
+export { canTransition, nextState, Trigger } from "./lifecycle.js";
+export type { FleetView, Headroom, HostView } from "./model.js";
+export { planEvacuation, planReturn, startable } from "./placement/planner.js";
