@@ -1,0 +1,137 @@
+/**
+ * Start nats-server with the deploy/nats accounts and permissions, throwaway passwords and
+ * (optionally) TLS certificates made with openssl at run time. Nothing secret is committed.
+ */
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
+
+const deployDir = fileURLToPath(new URL("../../deploy/nats/", import.meta.url));
+
+export type Certs = {
+  dir: string;
+  ca: string;
+  serverCert: string;
+  serverKey: string;
+  clientCert: string;
+  clientKey: string;
+};
+
+/** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, all signed by the CA. */
+export function makeCerts(dir: string): Certs {
+  const p = (f: string) => join(dir, f);
+  const ssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "pipe" });
+  ssl(
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-days",
+    "1",
+    "-subj",
+    "/CN=presage-test-ca",
+    "-keyout",
+    "ca-key.pem",
+    "-out",
+    "ca.pem",
+  );
+  const leaf = (name: string, cn: string, ext: string) => {
+    writeFileSync(p(`${name}.ext`), ext);
+    ssl(
+      "req",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-subj",
+      `/CN=${cn}`,
+      "-keyout",
+      `${name}-key.pem`,
+      "-out",
+      `${name}.csr`,
+    );
+    ssl(
+      "x509",
+      "-req",
+      "-in",
+      `${name}.csr`,
+      "-CA",
+      "ca.pem",
+      "-CAkey",
+      "ca-key.pem",
+      "-CAcreateserial",
+      "-days",
+      "1",
+      "-extfile",
+      `${name}.ext`,
+      "-out",
+      `${name}.pem`,
+    );
+  };
+  leaf("server", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
+  leaf("client", "presage-operator", "extendedKeyUsage=clientAuth\n");
+  return {
+    dir,
+    ca: p("ca.pem"),
+    serverCert: p("server.pem"),
+    serverKey: p("server-key.pem"),
+    clientCert: p("client.pem"),
+    clientKey: p("client-key.pem"),
+  };
+}
+
+export const PASSWORD_VARS = [
+  "PRESAGE_CONTROLLER_PASSWORD",
+  "PRESAGE_AGENT_PASSWORD",
+  "PRESAGE_HYPERVISOR_PASSWORD",
+  "PRESAGE_OPERATOR_ALICE_PASSWORD",
+  "PRESAGE_OPERATOR_BOB_PASSWORD",
+  "PRESAGE_SYS_PASSWORD",
+] as const;
+
+export type SecureServer = {
+  ns: NatsServerHandle;
+  /** nats:// URL (TLS is negotiated from the server's INFO when it requires it) */
+  url: string;
+  passwords: Record<(typeof PASSWORD_VARS)[number], string>;
+  certs: Certs | null;
+  stop(): Promise<void>;
+};
+
+/** The template with the include inlined and the test's variables and TLS block filled in. */
+export function secureConfig(passwords: Record<string, string>, certs: Certs | null): string {
+  const accounts = readFileSync(join(deployDir, "accounts.conf"), "utf8");
+  const vars = Object.entries(passwords)
+    .map(([k, v]) => `${k}: "${v}"`)
+    .join("\n");
+  const tls = certs
+    ? `tls {\n  cert_file: "${certs.serverCert}"\n  key_file: "${certs.serverKey}"\n  ca_file: "${certs.ca}"\n  timeout: 5\n}`
+    : "";
+  return readFileSync(join(deployDir, "presage.template.conf"), "utf8")
+    .replace("{{VARIABLES}}", vars)
+    .replace("{{TLS}}", tls)
+    .replace("include ./accounts.conf", accounts);
+}
+
+export async function startSecureNats(opts: { tls: boolean }): Promise<SecureServer> {
+  const dir = mkdtempSync(join(tmpdir(), "presage-sec-"));
+  const certs = opts.tls ? makeCerts(dir) : null;
+  const passwords = Object.fromEntries(
+    PASSWORD_VARS.map((v) => [v, randomBytes(12).toString("hex")]),
+  ) as SecureServer["passwords"];
+  const ns = await startNatsServer({ config: secureConfig(passwords, certs) });
+  return {
+    ns,
+    url: ns.url,
+    passwords,
+    certs,
+    async stop() {
+      await ns.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
