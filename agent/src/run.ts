@@ -1,0 +1,197 @@
+/**
+ * The live agent: poll every source, publish readings (core NATS), feed the detector, publish its
+ * events (JetStream, deduplicated, retried through outages) and a heartbeat per host. Runs in
+ * process (tests, demo) or from `presage-agent run`. All scheduling goes through the injected Clock.
+ */
+import {
+  type Check,
+  type Clock,
+  check,
+  createLogger,
+  ensureStreams,
+  type Heartbeat,
+  heartbeatCheck,
+  type Logger,
+  Metrics,
+  type NatsConnection,
+  type Reading,
+  readingCheck,
+  type SensorEvent,
+  type Subscription,
+  scaledClock,
+  subjects,
+  subscribeJson,
+  systemClock,
+  validate,
+} from "@presage/shared";
+import type { AgentConfig } from "./config.js";
+import type { Detector } from "./detect/detector.js";
+import { createDetector } from "./detect/index.js";
+import { EventOutbox } from "./outbox.js";
+import { SourcePoller } from "./poller.js";
+import { buildSources } from "./sources/index.js";
+import type { SensorSource } from "./sources/source.js";
+
+export const AGENT_VERSION = "0.1.0";
+
+/** Requests the agent answers on presage.v1.commands.<host>. */
+export type AgentCommand = { command: "poll-now" | "status" };
+export const agentCommandCheck: Check = check.obj({ command: check.oneOf(["poll-now", "status"]) });
+
+export type StartAgentOptions = {
+  config: AgentConfig;
+  nc: NatsConnection;
+  clock?: Clock;
+  log?: Logger;
+  /** default: built from config.sources */
+  sources?: SensorSource[];
+  /** default: createDetector(config.detect) */
+  detector?: Detector;
+};
+
+export type RunningAgent = { stop(): Promise<void>; metrics: Metrics };
+
+/** The clock a config asks for: real time, or simulated time at `speed` from `startMs`. */
+export function clockFor(config: AgentConfig): Clock {
+  const { speed, startMs } = config.clock;
+  return speed === 1 && startMs === null ? systemClock : scaledClock(speed, startMs ?? Date.now());
+}
+
+/** CPU utilisation for the heartbeat: a CPU-named percentage if there is one, else any percentage. */
+function cpuUtil(rs: Reading[]): number | null {
+  const pct = rs.filter((r) => r.type === "utilization" && r.unit === "%" && r.value !== null);
+  const r = pct.find((x) => /cpu/i.test(x.sensor)) ?? pct[0];
+  return r?.value == null ? null : Math.min(100, Math.max(0, r.value));
+}
+
+export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent> {
+  const { config, nc } = opts;
+  const clock = opts.clock ?? clockFor(config);
+  const log = opts.log ?? createLogger("presage-agent");
+  const metrics = new Metrics();
+  metrics.describe("presage_agent_polls_total", "source polls by result");
+  metrics.describe("presage_agent_readings_total", "readings published");
+  metrics.describe("presage_agent_events_published_total", "events stored in JetStream");
+  metrics.describe("presage_agent_events_pending", "events waiting for NATS", "gauge");
+
+  await ensureStreams(nc);
+  const detector = opts.detector ?? createDetector(config.detect);
+  const sources = opts.sources ?? buildSources(config, clock);
+  const timeouts = opts.sources ? [] : config.sources.map((s) => s.timeoutMs ?? config.sourceTimeoutMs);
+  const hosts = [...new Set(sources.length ? sources.map((s) => s.host) : [config.host])];
+  const outbox = new EventOutbox(nc, { log, metrics });
+  const cpu = new Map<string, number | null>();
+
+  const emit = (e: SensorEvent) => {
+    log.info({ event: e.id, host: e.host, severity: e.severity, kind: e.kind, component: e.component }, e.reason);
+    outbox.push(e);
+  };
+
+  const onReadings = (source: SensorSource, readings: Reading[]) => {
+    const good: Reading[] = [];
+    for (const r of readings) {
+      const v = validate<Reading>(readingCheck, r);
+      if (v.ok) good.push(r);
+      else {
+        metrics.inc("presage_agent_invalid_readings_total", { source: source.name });
+        log.warn({ source: source.name, error: v.error }, "dropped an invalid reading from a source");
+      }
+    }
+    for (let i = 0; i < good.length; i += 10_000) {
+      try {
+        nc.publish(
+          subjects.readings(source.host),
+          JSON.stringify({ host: source.host, readings: good.slice(i, i + 10_000) }),
+        );
+      } catch (e) {
+        metrics.inc("presage_agent_readings_publish_errors_total");
+        log.warn({ err: String(e) }, "readings publish failed (NATS away); detection goes on");
+      }
+    }
+    metrics.inc("presage_agent_readings_total", { source: source.name }, good.length);
+    const util = cpuUtil(good);
+    if (util !== null) cpu.set(source.host, util);
+    for (const r of good) {
+      try {
+        for (const e of detector.ingest(r)) emit(e);
+      } catch (e) {
+        metrics.inc("presage_agent_detector_errors_total");
+        log.error({ err: e, sensor: r.sensor }, "detector failed on a reading; skipped");
+      }
+    }
+  };
+
+  const pollers = sources.map(
+    (source, i) =>
+      new SourcePoller(source, {
+        intervalMs: config.pollIntervalMs,
+        timeoutMs: timeouts[i] ?? config.sourceTimeoutMs,
+        failureThreshold: config.failureThreshold,
+        maxBackoffMs: config.maxBackoffMs,
+        clock,
+        log: log.child({ source: source.name, host: source.host }),
+        metrics,
+        onReadings,
+        onEvent: emit,
+      }),
+  );
+
+  const heartbeat = (host: string) => {
+    const h = detector.health(host);
+    const failures = pollers.filter((p) => p.source.host === host).map((p) => p.state.failures);
+    const hb: Heartbeat = {
+      host,
+      ts: clock.now(),
+      status: h.status,
+      conditions: h.conditions,
+      cpuUtilPct: cpu.get(host) ?? null,
+      sourceFailures: failures.length ? Math.max(...failures) : 0,
+      agentVersion: AGENT_VERSION,
+    };
+    if (!validate(heartbeatCheck, hb).ok) return log.error({ hb }, "built an invalid heartbeat; not sent");
+    try {
+      nc.publish(subjects.health(host), JSON.stringify(hb));
+    } catch (e) {
+      log.warn({ err: String(e) }, "heartbeat publish failed (NATS away)");
+    }
+  };
+
+  const stopHb = new AbortController();
+  const hbLoop = (async () => {
+    while (!stopHb.signal.aborted) {
+      for (const h of hosts) heartbeat(h);
+      await clock.sleep(config.heartbeatIntervalMs, stopHb.signal).catch(() => {});
+    }
+  })();
+
+  const subs: Subscription[] = hosts.map((host) =>
+    subscribeJson<AgentCommand>(
+      nc,
+      subjects.commands(host),
+      agentCommandCheck,
+      (cmd, msg) => {
+        const mine = pollers.filter((p) => p.source.host === host);
+        if (cmd.command === "poll-now") for (const p of mine) p.wake();
+        const status = mine.map((p) => ({ source: p.source.name, ...p.state }));
+        if (msg.reply) msg.respond(JSON.stringify({ ok: true, host, sources: status, pendingEvents: outbox.pending }));
+      },
+      { log, metrics },
+    ),
+  );
+
+  for (const p of pollers) p.start();
+  log.info({ hosts, sources: sources.map((s) => s.name), pollIntervalMs: config.pollIntervalMs }, "agent started");
+
+  return {
+    metrics,
+    async stop() {
+      for (const s of subs) s.unsubscribe();
+      stopHb.abort();
+      await Promise.all(pollers.map((p) => p.stop()));
+      await hbLoop;
+      await outbox.close();
+      await Promise.all(sources.map((s) => s.close?.().catch(() => {})));
+      log.info("agent stopped");
+    },
+  };
+}
