@@ -56,7 +56,7 @@ describe("presage CLI (fake controller)", () => {
     const r = await presage(["host", "h2"], env);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^h2 {2}quarantined since/);
-    expect(r.stdout).toMatch(/VMS \(0\)/);
+    expect(r.stdout).toMatch(/VMS \(0 here, 1 away from home\)/);
     expect(r.stdout).toMatch(/ALERTS \(1\)\n.*\nev-1 +h2 +critical +fan +FAN3/);
     const fan = r.stdout.split("\n").find((l) => l.startsWith("FAN3"));
     expect(fan).toMatch(/5200 RPM\s+█▇▆▅ ▃▁$/);

@@ -1,5 +1,6 @@
 /**
- * Where the CLI connects, like the `nats` CLI: flags win over the environment, which wins over a
+ * Where the CLI connects, like the `nats` CLI: flags win over the environment (NATS_URL, NATS_USER,
+ * NATS_PASSWORD or NATS_PASS, NATS_CREDS), which wins over a
  * context file (`--context FILE`, `$PRESAGE_CONTEXT`, else ~/.config/presage/context.json), which
  * wins over nats://127.0.0.1:4222.
  */
@@ -78,7 +79,7 @@ export function resolveConnection(f: ConnectionFlags, env: NodeJS.ProcessEnv): R
   };
   if (Boolean(tls.cert) !== Boolean(tls.key)) throw usageError("--tls-cert and --tls-key go together");
   for (const [what, file] of [
-    ["--creds", f.creds ?? ctx.creds],
+    ["--creds", f.creds ?? env.NATS_CREDS ?? ctx.creds],
     ["--tls-ca", tls.ca],
     ["--tls-cert", tls.cert],
     ["--tls-key", tls.key],
@@ -88,8 +89,8 @@ export function resolveConnection(f: ConnectionFlags, env: NodeJS.ProcessEnv): R
   const settings: NatsSettings = {
     url,
     user: f.user ?? env.NATS_USER ?? ctx.user,
-    pass: f.password ?? env.NATS_PASSWORD ?? ctx.password,
-    creds: f.creds ?? ctx.creds,
+    pass: f.password ?? env.NATS_PASSWORD ?? env.NATS_PASS ?? ctx.password,
+    creds: f.creds ?? env.NATS_CREDS ?? ctx.creds,
     tls: tls.ca || tls.cert || url.startsWith("tls://") ? tls : null,
     name: "presage-cli",
   };

@@ -142,8 +142,10 @@ export function hostDetail(v: View, d: OpsReplies["host"]): string {
   );
   const section = (title: string, body: string, none: string) =>
     out.push("", paint(v.style, "bold", title), body || none);
+  const here = d.vms.filter((m) => m.host === h.host).length;
+  const away = d.vms.filter((m) => m.home === h.host && m.host !== h.host).length;
   section(
-    `VMS (${d.vms.length})`,
+    `VMS (${here} here${away ? `, ${away} away from home` : ""})`,
     table(
       v.style,
       ["VM", "HOST", "HOME", "MEMORY", "VCPUS"],

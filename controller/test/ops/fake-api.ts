@@ -105,7 +105,7 @@ export function fakeControllerApi(now = 1_700_000_000_000) {
       const h = mustHost(req.host);
       return {
         host: summary(h),
-        vms: vms.filter((v) => v.host === h.host),
+        vms: vms.filter((v) => v.host === h.host || v.home === h.host),
         alerts: alerts.filter((a) => a.host === h.host),
         health: { host: h.host, ts: now, status: "ok", conditions: [] },
         readings: [{ ts: now, host: h.host, sensor: "FAN3", type: "fan", unit: "RPM", value: 5200 }],
