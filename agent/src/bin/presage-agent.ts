@@ -1,0 +1,178 @@
+#!/usr/bin/env node
+/** presage-agent: run the live agent, parse captures, show what the sources see, replay readings. */
+import { createReadStream, readFileSync } from "node:fs";
+import { parseArgs } from "node:util";
+import { ConfigError, connectNats, createLogger, hostNameError, systemClock } from "@presage/shared";
+import { type AgentConfig, loadAgentConfig } from "../config.js";
+import { FORMATS, isFormat, parsers } from "../parse/index.js";
+import { runReplay } from "../replay.js";
+import { AGENT_VERSION, clockFor, startAgent } from "../run.js";
+import { renderSensors, type SourceSnapshot } from "../sensors-table.js";
+import { buildSources } from "../sources/index.js";
+
+const HELP = `presage-agent ${AGENT_VERSION}: read BMC sensors, detect failing hardware early, tell the controller.
+
+Usage:
+  presage-agent run      [--config FILE]            the live agent (polls, publishes on NATS)
+  presage-agent sensors  [--config FILE] [--json]   poll every configured source once and show what it sees
+  presage-agent parse    --format F --host NAME [--ts MS] < capture.txt
+                                                     turn one tool capture into readings (NDJSON on stdout)
+  presage-agent replay   [--input FILE|-] [--config FILE]
+                                                     run the detection pipeline over readings NDJSON, events out
+  presage-agent --help | --version
+
+Formats for parse (the exact command whose output it reads):
+  ipmitool-sdr         ipmitool sdr
+  ipmitool-sdr-elist   ipmitool sdr elist
+  ipmitool-sensor      ipmitool sensor                      (with thresholds)
+  freeipmi-sensors     ipmi-sensors --comma-separated-output --output-sensor-state --no-header-output
+                       [--output-sensor-thresholds]
+  ipmimonitoring       ipmimonitoring --comma-separated-output --no-header-output --output-sensor-state
+                       [--output-event-bitmask]             (ipmi_exporter's flags)
+
+Config: a JSON file (docs/agent.md); --config or PRESAGE_AGENT_CONFIG. Env overrides: PRESAGE_HOST,
+NATS_URL, NATS_USER, NATS_PASS, NATS_CREDS, PRESAGE_POLL_INTERVAL_MS. Logs are JSON on stderr
+(PRESAGE_LOG_LEVEL=debug for more).
+
+Examples:
+  ipmitool sensor | presage-agent parse --format ipmitool-sensor --host db1
+  presage-agent sensors --config /etc/presage/agent.json
+  presage-agent replay --input trace.ndjson > events.ndjson
+
+Exit codes: 0 ok, 1 a source or input failed, 2 bad usage or config.`;
+
+class UsageError extends Error {}
+
+function configFile(v: string | undefined): string | undefined {
+  return v ?? process.env.PRESAGE_AGENT_CONFIG ?? undefined;
+}
+
+function loadConfigOrThrow(file: string | undefined): AgentConfig {
+  return loadAgentConfig(configFile(file));
+}
+
+async function cmdParse(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: { format: { type: "string" }, host: { type: "string" }, ts: { type: "string" } },
+  });
+  if (!values.format) throw new UsageError(`parse needs --format (one of ${FORMATS.join(", ")})`);
+  if (!isFormat(values.format))
+    throw new UsageError(`unknown format "${values.format}": use one of ${FORMATS.join(", ")}`);
+  if (!values.host) throw new UsageError("parse needs --host NAME (the host the readings belong to)");
+  const hostErr = hostNameError(values.host);
+  if (hostErr) throw new UsageError(hostErr);
+  let ts = Date.now();
+  if (values.ts !== undefined) {
+    if (!/^\d+$/.test(values.ts)) throw new UsageError(`--ts must be milliseconds since the epoch, got "${values.ts}"`);
+    ts = Number(values.ts);
+  }
+  const text = readFileSync(0, "utf8");
+  const readings = parsers[values.format](text, { host: values.host, ts });
+  process.stdout.write(readings.map((r) => `${JSON.stringify(r)}\n`).join(""));
+  if (readings.length === 0 && text.trim() !== "") {
+    process.stderr.write(`presage-agent: no readings found in the input; is it really ${values.format} output?\n`);
+    return 1;
+  }
+  return 0;
+}
+
+async function cmdSensors(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: "string" }, json: { type: "boolean" } } });
+  const config = loadConfigOrThrow(values.config);
+  if (!config.sources.length)
+    throw new ConfigError("the config lists no sources: add one under `sources` (docs/agent.md)");
+  const clock = config.clock.speed === 1 && config.clock.startMs === null ? systemClock : clockFor(config);
+  const sources = buildSources(config, clock);
+  const snaps: SourceSnapshot[] = [];
+  for (const [i, s] of sources.entries()) {
+    const started = performance.now();
+    const timeoutMs = config.sources[i]?.timeoutMs ?? config.sourceTimeoutMs;
+    try {
+      const readings = await s.poll(AbortSignal.timeout(timeoutMs));
+      snaps.push({ source: s.name, host: s.host, ok: true, durationMs: performance.now() - started, readings });
+    } catch (e) {
+      snaps.push({
+        source: s.name,
+        host: s.host,
+        ok: false,
+        error: (e as Error).message,
+        durationMs: performance.now() - started,
+        readings: [],
+      });
+    } finally {
+      await s.close?.().catch(() => {});
+    }
+  }
+  process.stdout.write(values.json ? `${JSON.stringify(snaps, null, 2)}\n` : renderSensors(snaps));
+  return snaps.every((s) => s.ok) ? 0 : 1;
+}
+
+async function cmdReplay(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { input: { type: "string" }, config: { type: "string" } } });
+  const detect = configFile(values.config) ? loadConfigOrThrow(values.config).detect : {};
+  const input = !values.input || values.input === "-" ? process.stdin : createReadStream(values.input);
+  const opened = new Promise<void>((resolve, reject) => {
+    if (input === process.stdin) return resolve();
+    input.once("open", () => resolve());
+    input.once("error", (e: Error) => reject(new UsageError(`cannot read ${values.input}: ${e.message}`)));
+  });
+  await opened;
+  const r = await runReplay({ input, output: process.stdout, errors: process.stderr, config: detect });
+  process.stderr.write(`replayed ${r.readings} readings: ${r.events} events, ${r.skipped} lines skipped\n`);
+  return 0;
+}
+
+async function cmdRun(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { config: { type: "string" } } });
+  const config = loadConfigOrThrow(values.config);
+  const log = createLogger("presage-agent").child({ agent: config.host });
+  if (!config.sources.length) log.warn("no sources configured: only heartbeats will be sent (docs/agent.md)");
+  const nc = await connectNats({ ...config.nats, name: config.nats.name ?? `presage-agent-${config.host}` }, log);
+  const agent = await startAgent({ config, nc, log });
+  await new Promise<void>((resolve) => {
+    process.once("SIGINT", resolve);
+    process.once("SIGTERM", resolve);
+  });
+  log.info("stopping");
+  await agent.stop();
+  await nc.drain().catch(() => {});
+  return 0;
+}
+
+const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
+  run: cmdRun,
+  sensors: cmdSensors,
+  parse: cmdParse,
+  replay: cmdReplay,
+};
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === "--help" || cmd === "-h" || cmd === "help") {
+    process.stdout.write(`${HELP}\n`);
+    return cmd ? 0 : 2;
+  }
+  if (cmd === "--version" || cmd === "-V") {
+    process.stdout.write(`${AGENT_VERSION}\n`);
+    return 0;
+  }
+  const run = COMMANDS[cmd];
+  if (!run) throw new UsageError(`unknown command "${cmd}"; commands: ${Object.keys(COMMANDS).join(", ")}`);
+  if (rest.includes("--help") || rest.includes("-h")) {
+    process.stdout.write(`${HELP}\n`);
+    return 0;
+  }
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error & { code?: string }) => {
+    const usage = e instanceof UsageError || e instanceof ConfigError || e.code?.startsWith("ERR_PARSE_ARGS");
+    process.stderr.write(`presage-agent: ${e.message}${usage ? "\n(see presage-agent --help)" : ""}\n`);
+    process.exitCode = usage ? 2 : 1;
+  },
+);
