@@ -3,7 +3,8 @@
  * tests that run planning rounds. Pure; the input is not changed.
  *
  * A host's measured `cpuUtilPct` shifts by the moved VM's demand, as the agent will report next, so the
- * host's unattributed CPU (imbalance.ts) stays where it was.
+ * host's unattributed CPU (imbalance.ts) stays where it was. A VM moved while at home gets the target as
+ * its new home: balancing chooses where a VM lives, unlike an evacuation, which the return undoes.
  */
 import type { PlanMove } from "@presage/shared";
 import type { FleetView, HostView } from "../model.js";
@@ -22,6 +23,7 @@ export function applyMoves(fleet: FleetView, moves: readonly PlanMove[]): FleetV
     if (!vm || vm.host !== m.from) continue;
     shiftUtil(m.from, -vmCpu(vm));
     shiftUtil(m.to, vmCpu(vm));
+    if (vm.home === vm.host) vm.home = m.to;
     vm.host = m.to;
   }
   return { hosts: [...hosts.values()], vms: [...vms.values()] };

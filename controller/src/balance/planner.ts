@@ -14,7 +14,8 @@
  * *Requirements* (the health logic always wins): no move while evacuations run; targets are only
  * `healthy`, reachable hosts (placementBlocker), and anti-affinity and headroom hold after every move;
  * VMs are only taken from healthy hosts; a VM moved within `cooldownMs` (per `lastMoved`), a VM with a
- * migration in flight (`busy`), a VM away from its home host while that host may still take it back, and
+ * migration in flight (`busy`), a VM away from a home host that is in maintenance, quarantined or returning (the return logic brings it
+ * back), and
  * a VM that dirties memory too fast to converge are never moved. Every move strictly lowers the
  * imbalance, so the plan's imbalance never rises.
  *
@@ -85,17 +86,13 @@ export const MIN_GAIN: Readonly<Record<Aggressiveness, number>> = {
 };
 
 /** A move whose migration takes this long needs twice the gain of a free one. */
-export const COST_REF_SECONDS = 60;
+export const COST_REF_SECONDS = 300;
 
 /** Most and least loaded hosts examined per resource at each step. */
 export const CANDIDATE_HOSTS = 16;
 
-/** States in which a host may still take its VMs back: its away VMs belong to the return logic. */
+/** Home states in which the return logic is about to bring a host's VMs back: the balancer leaves them. */
 const RECLAIMING: ReadonlySet<string> = new Set<string>([
-  HostState.Healthy,
-  HostState.Suspect,
-  HostState.Degraded,
-  HostState.Evacuating,
   HostState.Quarantined,
   HostState.Returning,
   HostState.Maintenance,

@@ -1,0 +1,169 @@
+// pnpm bench:balance: the load balancer against a plain greedy baseline on simulated fleets of 100 and
+// 1,000 hosts whose demand is skewed and drifts over a simulated day. Runs on the built dist/.
+import { applyMoves } from "../../controller/dist/balance/apply.js";
+import { migrationCost } from "../../controller/dist/balance/cost.js";
+import { planGreedyBaseline } from "../../controller/dist/balance/greedy-baseline.js";
+import { measureImbalance } from "../../controller/dist/balance/imbalance.js";
+import { planRebalance } from "../../controller/dist/balance/planner.js";
+
+const MIN = 60_000;
+const HOUR = 60 * MIN;
+const ROUND = 15 * MIN; // the controller's automatic rebalance period in this run
+const DAY_ROUNDS = (24 * HOUR) / ROUND;
+const HEADROOM = { cpu: 0.1, memory: 0.1 };
+const CLASSES = 8; // workload classes with their own daily peak (web by day, batch by night, ...)
+
+function rng(seed) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * A skewed fleet: VMs of one workload class cluster on neighbouring hosts (tenants are placed
+ * together), and a fifth of the hosts start with twice the VMs of the rest.
+ */
+function makeFleet(nHosts, seed) {
+  const r = rng(seed);
+  const hosts = [];
+  for (let i = 0; i < nHosts; i++)
+    hosts.push({ name: `h${i}`, state: "healthy", up: true, cpuCapacity: 48, memoryMiB: 384 * 1024, cpuUtilPct: 0 });
+  const overhead = hosts.map(() => 0.5 + r() * 2);
+  const vms = [];
+  const profile = new Map();
+  for (let i = 0; i < nHosts; i++) {
+    const perHost = i % 5 === 0 ? 18 : 9;
+    const cls = Math.floor((i / nHosts) * CLASSES);
+    for (let k = 0; k < perHost; k++) {
+      const vcpus = [2, 4, 4, 8, 8, 16][Math.floor(r() * 6)];
+      const id = `vm${vms.length}`;
+      vms.push({
+        id,
+        host: `h${i}`,
+        home: `h${i}`,
+        vcpus,
+        memoryMiB: vcpus * 2048 * (1 + Math.floor(r() * 2)),
+        dirtyRateMiBps: Math.round(r() ** 3 * 600),
+        cpuDemand: 0,
+      });
+      profile.set(id, { base: 0.15 + r() * 0.35, amp: 0.3 + r() * 0.6, phase: (cls / CLASSES) * 2 * Math.PI, walk: 0 });
+    }
+  }
+  return { fleet: { hosts, vms }, profile, overhead, r };
+}
+
+/** Demand at time t: a daily wave per class plus a slow random walk per VM. The agent then measures it. */
+function drift(fleet, profile, overhead, r, t) {
+  const day = (2 * Math.PI * t) / (24 * HOUR);
+  const vms = fleet.vms.map((vm) => {
+    const p = profile.get(vm.id);
+    p.walk = Math.max(-0.2, Math.min(0.2, p.walk + (r() - 0.5) * 0.04));
+    const f = Math.max(0.02, Math.min(1, p.base * (1 + p.amp * Math.sin(day + p.phase)) + p.walk));
+    return { ...vm, cpuDemand: f * vm.vcpus };
+  });
+  const used = new Map();
+  for (const vm of vms) used.set(vm.host, (used.get(vm.host) ?? 0) + vm.cpuDemand);
+  const hosts = fleet.hosts.map((h, i) => ({
+    ...h,
+    cpuUtilPct: Math.min(100, (100 * ((used.get(h.name) ?? 0) + overhead[i])) / h.cpuCapacity),
+  }));
+  return { hosts, vms };
+}
+
+function simulate(nHosts, maxMoves, strategy, seed) {
+  const { fleet: start, profile, overhead, r } = makeFleet(nHosts, seed);
+  let fleet = start;
+  const lastMoved = new Map();
+  const series = [];
+  let migrations = 0;
+  let copiedMiB = 0;
+  let planMs = 0;
+  for (let round = 0; round <= DAY_ROUNDS; round++) {
+    const now = round * ROUND;
+    fleet = drift(fleet, profile, overhead, r, now);
+    const before = measureImbalance(fleet);
+    const t0 = performance.now();
+    const moves =
+      strategy === "presage"
+        ? planRebalance(fleet, {
+            aggressiveness: 3,
+            maxMoves,
+            headroom: HEADROOM,
+            now,
+            cooldownMs: 2 * HOUR,
+            lastMoved,
+          }).moves
+        : strategy === "greedy"
+          ? planGreedyBaseline(fleet, { maxMoves, headroom: HEADROOM })
+          : [];
+    planMs += performance.now() - t0;
+    const byId = new Map(fleet.vms.map((v) => [v.id, v]));
+    for (const m of moves) {
+      lastMoved.set(m.vm, now);
+      copiedMiB += migrationCost(byId.get(m.vm))?.copyMiB ?? m.memoryMiB;
+    }
+    migrations += moves.length;
+    fleet = applyMoves(fleet, moves);
+    series.push({ hour: now / HOUR, before, after: measureImbalance(fleet), migrations, copiedMiB });
+  }
+  return { series, migrations, copiedMiB, planMs, rounds: DAY_ROUNDS + 1 };
+}
+
+const f3 = (x) => x.toFixed(3);
+const pad = (s, n) => String(s).padStart(n);
+const meanCpu = (series) => series.reduce((a, s) => a + s.after.cpu, 0) / series.length;
+
+const results = [];
+for (const nHosts of [100, 1000]) {
+  for (const maxMoves of [nHosts / 10, nHosts / 5]) {
+    const ours = simulate(nHosts, maxMoves, "presage", 7);
+    const base = simulate(nHosts, maxMoves, "greedy", 7);
+    const none = simulate(nHosts, maxMoves, "none", 7);
+    const vms = makeFleet(nHosts, 7).fleet.vms.length;
+    console.log(
+      `\n== ${nHosts} hosts, ${vms} VMs, one simulated day, a round every ${ROUND / MIN} min, at most ${maxMoves} ` +
+        "moves per round; presage at aggressiveness 3, cool-down 2 h ==",
+    );
+    console.log("CPU imbalance (std dev of normalised host CPU load) after each round, and migrations so far");
+    console.log(
+      `${pad("hour", 5)} | ${pad("no balancing", 12)} | ${pad("presage", 8)} ${pad("migr", 6)} | ${pad("greedy", 8)} ${pad("migr", 6)}`,
+    );
+    for (let i = 0; i < ours.series.length; i += 8) {
+      const o = ours.series[i];
+      const b = base.series[i];
+      console.log(
+        `${pad(o.hour, 5)} | ${pad(f3(none.series[i].after.cpu), 12)} | ${pad(f3(o.after.cpu), 8)} ${pad(o.migrations, 6)} | ` +
+          `${pad(f3(b.after.cpu), 8)} ${pad(b.migrations, 6)}`,
+      );
+    }
+    const finalBase = base.series.at(-1).after.cpu;
+    const reached = ours.series.find((s) => s.after.cpu <= finalBase);
+    const row = (name, s) =>
+      `${name.padEnd(8)} | ${pad(f3(s.series.at(-1).after.cpu), 9)} | ${pad(f3(meanCpu(s.series)), 8)} | ${pad(s.migrations, 10)} | ` +
+      `${pad((s.copiedMiB / 1024).toFixed(0), 9)} | ${pad((s.planMs / s.rounds).toFixed(1), 12)}`;
+    console.log(`\n${"strategy".padEnd(8)} | final CPU | mean CPU | migrations | GiB moved | ms per round`);
+    console.log(row("presage", ours));
+    console.log(row("greedy", base));
+    const ok = reached !== undefined && reached.migrations * 2 <= base.migrations;
+    results.push({ nHosts, maxMoves, ok, reached, base, ours, finalBase });
+    console.log(
+      `presage reached greedy's final CPU imbalance (${f3(finalBase)}) ` +
+        (reached ? `at hour ${reached.hour} after ${reached.migrations} migrations` : "never") +
+        ` (greedy: ${base.migrations} over the day): target ${ok ? "MET" : "NOT MET"}`,
+    );
+  }
+}
+console.log("\nsummary: migrations presage needed to reach greedy's final imbalance / greedy's migrations");
+for (const r of results)
+  console.log(
+    `  ${pad(r.nHosts, 4)} hosts, ${pad(r.maxMoves, 3)} moves/round: ${r.reached ? r.reached.migrations : "never"} / ` +
+      `${r.base.migrations}  ${r.ok ? "MET" : "NOT MET"}; day totals ${r.ours.migrations} vs ${r.base.migrations} migrations, ` +
+      `${(r.ours.copiedMiB / 1024).toFixed(0)} vs ${(r.base.copiedMiB / 1024).toFixed(0)} GiB`,
+  );
+const allOk = results.every((r) => r.ok);
+process.exitCode = allOk ? 0 : 1;
