@@ -40,6 +40,8 @@ export type MigrationProgress = {
   totalBytes: number;
   dirtyRateBps?: number;
   expectedDowntimeMs?: number;
+  /** pre-copy pass number (1 = first full copy; QEMU's dirty-sync-count) */
+  round?: number;
   /** set when phase is failed */
   error?: string;
 };

@@ -68,6 +68,7 @@ export const progressCheck: Check = check.obj({
   totalBytes: count,
   dirtyRateBps: check.optional(count),
   expectedDowntimeMs: check.optional(count),
+  round: check.optional(count),
   error: check.optional(check.str({ max: 4000 })),
 });
 

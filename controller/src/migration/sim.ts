@@ -376,6 +376,7 @@ export class SimEngine implements MigrationEngine {
       remainingBytes: Math.round(remaining),
       totalBytes: m.totalBytes,
     };
+    if (m.stage !== "setup") p.round = m.round;
     if (m.dirtyBps) p.dirtyRateBps = Math.round(m.dirtyBps);
     if (m.rateBps > 0 && m.stage === "precopy") p.expectedDowntimeMs = Math.round((m.dirtyBytes / m.rateBps) * 1000);
     return p;

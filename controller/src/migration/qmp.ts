@@ -1,0 +1,560 @@
+/**
+ * Real live migration: each VM is a `qemu-system-x86_64` process on a host (qemu-host.ts), driven over QMP.
+ *
+ * *Description*: migrate = start the target with the same devices and `-incoming defer`, `migrate-incoming`
+ * on the target's address (port 0: QEMU picks one), `migrate-set-parameters` (max-bandwidth, downtime-limit)
+ * and optionally the `auto-converge` capability on the source, `migrate`, then poll `query-migrate`. On
+ * success the target runs and the source quits; on any failure the target is killed and the VM keeps (or is
+ * resumed) running on the source. The engine gives up, cancelling, on the caller's deadline, on a setup that
+ * never connects (unreachable target) and on a stream that stops moving (network cut).
+ * *Requirements*: qemu-system-x86_64; root for namespace hosts. State (VM specs, migration records, sockets,
+ * pidfiles) lives in `stateDir`, so a restarted controller finds running VMs and migrations again.
+ * *Limitations*: no shared-storage or block migration (test guests have no disk); one machine or namespaces
+ * on it (a remote host would need a helper that runs `QemuHost.launch` there and QMP over TCP).
+ */
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { ErrorCode, type Logger, OpsError, silentLogger } from "@presage/shared";
+import type {
+  EngineHost,
+  EngineVm,
+  MigrateOptions,
+  MigrationEngine,
+  MigrationHandle,
+  MigrationPhase,
+  MigrationProgress,
+} from "./engine.js";
+import { QemuHost, type QemuHostSpec, type QemuVmSpec, qemuArgs, vmIdError } from "./qemu-host.js";
+import { QmpClient, QmpError } from "./qmp-client.js";
+import { isTerminal, MigrationTracker, type ProgressListener } from "./tracker.js";
+
+export type QemuEngineOptions = {
+  /** keep it short: unix socket paths must stay under 108 bytes */
+  stateDir: string;
+  hosts: QemuHostSpec[];
+  qemuBin?: string;
+  /** "tcg" (default, works everywhere) or "kvm" */
+  accel?: string;
+  /** default max-bandwidth, bytes/s. Default 1.25e9 (10 GbE); QEMU's own default is only 128 MiB/s */
+  bandwidthBps?: number;
+  /** default 300 ms */
+  downtimeLimitMs?: number;
+  /** let QEMU throttle a guest that dirties memory faster than the link (policy for non-convergence) */
+  autoConverge?: boolean;
+  /** default give-up deadline when the caller sets none; null: none */
+  deadlineMs?: number | null;
+  /** target start + connection must be done within this. Default 20_000 */
+  setupTimeoutMs?: number;
+  /** fail when no byte moves for this long (a cut network stalls TCP for minutes). Default 10_000 */
+  stallTimeoutMs?: number;
+  /** query-migrate interval. Default 100 */
+  pollMs?: number;
+  log?: Logger;
+};
+
+type Record_ = {
+  migrationId: string;
+  vm: string;
+  from: string;
+  to: string;
+  phase: MigrationPhase;
+  startedAt: number;
+  deadlineAt: number | null;
+  bandwidthBps: number;
+  downtimeLimitMs: number;
+  error?: string;
+};
+
+type QueryMigrate = {
+  status?: string;
+  ram?: {
+    transferred?: number;
+    remaining?: number;
+    total?: number;
+    "dirty-pages-rate"?: number;
+    "page-size"?: number;
+    "dirty-sync-count"?: number;
+  };
+  "expected-downtime"?: number;
+  "error-desc"?: string;
+  "socket-address"?: { port?: string | number }[];
+};
+
+/** VM run states where this process is the VM (not a half-migrated copy). */
+const OWNER_STATES = new Set([
+  "running",
+  "paused",
+  "finish-migrate", // the source during stop-and-copy: still the VM until the target runs
+  "prelaunch",
+  "suspended",
+  "debug",
+  "watchdog",
+  "guest-panicked",
+  "io-error",
+]);
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class QemuEngine implements MigrationEngine {
+  readonly kind = "qemu";
+  readonly stateDir: string;
+  #hosts = new Map<string, QemuHost>();
+  #conns = new Map<string, Promise<QmpClient>>();
+  #trackers = new Map<string, MigrationTracker>();
+  #cancelRequested = new Map<string, "user" | string>();
+  #o: Required<Omit<QemuEngineOptions, "log" | "hosts" | "stateDir" | "deadlineMs">> & { deadlineMs: number | null };
+  #log: Logger;
+
+  constructor(o: QemuEngineOptions) {
+    this.stateDir = o.stateDir;
+    this.#log = o.log ?? silentLogger;
+    this.#o = {
+      qemuBin: o.qemuBin ?? "qemu-system-x86_64",
+      accel: o.accel ?? "tcg",
+      bandwidthBps: o.bandwidthBps ?? 1.25e9,
+      downtimeLimitMs: o.downtimeLimitMs ?? 300,
+      autoConverge: o.autoConverge ?? false,
+      deadlineMs: o.deadlineMs ?? null,
+      setupTimeoutMs: o.setupTimeoutMs ?? 20_000,
+      stallTimeoutMs: o.stallTimeoutMs ?? 10_000,
+      pollMs: o.pollMs ?? 100,
+    };
+    for (const d of ["vms", "migrations"]) mkdirSync(join(o.stateDir, d), { recursive: true });
+    for (const h of o.hosts) this.#hosts.set(h.name, new QemuHost(h, o.stateDir));
+  }
+
+  // ---- VM lifecycle (used by tests, the demo and operators; the controller only migrates) ----
+
+  /** Define and boot a VM on a host. */
+  async startVm(spec: QemuVmSpec, hostName: string): Promise<void> {
+    const bad = vmIdError(spec.id);
+    if (bad) throw new OpsError(ErrorCode.BadRequest, bad);
+    const host = this.#host(hostName);
+    if (await this.locate(spec.id)) throw new OpsError(ErrorCode.Conflict, `VM ${spec.id} is already running`);
+    this.#writeJson(join(this.stateDir, "vms", `${spec.id}.json`), spec);
+    await this.#launch(host, spec, false);
+  }
+
+  /** Stop a VM wherever it runs and forget its definition. */
+  async stopVm(vmId: string): Promise<void> {
+    for (const h of this.#hosts.values()) await this.#kill(h, vmId);
+    rmSync(join(this.stateDir, "vms", `${vmId}.json`), { force: true });
+  }
+
+  /** Kill every QEMU this engine's state dir knows about (test cleanup). */
+  async killAll(): Promise<void> {
+    for (const h of this.#hosts.values())
+      for (const f of readdirSync(h.dir).filter((n) => n.endsWith(".pid"))) await this.#kill(h, f.slice(0, -4));
+  }
+
+  /** The pid of the QEMU process that runs (or receives) this VM on a host; for failure injection in tests. */
+  pidOf(vmId: string, hostName: string): number | null {
+    return this.#host(hostName).livePid(vmId);
+  }
+
+  // ---- MigrationEngine ----
+
+  async listHosts(): Promise<EngineHost[]> {
+    return [...this.#hosts.values()].map((h) => ({
+      name: h.name,
+      cpuCapacity: h.spec.cpuCapacity,
+      memoryMiB: h.spec.memoryMiB,
+      up: h.isUp(),
+      ...(h.spec.rack ? { rack: h.spec.rack } : {}),
+    }));
+  }
+
+  async listVms(): Promise<EngineVm[]> {
+    const out: EngineVm[] = [];
+    for (const file of readdirSync(join(this.stateDir, "vms"))) {
+      if (!file.endsWith(".json")) continue;
+      const spec = this.#readJson<QemuVmSpec>(join(this.stateDir, "vms", file));
+      if (!spec) continue;
+      const where = await this.#whereRuns(spec.id);
+      if (!where) continue;
+      out.push({
+        id: spec.id,
+        host: where.host,
+        memoryMiB: spec.memoryMiB,
+        vcpus: spec.vcpus,
+        running: where.status === "running",
+      });
+    }
+    return out;
+  }
+
+  async locate(vmId: string): Promise<string | null> {
+    return (await this.#whereRuns(vmId))?.host ?? null;
+  }
+
+  async activeMigrations(): Promise<MigrationProgress[]> {
+    const out: MigrationProgress[] = [];
+    for (const file of readdirSync(join(this.stateDir, "migrations"))) {
+      if (!file.endsWith(".json")) continue;
+      const r = this.#readJson<Record_>(join(this.stateDir, "migrations", file));
+      if (!r || isTerminal(r.phase)) continue;
+      // a migration left by a previous controller is picked up here and driven to its end
+      const t = this.#trackers.get(r.migrationId) ?? this.#resume(r);
+      if (!t.finished) out.push(t.last);
+    }
+    return out;
+  }
+
+  async migrate(vmId: string, toHost: string, opts: MigrateOptions): Promise<MigrationHandle> {
+    const bad = vmIdError(opts.migrationId);
+    if (bad) throw new OpsError(ErrorCode.BadRequest, bad.replace("VM id", "migration id"));
+    if (this.#readJson(this.#recordPath(opts.migrationId)))
+      throw new OpsError(ErrorCode.Conflict, `migration id ${opts.migrationId} was already used; attach() to it`);
+    const to = this.#host(toHost);
+    const spec = this.#readJson<QemuVmSpec>(join(this.stateDir, "vms", `${vmId}.json`));
+    if (!spec) throw new OpsError(ErrorCode.BadRequest, `unknown VM ${vmId}`);
+    const where = await this.#whereRuns(vmId);
+    if (!where) throw new OpsError(ErrorCode.Conflict, `VM ${vmId} is not running anywhere`);
+    if (where.host === toHost) throw new OpsError(ErrorCode.BadRequest, `VM ${vmId} already runs on ${toHost}`);
+    for (const t of this.#trackers.values())
+      if (!t.finished && t.last.vm === vmId)
+        throw new OpsError(ErrorCode.Conflict, `VM ${vmId} is already migrating (${t.migrationId})`);
+
+    const deadlineMs = opts.deadlineMs ?? this.#o.deadlineMs;
+    const r: Record_ = {
+      migrationId: opts.migrationId,
+      vm: vmId,
+      from: where.host,
+      to: to.name,
+      phase: "setup",
+      startedAt: Date.now(),
+      deadlineAt: deadlineMs !== null ? Date.now() + deadlineMs : null,
+      bandwidthBps: opts.bandwidthBps ?? this.#o.bandwidthBps,
+      downtimeLimitMs: opts.downtimeLimitMs ?? this.#o.downtimeLimitMs,
+    };
+    this.#save(r);
+    const t = this.#newTracker(r, spec);
+    const handle = t.handle(opts.onProgress);
+    void this.#run(r, spec, t, false);
+    return handle;
+  }
+
+  async attach(migrationId: string, onProgress?: ProgressListener): Promise<MigrationHandle | null> {
+    const live = this.#trackers.get(migrationId);
+    if (live) return live.finished ? null : live.handle(onProgress);
+    const r = this.#readJson<Record_>(this.#recordPath(migrationId));
+    if (!r || isTerminal(r.phase)) return null;
+    const t = this.#resume(r);
+    return t.finished ? null : t.handle(onProgress);
+  }
+
+  async close(): Promise<void> {
+    // migrations keep running in QEMU; a new engine on the same stateDir re-attaches to them
+    for (const id of this.#trackers.keys()) this.#cancelRequested.set(id, "detach");
+    for (const c of this.#conns.values()) c.then((q) => q.close()).catch(() => {});
+    this.#conns.clear();
+  }
+
+  // ---- migration driver ----
+
+  #newTracker(r: Record_, spec: QemuVmSpec): MigrationTracker {
+    const total = spec.memoryMiB * 1024 * 1024;
+    const t = new MigrationTracker(
+      {
+        migrationId: r.migrationId,
+        vm: r.vm,
+        from: r.from,
+        to: r.to,
+        phase: r.phase,
+        transferredBytes: 0,
+        remainingBytes: total,
+        totalBytes: total,
+      },
+      async () => {
+        if (!this.#cancelRequested.has(r.migrationId)) this.#cancelRequested.set(r.migrationId, "user");
+      },
+    );
+    this.#trackers.set(r.migrationId, t);
+    return t;
+  }
+
+  #resume(r: Record_): MigrationTracker {
+    const spec = this.#readJson<QemuVmSpec>(join(this.stateDir, "vms", `${r.vm}.json`));
+    const t = this.#newTracker(r, spec ?? { id: r.vm, memoryMiB: 0, vcpus: 0 });
+    if (!spec) this.#end(r, t, "failed", `VM ${r.vm} has no definition any more`);
+    else void this.#run(r, spec, t, true);
+    return t;
+  }
+
+  async #run(r: Record_, spec: QemuVmSpec, t: MigrationTracker, resumed: boolean): Promise<void> {
+    const log = this.#log.child({ migrationId: r.migrationId, vm: r.vm, from: r.from, to: r.to });
+    const from = this.#host(r.from);
+    const to = this.#host(r.to);
+    let src: QmpClient;
+    try {
+      src = await this.#conn(from, r.vm);
+    } catch {
+      return this.#sourceGone(r, t, to, "source QEMU is not reachable");
+    }
+    try {
+      if (!resumed) {
+        await this.#kill(to, r.vm); // a leftover target from an earlier failed attempt
+        if (!to.isUp()) throw new Error(`target host ${to.name} is unreachable`);
+        await this.#launch(to, spec, true);
+        const dst = await this.#conn(to, r.vm, this.#o.setupTimeoutMs);
+        await dst.execute("migrate-incoming", { uri: `tcp:${to.spec.address}:0` });
+        const q = await dst.execute<QueryMigrate>("query-migrate");
+        const port = q["socket-address"]?.[0]?.port;
+        if (!port) throw new Error("target did not report its migration port");
+        await src.execute("migrate-set-capabilities", {
+          capabilities: [{ capability: "auto-converge", state: this.#o.autoConverge }],
+        });
+        await src.execute("migrate-set-parameters", {
+          "max-bandwidth": Math.round(r.bandwidthBps),
+          "downtime-limit": Math.round(r.downtimeLimitMs),
+        });
+        if (this.#cancelRequested.get(r.migrationId) === "detach") return;
+        await src.execute("migrate", { uri: `tcp:${to.spec.address}:${port}` });
+        log.info({ port }, "migration started");
+      }
+      await this.#poll(r, t, src, log);
+    } catch (e) {
+      if (this.#cancelRequested.get(r.migrationId) === "detach") return; // engine closed: leave QEMU alone
+      if (e instanceof QmpError && e.qmpClass === "Closed" && src.isClosed)
+        return this.#sourceGone(r, t, to, "source QEMU died mid-migration");
+      log.warn({ err: e }, "migration failed");
+      await this.#kill(to, r.vm);
+      await this.#resumeSource(src);
+      this.#end(r, t, "failed", (e as Error).message);
+    }
+  }
+
+  async #poll(r: Record_, t: MigrationTracker, src: QmpClient, log: Logger): Promise<void> {
+    const to = this.#host(r.to);
+    let lastMoved = Date.now();
+    let lastBytes = -1;
+    let giveUp: string | null = null;
+    let cancelSent = false;
+    for (;;) {
+      const reason = this.#cancelRequested.get(r.migrationId);
+      if (reason === "detach") return;
+      if ((reason || giveUp) && !cancelSent) {
+        cancelSent = true;
+        await src.execute("migrate_cancel");
+      }
+      const q = await src.execute<QueryMigrate>("query-migrate");
+      const status = q.status ?? "none";
+      const ram = q.ram ?? {};
+      const progress = this.#progress(r, t, q);
+      if (status === "completed") return this.#complete(r, t, src, progress, log);
+      if (status === "failed" || status === "cancelled" || status === "none") {
+        await this.#kill(to, r.vm);
+        await this.#resumeSource(src);
+        if (status === "cancelled" && reason === "user") return this.#end(r, t, "cancelled", undefined, progress);
+        const why =
+          giveUp ??
+          (status === "failed" ? `QEMU: ${q["error-desc"] ?? "migration failed"}` : "migration was not running");
+        return this.#end(r, t, "failed", why, progress);
+      }
+      const next: MigrationPhase = status === "setup" ? "setup" : "active";
+      if (r.phase !== next) {
+        r.phase = next;
+        this.#save(r);
+      }
+      t.update({ ...progress, phase: next });
+      const now = Date.now();
+      if ((ram.transferred ?? 0) !== lastBytes) {
+        lastBytes = ram.transferred ?? 0;
+        lastMoved = now;
+      }
+      if (!giveUp && status !== "cancelling") {
+        if (r.deadlineAt !== null && now >= r.deadlineAt)
+          giveUp = `not converged within the deadline (${r.deadlineAt - r.startedAt} ms); VM stays on ${r.from}`;
+        else if (status === "setup" && now - r.startedAt > this.#o.setupTimeoutMs)
+          giveUp = `target ${r.to} at ${to.spec.address} is unreachable (no connection in ${this.#o.setupTimeoutMs} ms)`;
+        else if (status === "active" && now - lastMoved > this.#o.stallTimeoutMs)
+          giveUp = `migration stalled: no data moved for ${this.#o.stallTimeoutMs} ms (network cut?)`;
+        if (giveUp) log.warn({ reason: giveUp }, "giving up on migration");
+      }
+      await sleep(this.#o.pollMs);
+    }
+  }
+
+  async #complete(
+    r: Record_,
+    t: MigrationTracker,
+    src: QmpClient,
+    progress: MigrationProgress,
+    log: Logger,
+  ): Promise<void> {
+    const to = this.#host(r.to);
+    try {
+      const dst = await this.#conn(to, r.vm, 5_000);
+      // the source reports completed once it has sent everything; the target may still be loading
+      let st = await dst.execute<{ status: string }>("query-status");
+      for (let i = 0; i < 200 && st.status === "inmigrate"; i++) {
+        await sleep(50);
+        st = await dst.execute<{ status: string }>("query-status");
+      }
+      if (st.status === "paused") await dst.execute("cont");
+      else if (!OWNER_STATES.has(st.status)) throw new Error(`target is ${st.status} after migration`);
+    } catch (e) {
+      // the target died at switch-over: the paused source still has the whole VM
+      log.warn({ err: e }, "target lost at switch-over; resuming the source");
+      await this.#kill(to, r.vm);
+      await src.execute("cont").catch(() => {});
+      return this.#end(r, t, "failed", `target ${r.to} died at switch-over; VM resumed on ${r.from}`, progress);
+    }
+    await src.execute("quit").catch(() => {});
+    this.#dropConn(this.#host(r.from), r.vm);
+    log.info({ bytes: progress.transferredBytes, ms: Date.now() - r.startedAt }, "migration completed");
+    this.#end(r, t, "completed", undefined, { ...progress, remainingBytes: 0 });
+  }
+
+  /** The source process vanished: whatever half-copy the target holds is useless, so the VM is gone. */
+  async #sourceGone(r: Record_, t: MigrationTracker, to: QemuHost, why: string): Promise<void> {
+    const where = await this.#whereRuns(r.vm);
+    if (where?.host === r.to) return this.#end(r, t, "completed", undefined);
+    await this.#kill(to, r.vm);
+    this.#end(r, t, "failed", `${why}; VM ${r.vm} is not running anywhere`);
+  }
+
+  async #resumeSource(src: QmpClient): Promise<void> {
+    const st = await src.execute<{ status: string }>("query-status").catch(() => null);
+    if (st && st.status !== "running" && st.status !== "shutdown") await src.execute("cont").catch(() => {});
+  }
+
+  #progress(r: Record_, t: MigrationTracker, q: QueryMigrate): MigrationProgress {
+    const ram = q.ram ?? {};
+    const p: MigrationProgress = {
+      ...t.last,
+      transferredBytes: ram.transferred ?? t.last.transferredBytes,
+      remainingBytes: ram.remaining ?? t.last.remainingBytes,
+      totalBytes: ram.total ?? t.last.totalBytes,
+    };
+    if (ram["dirty-pages-rate"] !== undefined) p.dirtyRateBps = ram["dirty-pages-rate"] * (ram["page-size"] ?? 4096);
+    if (q["expected-downtime"] !== undefined) p.expectedDowntimeMs = q["expected-downtime"];
+    if (ram["dirty-sync-count"] !== undefined) p.round = ram["dirty-sync-count"];
+    p.phase = r.phase;
+    return p;
+  }
+
+  #end(r: Record_, t: MigrationTracker, phase: MigrationPhase, error?: string, progress?: MigrationProgress): void {
+    r.phase = phase;
+    if (error) r.error = error;
+    this.#save(r);
+    this.#cancelRequested.delete(r.migrationId);
+    const p: MigrationProgress = { ...(progress ?? t.last), phase };
+    if (error) p.error = error;
+    t.update(p);
+  }
+
+  // ---- processes and QMP connections ----
+
+  #host(name: string): QemuHost {
+    const h = this.#hosts.get(name);
+    if (!h) throw new OpsError(ErrorCode.UnknownHost, `unknown host ${name}`);
+    return h;
+  }
+
+  async #launch(host: QemuHost, spec: QemuVmSpec, incoming: boolean): Promise<void> {
+    const files = host.files(spec.id);
+    rmSync(files.qmp, { force: true });
+    rmSync(files.pid, { force: true });
+    this.#dropConn(host, spec.id);
+    host.launch(this.#o.qemuBin, qemuArgs({ vm: spec, files, accel: this.#o.accel, incoming }), spec.id);
+    try {
+      await this.#conn(host, spec.id, this.#o.setupTimeoutMs);
+    } catch (e) {
+      let tail = "";
+      try {
+        tail = readFileSync(files.log, "utf8").trim().split("\n").slice(-3).join(" | ");
+      } catch {}
+      throw new Error(
+        `QEMU for ${spec.id} did not start on ${host.name}: ${(e as Error).message}${tail ? `: ${tail}` : ""}`,
+      );
+    }
+  }
+
+  /** One shared QMP connection per QEMU process (a QMP socket serves one client at a time). */
+  #conn(host: QemuHost, vmId: string, retryMs = 0): Promise<QmpClient> {
+    const path = host.files(vmId).qmp;
+    const have = this.#conns.get(path);
+    if (have) {
+      return have.then(
+        (c) => (c.isClosed ? this.#reconnect(path, retryMs) : c),
+        () => this.#reconnect(path, retryMs),
+      );
+    }
+    return this.#reconnect(path, retryMs);
+  }
+
+  #reconnect(path: string, retryMs: number): Promise<QmpClient> {
+    const p = QmpClient.connect({ path }, { timeoutMs: Math.max(retryMs, 2_000), retry: retryMs > 0 });
+    this.#conns.set(path, p);
+    p.then(
+      (c) => c.closed.then(() => this.#conns.get(path) === p && this.#conns.delete(path)),
+      () => this.#conns.get(path) === p && this.#conns.delete(path),
+    );
+    return p;
+  }
+
+  #dropConn(host: QemuHost, vmId: string): void {
+    const path = host.files(vmId).qmp;
+    const c = this.#conns.get(path);
+    this.#conns.delete(path);
+    c?.then((q) => q.close()).catch(() => {});
+  }
+
+  /** Stop a VM's process on a host: QMP quit, then SIGKILL if it lingers. */
+  async #kill(host: QemuHost, vmId: string): Promise<void> {
+    const pid = host.livePid(vmId);
+    const c = this.#conns.get(host.files(vmId).qmp);
+    if (c) await c.then((q) => q.execute("quit", undefined, 2_000)).catch(() => {});
+    this.#dropConn(host, vmId);
+    if (pid !== null) {
+      for (let i = 0; i < 20 && host.livePid(vmId) !== null; i++) await sleep(50);
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+      for (let i = 0; i < 40 && host.livePid(vmId) !== null; i++) await sleep(50);
+    }
+    const f = host.files(vmId);
+    rmSync(f.qmp, { force: true });
+    rmSync(f.pid, { force: true });
+  }
+
+  /** Ask every host's QEMU for this VM what it is; the one in an owner state is the VM. */
+  async #whereRuns(vmId: string): Promise<{ host: string; status: string } | null> {
+    for (const h of this.#hosts.values()) {
+      if (h.livePid(vmId) === null) continue;
+      try {
+        const c = await this.#conn(h, vmId);
+        const st = await c.execute<{ status: string }>("query-status", undefined, 5_000);
+        if (OWNER_STATES.has(st.status)) return { host: h.name, status: st.status };
+      } catch {
+        // not answering: not a running VM
+      }
+    }
+    return null;
+  }
+
+  // ---- state files ----
+
+  #recordPath(id: string): string {
+    return join(this.stateDir, "migrations", `${id}.json`);
+  }
+
+  #save(r: Record_): void {
+    this.#writeJson(this.#recordPath(r.migrationId), r);
+  }
+
+  #writeJson(path: string, v: unknown): void {
+    const tmp = `${path}.tmp`;
+    writeFileSync(tmp, JSON.stringify(v));
+    renameSync(tmp, path);
+  }
+
+  #readJson<T>(path: string): T | null {
+    try {
+      return JSON.parse(readFileSync(path, "utf8")) as T;
+    } catch {
+      return null;
+    }
+  }
+}
