@@ -6,7 +6,7 @@ import { connectNats, KV_HOSTS, type NatsConnection, silentLogger } from "@presa
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpsService } from "../../controller/src/ops/service.js";
 import { fakeControllerApi } from "../../controller/test/ops/fake-api.js";
-import { requestWithHeader } from "../../controller/test/ops/forge.js";
+import { pingServices, requestWithHeader } from "../../controller/test/ops/nats-client.js";
 import { assertBuilt, presage } from "../cli/run-cli.js";
 import { type SecureServer, startSecureNats } from "./secure-server.js";
 
@@ -151,6 +151,8 @@ describe("NATS security (deploy/nats)", () => {
       JSON.stringify({ acc: "PRESAGE", user: "controller" }),
     );
     expect(fake.calls.find((c) => c.method === "planReject")?.actor).toBe("alice");
+    // and discover it with the services API
+    expect(await pingServices(op)).toEqual([{ name: "presage-controller", version: "0.1.0" }]);
     // but an operator may not pose as an agent or the controller
     expect(await refused(op, "presage.v1.events.node-01")).toMatch(/Permissions Violation/);
     expect(await refused(op, "presage.v1.commands.node-01")).toMatch(/Permissions Violation/);

@@ -153,8 +153,8 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (a.positionals.length > cmd.maxArgs)
       throw usageError(`unexpected argument "${a.positionals[cmd.maxArgs]}" (presage ${cmd.name} --help)`);
     const endpoint: OpsEndpoint = cmd.endpoint(a);
-    const body = { ...cmd.request(a, io.now()) };
-    if ("note" in body || endpointActs(endpoint)) (body as Record<string, unknown>).by = conn.by;
+    const body = cmd.request(a, io.now());
+    if (endpointActs(endpoint)) body.by = conn.by;
     nc = await connectCli(conn.settings);
     const data = await opsRequest({ nc, url: conn.settings.url, timeoutMs }, endpoint, body);
     io.out(
