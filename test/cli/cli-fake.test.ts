@@ -2,8 +2,8 @@
  * The built `presage` CLI against a real nats-server and the real ops service, backed by an
  * in-memory controller (every command, tables, --json, exit codes, error messages).
  */
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connectNats, type NatsConnection, silentLogger } from "@presage/shared";
@@ -50,6 +50,26 @@ describe("presage CLI (fake controller)", () => {
     const j = await presage(["hosts", "--json", "--state", "quarantined"], env);
     expect(j.code).toBe(0);
     expect(json(j.stdout)).toMatchObject({ ok: true, hosts: [{ host: "h2", state: "quarantined", openAlerts: 1 }] });
+  });
+
+  it.skipIf(!existsSync("/usr/bin/script"))("cli - colour on a terminal, none with NO_COLOR", async () => {
+    // `script` runs the CLI on a pseudo-terminal, as a person would
+    const onTty = (extra: Record<string, string>) =>
+      new Promise<string>((resolve) =>
+        execFile(
+          "/usr/bin/script",
+          ["-qec", `${process.execPath} ${CLI} hosts`, "/dev/null"],
+          {
+            env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent", TERM: "xterm", ...env, ...extra },
+            timeout: 30_000,
+          },
+          (_e, stdout) => resolve(stdout),
+        ),
+      );
+    expect(await onTty({})).toContain("\u001b[32mhealthy\u001b[39m");
+    const plain = await onTty({ NO_COLOR: "1" });
+    expect(plain).toMatch(/h1\s+healthy/);
+    expect(plain.includes("\u001b[")).toBe(false);
   });
 
   it("cli - host shows VMs, alerts, sensors with a sparkline, and history", async () => {
@@ -178,12 +198,18 @@ describe("presage CLI (fake controller)", () => {
     expect(o.stderr).toMatch(/Unknown option '--colour'.*presage hosts --help/);
     const extra = await presage(["status", "now"], env);
     expect(extra.code).toBe(2);
-    for (const c of ["hosts", "ack", "watch", "rebalance"]) {
-      const h = await presage([c, "--help"], {});
+    const helps = await Promise.all(
+      ["hosts", "ack", "watch", "rebalance", "maintenance"].map((c) => presage([c, "--help"], {})),
+    );
+    for (const h of helps) {
       expect(h.code).toBe(0);
       expect(h.stdout).toMatch(/usage: presage /);
       expect(h.stdout).toMatch(/examples:\n {2}presage /);
     }
+    // `presage demo` hands its arguments to the demo
+    const demo = await presage(["demo", "--help"], {});
+    expect(demo.code).toBe(0);
+    expect(demo.stdout).toMatch(/presage demo/);
   });
 
   it("cli - no controller answering, and no server, exit 3 with a hint", async () => {
