@@ -106,8 +106,11 @@ export type AgentConfig = {
   sources: SourceConfig[];
   /** detection settings passed to createDetector (docs/detection.md) */
   detect: Partial<DetectConfig>;
-  /** simulated time: speed > 1 runs faster than the wall clock, startMs sets the simulated start */
-  clock: { speed: number; startMs: number | null };
+  /**
+   * simulated time: speed > 1 runs faster than the wall clock, startMs sets the simulated start,
+   * realStartMs the wall time it corresponds to (so several processes share one timeline)
+   */
+  clock: { speed: number; startMs: number | null; realStartMs?: number | null };
 };
 
 /** Turn the machine's name into a NATS-token-safe host name (`db1.example.com` -> `db1`). */
@@ -125,7 +128,7 @@ export const AGENT_DEFAULTS = {
   maxBackoffMs: 300_000,
   sources: [],
   detect: {},
-  clock: { speed: 1, startMs: null },
+  clock: { speed: 1, startMs: null, realStartMs: null },
 } satisfies AgentConfig;
 
 /** An object check that also rejects keys it does not know. */
@@ -214,7 +217,11 @@ export const agentConfigCheck: Check = check.obj({
   maxBackoffMs: check.int({ min: 1 }),
   sources: check.array(sourceCheck, { max: 1_000 }),
   detect: detectConfigCheck,
-  clock: strict({ speed: check.num({ min: 0.001 }), startMs: check.nullable(check.int({ min: 0 })) }),
+  clock: strict({
+    speed: check.num({ min: 0.001 }),
+    startMs: check.nullable(check.int({ min: 0 })),
+    realStartMs: check.optional(check.nullable(check.int({ min: 0 }))),
+  }),
 });
 
 export const AGENT_ENV = {

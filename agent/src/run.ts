@@ -53,8 +53,9 @@ export type RunningAgent = { stop(): Promise<void>; metrics: Metrics };
 
 /** The clock a config asks for: real time, or simulated time at `speed` from `startMs`. */
 export function clockFor(config: AgentConfig): Clock {
-  const { speed, startMs } = config.clock;
-  return speed === 1 && startMs === null ? systemClock : scaledClock(speed, startMs ?? Date.now());
+  const { speed, startMs, realStartMs } = config.clock;
+  if (speed === 1 && startMs === null) return systemClock;
+  return scaledClock(speed, startMs ?? Date.now(), realStartMs ?? Date.now());
 }
 
 /** CPU utilisation for the heartbeat: a CPU-named percentage if there is one, else any percentage. */

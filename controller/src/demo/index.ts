@@ -1,0 +1,408 @@
+/**
+ * `presage demo`: a self-contained run of the whole system on one machine. It starts its own
+ * nats-server, a simulated fleet (SimEngine), the controller and its ops service in this process,
+ * and one real `presage-agent` process per simulated host; injects fan bearing wear on one host in
+ * accelerated time, and narrates what happens: detection, evacuation, acknowledgment, repair,
+ * the VMs going home. Every process it starts is stopped on exit, also on Ctrl-C.
+ */
+import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  type AuditRecord,
+  connectNats,
+  type HostRecord,
+  HostState,
+  type NatsConnection,
+  type Reading,
+  type ReadingBatch,
+  type SensorEvent,
+  scaledClock,
+  silentLogger,
+  subjects,
+} from "@presage/shared";
+import { startNatsServer } from "@presage/shared/testing";
+import { controllerConfig } from "../config.js";
+import { createController } from "../controller.js";
+import { generateFleet, SimEngine } from "../migration/index.js";
+import { startOpsService } from "../ops/service.js";
+import { Narrator } from "./narrator.js";
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const AGENT_BIN = join(HERE, "../../../agent/dist/bin/presage-agent.js");
+const CLI_BIN = join(HERE, "../bin/presage.js");
+const HOUR = 3_600_000;
+
+const HELP = `presage demo: watch Presage save a fleet from a failing fan, in under a minute
+
+Starts its own nats-server on a free port, a simulated fleet (6 hosts, 30 VMs, one real
+presage-agent process per host), the controller, and wears out a fan bearing on one host
+in accelerated time. Nothing to set up; every process is stopped at the end.
+
+Options:
+  --speed N     simulated seconds per real second (default 1500)
+  --seed N      fleet and sensor noise seed (default 7)
+  --json        print the final summary as JSON instead of a table
+  -h, --help    this text
+
+Example:
+  presage demo --speed 2000
+`;
+
+type Summary = {
+  vms: number;
+  vmsMoved: number;
+  vmsLost: number;
+  vmsHome: number;
+  sickHost: string;
+  warningLeadH: number | null;
+  criticalLeadH: number | null;
+  evacuationSimS: number | null;
+  returnSimS: number | null;
+  realSeconds: number;
+};
+
+export async function runDemo(argv: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      speed: { type: "string", default: "1500" },
+      seed: { type: "string", default: "7" },
+      json: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) {
+    process.stdout.write(HELP);
+    return 0;
+  }
+  const speed = Number(values.speed);
+  const seed = Number(values.seed);
+  if (!Number.isFinite(speed) || speed < 1 || !Number.isInteger(seed)) {
+    process.stderr.write("presage demo: --speed must be a number >= 1 and --seed an integer\n");
+    return 2;
+  }
+  const demo = new Demo(speed, seed);
+  const onSignal = () => {
+    void demo.cleanup().then(() => process.exit(130));
+  };
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  try {
+    const summary = await demo.run();
+    if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+    else demo.narrator.summary(summary);
+    return summary.vmsLost === 0 && summary.vmsHome === summary.vms ? 0 : 1;
+  } catch (e) {
+    process.stderr.write(`presage demo failed: ${(e as Error).message}\n`);
+    return 1;
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+    await demo.cleanup();
+  }
+}
+
+class Demo {
+  readonly narrator: Narrator;
+  readonly #speed: number;
+  readonly #seed: number;
+  readonly #dir = mkdtempSync(join(tmpdir(), "presage-demo-"));
+  readonly #agents = new Map<string, ChildProcess>();
+  readonly #cleanups: (() => Promise<void>)[] = [];
+  #cleaned = false;
+  /** the one simulated timeline every process of the demo shares */
+  #timeline = { startMs: 0, realStartMs: 0 };
+
+  constructor(speed: number, seed: number) {
+    this.#speed = speed;
+    this.#seed = seed;
+    this.narrator = new Narrator(process.stdout);
+  }
+
+  async run(): Promise<Summary> {
+    const realStart = Date.now();
+    const n = this.narrator;
+    const nats = await startNatsServer();
+    this.#cleanups.push(() => nats.stop());
+    const nc = await connectNats({ url: nats.url, name: "presage-demo" });
+    this.#cleanups.push(() => nc.close());
+
+    // simulated time starts in the past so it ends near the wall clock: timestamps read naturally
+    const realT0 = Date.now();
+    this.#timeline = { startMs: realT0 - 16 * HOUR, realStartMs: realT0 };
+    const clock = scaledClock(this.#speed, this.#timeline.startMs, realT0);
+    n.start(clock, this.#speed, nats.url);
+
+    const fleet = generateFleet({ hosts: 6, vmsPerHost: 5, seed: this.#seed, memoryMiB: 262_144 });
+    const engine = new SimEngine({ ...fleet, clock, seed: this.#seed, log: silentLogger });
+    this.#cleanups.push(() => engine.close());
+    const hosts = fleet.hosts.map((h) => h.name);
+    const sick = hosts[2] as string;
+    const home = new Map(fleet.vms.map((v) => [v.id, v.host]));
+    n.say(`fleet: ${hosts.length} hosts, ${fleet.vms.length} VMs; ${sick} runs ${countOn(home, sick)} of them`);
+
+    const config = controllerConfig({
+      nats: { url: nats.url },
+      name: "demo-controller",
+      leader: { enabled: false, leaseTtlMs: 60_000 },
+      reconcile: { intervalMs: 60_000 },
+      heartbeat: { lostAfterMs: 30 * 60_000 },
+      returns: { gracePeriodMs: 20 * 60_000, waveSize: 3 },
+      alerts: { escalationIntervalMs: 24 * HOUR },
+    });
+    const ctl = await createController({ nc, engine, config, clock, log: silentLogger });
+    await ctl.start();
+    this.#cleanups.push(() => ctl.stop());
+    const ops = await startOpsService(nc, ctl, { log: silentLogger });
+    this.#cleanups.push(() => ops.stop());
+
+    // what the narrator watches: events, audit, migrations, and the sick host's BMC alarms
+    const seen = watch(nc, sick, n);
+    this.#cleanups.push(async () => seen.stop());
+
+    const wearStart = clock.now() + 20 * 60_000;
+    for (const [i, h] of hosts.entries()) {
+      const faults =
+        h === sick ? [{ kind: "fan-wear", fan: 2, start: wearStart, durationMs: 9 * HOUR, stop: true }] : [];
+      this.#startAgent(h, i, nats.url, faults);
+    }
+    n.say(`${hosts.length} agents polling simulated BMCs every minute; bearing wear begins on ${sick} FAN3 at T+00:20`);
+
+    // 1. detection and evacuation
+    const critical = await seen.until("critical event", () => seen.critical, 120_000);
+    const evacuated = await this.#waitState(ctl, sick, HostState.Quarantined, 90_000);
+    const evacStartTs = seen.stateTs.get(HostState.Evacuating) ?? critical.ts;
+    n.say(`${sick} is empty and quarantined: ${seen.migrationsDone} VMs moved`, "good");
+    assertPlacement(
+      engine,
+      fleet.vms.map((v) => v.id),
+    );
+
+    // 2. the on-call engineer acknowledges the alert with the real CLI
+    await this.#cli(n, nats.url, ["ack", sick, "--note", "fan ticket FAC-1142 opened"]);
+
+    // 3. the fan keeps wearing on the empty host until the BMC itself alarms (or long enough)
+    const bmcAlarm = await seen.until("BMC threshold", () => seen.bmcAlarmTs, 60_000).catch(() => null);
+
+    // 4. repair: new fan (the agent restarts with healthy hardware), then `presage repaired`
+    n.say(`engineer replaces FAN3 on ${sick}`);
+    await this.#stopAgent(sick);
+    seen.repaired = true;
+    this.#startAgent(sick, 2, nats.url, []);
+    await this.#cli(n, nats.url, ["repaired", sick, "--note", "FAN3 replaced"]);
+    const returnStart = clock.now();
+    await this.#waitState(ctl, sick, HostState.Healthy, 120_000, true);
+    const vmsHome = await waitHome(engine, home, 60_000);
+    n.say(`${sick} is healthy again and its VMs are home`, "good");
+    await this.#cli(n, nats.url, ["hosts"]);
+
+    const located = await Promise.all(fleet.vms.map((v) => engine.locate(v.id)));
+    const warningTs = seen.warning?.ts ?? null;
+    return {
+      vms: fleet.vms.length,
+      vmsMoved: seen.migrationsDone,
+      vmsLost: located.filter((h) => h === null).length,
+      vmsHome,
+      sickHost: sick,
+      warningLeadH: bmcAlarm && warningTs ? round1((bmcAlarm - warningTs) / HOUR) : null,
+      criticalLeadH: bmcAlarm ? round1((bmcAlarm - critical.ts) / HOUR) : null,
+      evacuationSimS: Math.round(((evacuated.since ?? evacStartTs) - evacStartTs) / 1000),
+      returnSimS: Math.round((clock.now() - returnStart) / 1000),
+      realSeconds: round1((Date.now() - realStart) / 1000),
+    };
+  }
+
+  #startAgent(host: string, i: number, url: string, faults: Record<string, unknown>[]): void {
+    const cfg = {
+      host,
+      nats: { url },
+      pollIntervalMs: 60_000,
+      heartbeatIntervalMs: 60_000,
+      sources: [{ kind: "simulated", seed: this.#seed * 100 + i, faults }],
+      clock: { speed: this.#speed, ...this.#timeline },
+    };
+    const file = join(this.#dir, `agent-${host}.json`);
+    writeFileSync(file, JSON.stringify(cfg));
+    const log = openSync(join(this.#dir, `agent-${host}.log`), "a");
+    const child = spawn(process.execPath, [AGENT_BIN, "run", "--config", file], {
+      stdio: ["ignore", log, log],
+      env: { ...process.env, PRESAGE_LOG_LEVEL: "warn" },
+    });
+    child.once("error", (e) => this.narrator.say(`agent ${host} could not start: ${e.message}`, "bad"));
+    this.#agents.set(host, child);
+  }
+
+  async #stopAgent(host: string): Promise<void> {
+    const child = this.#agents.get(host);
+    this.#agents.delete(host);
+    if (child) await stopChild(child);
+  }
+
+  /** Run the real CLI against the demo's server, and show the command and its output. */
+  #cli(n: Narrator, url: string, args: string[]): Promise<void> {
+    n.command(`presage ${args.map((a) => (/\s/.test(a) ? JSON.stringify(a) : a)).join(" ")}`);
+    return new Promise((resolve) => {
+      execFile(
+        process.execPath,
+        [CLI_BIN, ...args],
+        { env: { ...process.env, NATS_URL: url, NO_COLOR: "1" }, timeout: 20_000 },
+        (err, stdout, stderr) => {
+          n.output(stdout || stderr || (err ? err.message : ""));
+          resolve();
+        },
+      );
+    });
+  }
+
+  async #waitState(
+    ctl: { hosts(r: object): Promise<{ hosts: HostRecord[] }> },
+    host: string,
+    state: HostState,
+    realTimeoutMs: number,
+    strict = false,
+  ): Promise<HostRecord> {
+    const deadline = Date.now() + realTimeoutMs;
+    for (;;) {
+      const rec = (await ctl.hosts({})).hosts.find((h) => h.host === host);
+      if (rec?.state === state) return rec;
+      if (!strict && rec && rank(rec.state) > rank(state)) return rec;
+      if (Date.now() > deadline)
+        throw new Error(`${host} did not reach ${state} in ${realTimeoutMs / 1000} s (it is ${rec?.state})`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+
+  async cleanup(): Promise<void> {
+    if (this.#cleaned) return;
+    this.#cleaned = true;
+    await Promise.all([...this.#agents.values()].map(stopChild));
+    this.#agents.clear();
+    for (const c of this.#cleanups.reverse()) await c().catch(() => {});
+    rmSync(this.#dir, { recursive: true, force: true });
+  }
+}
+
+const ORDER: HostState[] = [HostState.Degraded, HostState.Evacuating, HostState.Quarantined];
+const rank = (s: HostState) => ORDER.indexOf(s);
+const round1 = (x: number) => Math.round(x * 10) / 10;
+const countOn = (home: Map<string, string>, host: string) => [...home.values()].filter((h) => h === host).length;
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const t = setTimeout(() => child.kill("SIGKILL"), 3_000);
+    child.once("exit", () => {
+      clearTimeout(t);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
+}
+
+/** Every VM exists on exactly one host (the engine is the truth). */
+function assertPlacement(engine: SimEngine, ids: string[]): void {
+  void Promise.all(ids.map((id) => engine.locate(id))).then((where) => {
+    const lost = ids.filter((_, i) => where[i] === null);
+    if (lost.length) throw new Error(`VMs lost: ${lost.join(", ")}`);
+  });
+}
+
+async function waitHome(engine: SimEngine, home: Map<string, string>, realTimeoutMs: number): Promise<number> {
+  const deadline = Date.now() + realTimeoutMs;
+  for (;;) {
+    const where = await Promise.all([...home.keys()].map((id) => engine.locate(id)));
+    const atHome = [...home.values()].filter((h, i) => where[i] === h).length;
+    if (atHome === home.size || Date.now() > deadline) return atHome;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+type Watcher = {
+  warning: SensorEvent | null;
+  critical: SensorEvent | null;
+  bmcAlarmTs: number | null;
+  migrationsDone: number;
+  repaired: boolean;
+  stateTs: Map<string, number>;
+  until<T>(what: string, get: () => T | null, realTimeoutMs: number): Promise<T>;
+  stop(): void;
+};
+
+/** Subscribe to what the story needs and narrate it as it happens. */
+function watch(nc: NatsConnection, sick: string, n: Narrator): Watcher {
+  const w: Watcher = {
+    warning: null,
+    critical: null,
+    bmcAlarmTs: null,
+    migrationsDone: 0,
+    repaired: false,
+    stateTs: new Map(),
+    async until(what, get, realTimeoutMs) {
+      const deadline = Date.now() + realTimeoutMs;
+      for (;;) {
+        const v = get();
+        if (v !== null && v !== undefined) return v;
+        if (Date.now() > deadline) throw new Error(`timed out waiting for the ${what}`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    },
+    stop() {
+      for (const s of subs) s.unsubscribe();
+    },
+  };
+  const json = <T>(data: Uint8Array): T | null => {
+    try {
+      return JSON.parse(new TextDecoder().decode(data)) as T;
+    } catch {
+      return null;
+    }
+  };
+  const subs = [
+    nc.subscribe(subjects.allEvents, {
+      callback: (_e, m) => {
+        const ev = json<SensorEvent>(m.data);
+        if (!ev || ev.host !== sick) return;
+        if (ev.severity === "warning" && !w.warning && ev.kind !== "cleared") w.warning = ev;
+        if (ev.severity === "critical" && !w.critical) w.critical = ev;
+        n.event(ev);
+      },
+    }),
+    nc.subscribe(subjects.allAudit, {
+      callback: (_e, m) => {
+        const a = json<AuditRecord>(m.data);
+        if (!a) return;
+        if (a.action === "transition") {
+          const to = (a.data as { to?: string } | undefined)?.to;
+          if (to && !w.stateTs.has(to)) w.stateTs.set(to, a.ts);
+        }
+        if (a.action === "migration.done") w.migrationsDone++;
+        n.audit(a);
+      },
+    }),
+    nc.subscribe(subjects.readings(sick), {
+      callback: (_e, m) => {
+        if (w.bmcAlarmTs !== null || w.repaired) return;
+        const b = json<ReadingBatch>(m.data);
+        const hit = b?.readings.find(bmcFanAlarm);
+        if (hit) {
+          w.bmcAlarmTs = hit.ts;
+          n.bmc(hit, w.critical?.ts ?? null);
+        }
+      },
+    }),
+  ];
+  return w;
+}
+
+/** The BMC's own view: a fan at or below its lower critical threshold. */
+function bmcFanAlarm(r: Reading): boolean {
+  if (r.type !== "fan") return false;
+  if (r.status === "lcr" || r.status === "lnr") return true;
+  const lcr = r.thresholds?.lcr;
+  return r.value !== null && lcr !== undefined && lcr !== null && r.value <= lcr;
+}
