@@ -12,7 +12,7 @@
  * *Limitations*: no shared-storage or block migration (test guests have no disk); one machine or namespaces
  * on it (a remote host would need a helper that runs `QemuHost.launch` there and QMP over TCP).
  */
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, type Logger, OpsError, silentLogger } from "@presage/shared";
 import type {
@@ -26,6 +26,7 @@ import type {
 } from "./engine.js";
 import { QemuHost, type QemuHostSpec, type QemuVmSpec, qemuArgs, vmIdError } from "./qemu-host.js";
 import { QmpClient, QmpError } from "./qmp-client.js";
+import { RecordStore, readJsonFile, writeJsonFile } from "./records.js";
 import { isTerminal, MigrationTracker, type ProgressListener } from "./tracker.js";
 
 export type QemuEngineOptions = {
@@ -99,6 +100,7 @@ export class QemuEngine implements MigrationEngine {
   readonly kind = "qemu";
   readonly stateDir: string;
   #hosts = new Map<string, QemuHost>();
+  #records: RecordStore<Record_>;
   #conns = new Map<string, Promise<QmpClient>>();
   #trackers = new Map<string, MigrationTracker>();
   #cancelRequested = new Map<string, "user" | string>();
@@ -119,7 +121,8 @@ export class QemuEngine implements MigrationEngine {
       stallTimeoutMs: o.stallTimeoutMs ?? 10_000,
       pollMs: o.pollMs ?? 100,
     };
-    for (const d of ["vms", "migrations"]) mkdirSync(join(o.stateDir, d), { recursive: true });
+    mkdirSync(join(o.stateDir, "vms"), { recursive: true });
+    this.#records = new RecordStore(join(o.stateDir, "migrations"));
     for (const h of o.hosts) this.#hosts.set(h.name, new QemuHost(h, o.stateDir));
   }
 
@@ -131,7 +134,7 @@ export class QemuEngine implements MigrationEngine {
     if (bad) throw new OpsError(ErrorCode.BadRequest, bad);
     const host = this.#host(hostName);
     if (await this.locate(spec.id)) throw new OpsError(ErrorCode.Conflict, `VM ${spec.id} is already running`);
-    this.#writeJson(join(this.stateDir, "vms", `${spec.id}.json`), spec);
+    writeJsonFile(join(this.stateDir, "vms", `${spec.id}.json`), spec);
     await this.#launch(host, spec, false);
   }
 
@@ -168,7 +171,7 @@ export class QemuEngine implements MigrationEngine {
     const out: EngineVm[] = [];
     for (const file of readdirSync(join(this.stateDir, "vms"))) {
       if (!file.endsWith(".json")) continue;
-      const spec = this.#readJson<QemuVmSpec>(join(this.stateDir, "vms", file));
+      const spec = readJsonFile<QemuVmSpec>(join(this.stateDir, "vms", file));
       if (!spec) continue;
       const where = await this.#whereRuns(spec.id);
       if (!where) continue;
@@ -189,10 +192,8 @@ export class QemuEngine implements MigrationEngine {
 
   async activeMigrations(): Promise<MigrationProgress[]> {
     const out: MigrationProgress[] = [];
-    for (const file of readdirSync(join(this.stateDir, "migrations"))) {
-      if (!file.endsWith(".json")) continue;
-      const r = this.#readJson<Record_>(join(this.stateDir, "migrations", file));
-      if (!r || isTerminal(r.phase)) continue;
+    for (const r of this.#records.all()) {
+      if (isTerminal(r.phase)) continue;
       // a migration left by a previous controller is picked up here and driven to its end
       const t = this.#trackers.get(r.migrationId) ?? this.#resume(r);
       if (!t.finished) out.push(t.last);
@@ -203,10 +204,10 @@ export class QemuEngine implements MigrationEngine {
   async migrate(vmId: string, toHost: string, opts: MigrateOptions): Promise<MigrationHandle> {
     const bad = vmIdError(opts.migrationId);
     if (bad) throw new OpsError(ErrorCode.BadRequest, bad.replace("VM id", "migration id"));
-    if (this.#readJson(this.#recordPath(opts.migrationId)))
+    if (this.#records.load(opts.migrationId))
       throw new OpsError(ErrorCode.Conflict, `migration id ${opts.migrationId} was already used; attach() to it`);
     const to = this.#host(toHost);
-    const spec = this.#readJson<QemuVmSpec>(join(this.stateDir, "vms", `${vmId}.json`));
+    const spec = this.#spec(vmId);
     if (!spec) throw new OpsError(ErrorCode.BadRequest, `unknown VM ${vmId}`);
     const where = await this.#whereRuns(vmId);
     if (!where) throw new OpsError(ErrorCode.Conflict, `VM ${vmId} is not running anywhere`);
@@ -237,7 +238,7 @@ export class QemuEngine implements MigrationEngine {
   async attach(migrationId: string, onProgress?: ProgressListener): Promise<MigrationHandle | null> {
     const live = this.#trackers.get(migrationId);
     if (live) return live.finished ? null : live.handle(onProgress);
-    const r = this.#readJson<Record_>(this.#recordPath(migrationId));
+    const r = this.#records.load(migrationId);
     if (!r || isTerminal(r.phase)) return null;
     const t = this.#resume(r);
     return t.finished ? null : t.handle(onProgress);
@@ -274,7 +275,7 @@ export class QemuEngine implements MigrationEngine {
   }
 
   #resume(r: Record_): MigrationTracker {
-    const spec = this.#readJson<QemuVmSpec>(join(this.stateDir, "vms", `${r.vm}.json`));
+    const spec = this.#spec(r.vm);
     const t = this.#newTracker(r, spec ?? { id: r.vm, memoryMiB: 0, vcpus: 0 });
     if (!spec) this.#end(r, t, "failed", `VM ${r.vm} has no definition any more`);
     else void this.#run(r, spec, t, true);
@@ -534,27 +535,11 @@ export class QemuEngine implements MigrationEngine {
     return null;
   }
 
-  // ---- state files ----
-
-  #recordPath(id: string): string {
-    return join(this.stateDir, "migrations", `${id}.json`);
-  }
-
   #save(r: Record_): void {
-    this.#writeJson(this.#recordPath(r.migrationId), r);
+    this.#records.save(r);
   }
 
-  #writeJson(path: string, v: unknown): void {
-    const tmp = `${path}.tmp`;
-    writeFileSync(tmp, JSON.stringify(v));
-    renameSync(tmp, path);
-  }
-
-  #readJson<T>(path: string): T | null {
-    try {
-      return JSON.parse(readFileSync(path, "utf8")) as T;
-    } catch {
-      return null;
-    }
+  #spec(vmId: string): QemuVmSpec | null {
+    return readJsonFile<QemuVmSpec>(join(this.stateDir, "vms", `${vmId}.json`));
   }
 }
