@@ -175,7 +175,9 @@ class PresageController implements Controller {
     await this.#loopDone?.catch(() => {});
     for (const s of this.#subs) s.unsubscribe();
     this.#subs.length = 0;
-    await this.#store?.flush().catch(() => {});
+    // writes still queued get a moment to land (they retry while NATS is away), then give up
+    await Promise.race([this.#store?.flush().catch(() => {}), new Promise((r) => setTimeout(r, 3_000))]);
+    this.#store?.close();
     await this.#audit?.flush(2_000);
     this.#audit?.close();
   }
@@ -192,6 +194,7 @@ class PresageController implements Controller {
     const ep = ++this.#epoch;
     try {
       const store = this.#store as Store;
+      store.reopen();
       await store.load();
       if (ep !== this.#epoch) return;
       this.#indexAlerts();
@@ -814,7 +817,8 @@ class PresageController implements Controller {
   }
 
   #record(r: Omit<AuditRecord, "ts">): void {
-    this.#audit?.record({ ts: this.#clock.now(), ...r });
+    // which replica decided, so a failover reads clearly in the trail
+    this.#audit?.record({ ts: this.#clock.now(), ...r, data: { ...r.data, replica: this.name } });
   }
 
   // ---------------------------------------------------------------- operator API

@@ -29,6 +29,7 @@ export class ConflictError extends Error {
 
 export class CachedBucket<T> {
   readonly #slots = new Map<string, Slot<T>>();
+  #closed = false;
   constructor(
     readonly kv: KV,
     readonly name: string,
@@ -106,7 +107,14 @@ export class CachedBucket<T> {
               ? await this.kv.create(encodeKey(key), body)
               : await this.kv.update(encodeKey(key), body, s.rev);
         } catch (e) {
-          if (!/wrong last sequence|key exists/i.test(String(e))) throw e;
+          if (!/wrong last sequence|key exists/i.test(String(e))) {
+            // NATS away (restart, partition): keep the latest value and try again until it lands
+            if (this.#closed) throw e;
+            this.metrics?.inc("presage_kv_retries_total", { bucket: this.name });
+            s.dirty = true;
+            await new Promise((r) => setTimeout(r, 250));
+            continue;
+          }
           this.metrics?.inc("presage_kv_conflicts_total", { bucket: this.name });
           this.log.error({ bucket: this.name, key, err: String(e) }, "KV write conflict: keeping the stored value");
           await this.#loadKey(encodeKey(key));
@@ -116,6 +124,16 @@ export class CachedBucket<T> {
     } finally {
       s.writing = null;
     }
+  }
+
+  /** Stop retrying writes (the process is stopping or no longer leads). */
+  close(): void {
+    this.#closed = true;
+  }
+
+  /** Allow writes again after `close` (this replica leads again). */
+  reopen(): void {
+    this.#closed = false;
   }
 
   /** Wait until every queued write has reached the server (rejects if one failed). */

@@ -29,6 +29,9 @@ export type Store = {
   plans: CachedBucket<Plan>;
   load(): Promise<void>;
   flush(): Promise<void>;
+  /** stop (or resume) retrying writes */
+  close(): void;
+  reopen(): void;
 };
 
 export async function openStore(nc: NatsConnection, log: Logger, metrics?: Metrics): Promise<Store> {
@@ -50,6 +53,12 @@ export async function openStore(nc: NatsConnection, log: Logger, metrics?: Metri
     },
     flush: async () => {
       await Promise.all(all.map((b) => b.flush()));
+    },
+    close: () => {
+      for (const b of all) b.close();
+    },
+    reopen: () => {
+      for (const b of all) b.reopen();
     },
   };
 }
