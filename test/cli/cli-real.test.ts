@@ -87,6 +87,29 @@ describe("presage CLI (real controller)", () => {
       const unknownJson = await presage(["repaired", "no-such-host", "--json"], env);
       expect(JSON.parse(unknownJson.stdout)).toMatchObject({ ok: false, error: { code: "unknown_host" } });
 
+      // readings feed the sensor table and its sparkline
+      for (const rpm of [9000, 8600, 8100, 7300, 6200]) {
+        const readings = [{ ts: clock.now(), host: sick, sensor: "FAN3", type: "fan", unit: "RPM", value: rpm }];
+        nc.publish(`presage.v1.readings.${sick}`, JSON.stringify({ host: sick, readings }));
+      }
+      await nc.flush();
+      const fanRow = await poll(
+        "FAN3 readings",
+        async () => (await presage(["host", sick], env)).stdout.split("\n").find((l) => l.startsWith("FAN3")),
+        20_000,
+        300,
+      );
+      expect(fanRow).toMatch(/^FAN3\s+fan\s+6200 RPM\s+.*█▇▆▄▁$/);
+
+      const dryMaint = await cliJson<{ plans: { moves: { from: string }[] }[] }>([
+        "maintenance",
+        "enter",
+        healthy,
+        "--dry-run",
+      ]);
+      expect(dryMaint.plans[0]?.moves.every((m) => m.from === healthy)).toBe(true);
+      expect(await stateOf(healthy)).toBe("healthy");
+
       // a critical fan event evacuates the host
       sickStatus = "critical";
       await publishEvent(nc, criticalFanEvent(sick, clock.now()));
