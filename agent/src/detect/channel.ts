@@ -4,7 +4,7 @@
  * Memory is fixed: a ring of `windowBuckets` points plus the partial bucket.
  */
 import type { DetectConfig } from "./config.js";
-import { median, robustSigma, robustTrend } from "./stats.js";
+import { median, medianInPlace, robustSigma, robustTrend } from "./stats.js";
 
 export type Assessment = {
   ts: number;
@@ -43,10 +43,16 @@ export class Channel {
   #cusum = 0;
   #lastTs = -1;
 
-  /** minDev: smallest deviation (residual units) that may count; also the noise-sigma floor's scale */
-  constructor(cfg: DetectConfig, minDev: number) {
+  readonly #stepBack: boolean;
+
+  /**
+   * minDev: smallest deviation (residual units) that may count; also the noise-sigma floor's scale.
+   * stepBack: whether a sustained move away from failure means a replaced part (fans, supplies), not a twin's fault.
+   */
+  constructor(cfg: DetectConfig, minDev: number, stepBack = true) {
     this.#cfg = cfg;
     this.#minDev = minDev;
+    this.#stepBack = stepBack;
     this.#t = new Float64Array(cfg.windowBuckets);
     this.#y = new Float64Array(cfg.windowBuckets);
   }
@@ -66,7 +72,7 @@ export class Channel {
 
   /** Add one sample; returns an assessment when a bucket closes. */
   add(ts: number, y: number, failAt: number): Assessment | null {
-    if (this.#lastTs >= 0 && ts - this.#lastTs > this.#cfg.maxGapMs) this.#acc = [];
+    if (this.#lastTs >= 0 && ts - this.#lastTs > this.#cfg.maxGapMs) this.#acc.length = 0;
     this.#lastTs = ts;
     let out: Assessment | null = null;
     if (this.#bucketStart < 0 || this.#acc.length === 0) this.#bucketStart = ts;
@@ -80,9 +86,9 @@ export class Channel {
   }
 
   #close(): Assessment | null {
-    const v = median(this.#acc);
+    const v = medianInPlace(this.#acc);
     const ts = this.#bucketStart + this.#cfg.bucketMs / 2;
-    this.#acc = [];
+    this.#acc.length = 0;
     this.#push(ts, v);
     if (this.#base === null) {
       this.#learn.push(v);
@@ -120,7 +126,7 @@ export class Channel {
       slope,
       failAt: this.#failAt,
       predictedAt,
-      stepBack: this.#n >= 3 && dev <= -this.#minDev && this.#maxRecent() - base <= -this.#minDev,
+      stepBack: this.#stepBack && this.#n >= 3 && dev <= -this.#minDev && this.#maxRecent() - base <= -this.#minDev,
     };
   }
 

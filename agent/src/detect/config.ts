@@ -21,15 +21,19 @@ export type DetectConfig = {
   fanFailRatio: number;
   /** below this the siblings are not spinning: host off or all fans stopped together, not a fan failure */
   fanSpinningRpm: number;
-  /** stalls (samples at the failure point while siblings spin) in one window that make a fan intermittent */
+  /** stalls (runs of samples at the failure point while the host is powered) within the last
+   * `stallWindowSamples` samples that make a sensor intermittent; counted in samples so a glitch rate is rate-free */
   stallWarnCount: number;
   stallCriticalCount: number;
+  stallWindowSamples: number;
+  /** a value unchanged for this long while its siblings move is a stuck sensor: its trend is not judged */
+  stuckMs: number;
   /** rail failure point when the BMC gives none: nominal +/- this fraction */
   railTolerance: number;
   /** smallest rail droop (fraction of nominal) that can be a degradation */
   railMinDrop: number;
-  /** smallest CPU rise over its twin (C) that can be a degradation */
-  tempMinRiseC: number;
+  /** smallest excess of a CPU's rise over inlet compared with its twin's (0.15 = 15% hotter) that can be a degradation */
+  cpuMinExcess: number;
   /** CPU failure point when the BMC gives no upper-critical threshold */
   cpuMaxC: number;
   /** consecutive samples at the failure point before an outright failure is declared (1 = first sample) */
@@ -57,9 +61,11 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   fanSpinningRpm: 300,
   stallWarnCount: 3,
   stallCriticalCount: 6,
+  stallWindowSamples: 120,
+  stuckMs: 2 * 3_600_000,
   railTolerance: 0.08,
   railMinDrop: 0.025,
-  tempMinRiseC: 5,
+  cpuMinExcess: 0.15,
   cpuMaxC: 95,
   confirmSamples: 2,
   clearBuckets: 6,
@@ -86,9 +92,11 @@ export const detectConfigCheck: Check = check.obj({
   fanSpinningRpm: check.optional(pos),
   stallWarnCount: check.optional(posInt),
   stallCriticalCount: check.optional(posInt),
+  stallWindowSamples: check.optional(posInt),
+  stuckMs: check.optional(check.int({ min: 0 })),
   railTolerance: check.optional(frac),
   railMinDrop: check.optional(frac),
-  tempMinRiseC: check.optional(pos),
+  cpuMinExcess: check.optional(pos),
   cpuMaxC: check.optional(pos),
   confirmSamples: check.optional(posInt),
   clearBuckets: check.optional(posInt),

@@ -11,14 +11,16 @@ export type Raise = {
   reason: string;
   predictedFailureAt: number | null;
   confidence: number | null;
+  /** single-sample evidence (failure, stalls): the episode clears only after failureClearMs of normal samples */
+  latched?: boolean;
 };
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, "_");
 
 export class Episode {
   phase: Phase = Phase.None;
-  /** true once an outright failure was declared in this episode */
-  failed = false;
+  /** raised on single-sample evidence (failure, stalls): trend buckets may not clear it */
+  latched = false;
   /** the reason of the last event raised, for heartbeats */
   reason = "";
   #count = 0;
@@ -44,7 +46,7 @@ export class Episode {
     if (p <= this.phase) return;
     if (this.phase === Phase.None) this.#count++;
     this.phase = p;
-    if (r.kind === "failure") this.failed = true;
+    if (r.kind === "failure" || r.latched) this.latched = true;
     this.reason = r.reason;
     out.push(this.#event(r));
   }
@@ -52,7 +54,7 @@ export class Episode {
   clear(ts: number, reason: string, out: SensorEvent[]): void {
     if (this.phase === Phase.None) return;
     this.phase = Phase.None;
-    this.failed = false;
+    this.latched = false;
     this.reason = "";
     out.push(
       this.#event({ ts, severity: "info", kind: "cleared", reason, predictedFailureAt: null, confidence: null }),

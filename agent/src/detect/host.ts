@@ -1,6 +1,6 @@
 /** What one host's detector knows across sensors: latest sibling values and whether the host is powered. */
 import type { DetectConfig } from "./config.js";
-import { median } from "./stats.js";
+import { medianInPlace } from "./stats.js";
 
 type Latest = { v: number; ts: number };
 
@@ -8,6 +8,8 @@ export class HostContext {
   readonly host: string;
   readonly fans = new Map<string, Latest>();
   readonly cpus = new Map<string, Latest>();
+  /** latest inlet/ambient temperature */
+  inlet: Latest | null = null;
   /** last time any evidence said the host is powered: CPU temperature read, power > 0, a fan spinning */
   lastOnTs = Number.NEGATIVE_INFINITY;
   /** last time a power sensor read 0 W */
@@ -30,6 +32,6 @@ export class HostContext {
     const a = this.#scratch;
     a.length = 0;
     for (const [name, l] of group) if (name !== self && ts - l.ts <= this.#cfg.staleMs) a.push(l.v);
-    return a.length ? median(a) : null;
+    return a.length ? medianInPlace(a) : null;
   }
 }

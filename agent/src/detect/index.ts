@@ -8,7 +8,7 @@ import { type DetectConfig, resolveDetectConfig } from "./config.js";
 import type { Detector } from "./detector.js";
 import { Phase } from "./episode.js";
 import { HostContext } from "./host.js";
-import { BatteryTracker, CpuTracker, FanTracker, RailTracker, type Tracker } from "./trackers.js";
+import { BatteryTracker, CpuTracker, FanTracker, InletTracker, RailTracker, type Tracker } from "./trackers.js";
 
 export { DEFAULT_DETECT_CONFIG, type DetectConfig, detectConfigCheck, resolveDetectConfig } from "./config.js";
 export type { Detector } from "./detector.js";
@@ -36,6 +36,9 @@ export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPre
         break;
       case Role.Cpu:
         t = new CpuTracker(cfg, prefix, r.host, r.sensor);
+        break;
+      case Role.Inlet:
+        t = new InletTracker(prefix, r.host, r.sensor);
         break;
       case Role.Rail:
         t = RailTracker.create(cfg, prefix, r.host, r);

@@ -8,6 +8,16 @@ export function median(xs: ArrayLike<number>, n = xs.length): number {
   return n % 2 ? (a[m] as number) : ((a[m - 1] as number) + (a[m] as number)) / 2;
 }
 
+/** Median of a scratch array, sorting it in place (no allocation; for hot paths). */
+export function medianInPlace(a: number[]): number {
+  const n = a.length;
+  if (n === 0) return Number.NaN;
+  if (n === 1) return a[0] as number;
+  a.sort((p, q) => p - q);
+  const m = n >> 1;
+  return n % 2 ? (a[m] as number) : ((a[m - 1] as number) + (a[m] as number)) / 2;
+}
+
 /** Median absolute deviation scaled to a normal sigma. */
 export function robustSigma(xs: readonly number[]): number {
   const m = median(xs);

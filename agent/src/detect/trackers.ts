@@ -30,30 +30,51 @@ abstract class TrendTracker implements Tracker {
   protected readonly name: string;
   #normalBuckets = 0;
   #failRun = 0;
+  #samples = 0;
   #lastTs = Number.NEGATIVE_INFINITY;
   #lastFailTs = Number.NEGATIVE_INFINITY;
-  /** start times of failing runs inside the window (bounded by stallCriticalCount) */
+  /** sample numbers at which failing runs began, within the stall window (bounded by stallCriticalCount) */
   #stalls: number[] = [];
+  #lastValue = Number.NaN;
+  #sameSince = 0;
 
-  constructor(cfg: DetectConfig, prefix: string, host: string, name: string, component: Component, minDev: number) {
+  constructor(
+    cfg: DetectConfig,
+    prefix: string,
+    host: string,
+    name: string,
+    component: Component,
+    minDev: number,
+    stepBack = true,
+  ) {
     this.cfg = cfg;
     this.name = name;
     this.minDev = minDev;
-    this.channel = new Channel(cfg, minDev);
+    this.channel = new Channel(cfg, minDev, stepBack);
     this.episode = new Episode(prefix, host, name, component);
   }
 
   abstract ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void;
 
+  /** True while the value has not changed for stuckMs: a frozen sensor says nothing about a trend. */
+  protected stuck(ts: number, v: number): boolean {
+    if (v !== this.#lastValue) {
+      this.#lastValue = v;
+      this.#sameSince = ts;
+      return false;
+    }
+    return ts - this.#sameSince >= this.cfg.stuckMs;
+  }
+
   /** One sample at or past the failure point (true) or not (false), while the host is powered. */
   protected sample(ts: number, failing: boolean, describe: () => string, out: SensorEvent[]): void {
     if (ts - this.#lastTs > this.cfg.maxGapMs) this.#failRun = 0;
     this.#lastTs = ts;
-    const windowMs = this.cfg.windowBuckets * this.cfg.bucketMs;
-    while (this.#stalls.length && ts - (this.#stalls[0] as number) > windowMs) this.#stalls.shift();
+    const n = ++this.#samples;
+    while (this.#stalls.length && n - (this.#stalls[0] as number) >= this.cfg.stallWindowSamples) this.#stalls.shift();
     if (!failing) {
       this.#failRun = 0;
-      if (this.episode.failed && ts - this.#lastFailTs >= this.cfg.failureClearMs) {
+      if (this.episode.latched && ts - this.#lastFailTs >= this.cfg.failureClearMs) {
         this.episode.clear(ts, `${this.name} back to normal for ${duration(ts - this.#lastFailTs)}`, out);
         this.channel.rebaseline();
       }
@@ -61,37 +82,27 @@ abstract class TrendTracker implements Tracker {
     }
     this.#lastFailTs = ts;
     if (this.#failRun++ === 0) {
-      this.#stalls.push(ts);
+      this.#stalls.push(n);
       if (this.#stalls.length > this.cfg.stallCriticalCount) this.#stalls.shift();
     }
     const stalls = this.#stalls.length;
-    const span = duration(ts - (this.#stalls[0] as number) || this.cfg.bucketMs);
+    const within = `${stalls} times in its last ${n - (this.#stalls[0] as number) + 1} samples`;
     if (this.#failRun >= this.cfg.confirmSamples) {
       this.episode.raise(
         { ts, severity: "critical", kind: "failure", reason: describe(), predictedFailureAt: ts, confidence: 0.95 },
         out,
       );
-    } else if (stalls >= this.cfg.stallCriticalCount) {
-      this.episode.raise(
-        {
-          ts,
-          severity: "critical",
-          kind: "degradation",
-          reason: `${this.name} dropped out ${stalls} times in ${span}: intermittent, likely to stop for good`,
-          predictedFailureAt: ts,
-          confidence: 0.8,
-        },
-        out,
-      );
     } else if (stalls >= this.cfg.stallWarnCount) {
+      const critical = stalls >= this.cfg.stallCriticalCount;
       this.episode.raise(
         {
           ts,
-          severity: "warning",
+          severity: critical ? "critical" : "warning",
           kind: "degradation",
-          reason: `${this.name} dropped out ${stalls} times in ${span}: intermittent`,
-          predictedFailureAt: null,
-          confidence: 0.6,
+          reason: `${this.name} dropped out ${within}: intermittent${critical ? ", likely to stop for good" : ""}`,
+          predictedFailureAt: critical ? ts : null,
+          confidence: critical ? 0.8 : 0.6,
+          latched: true,
         },
         out,
       );
@@ -111,7 +122,7 @@ abstract class TrendTracker implements Tracker {
       this.#normalBuckets = 0;
       return;
     }
-    if (ep.failed) return;
+    if (ep.latched) return;
     const trending = a.established && a.z >= this.cfg.minTrendZ;
     const soon = a.predictedAt !== null && a.predictedAt - ts <= this.cfg.horizonMs;
     if (trending || (ep.open && a.dev >= this.minDev)) {
@@ -172,6 +183,7 @@ export class FanTracker extends TrendTracker {
         `${this.name} reads ${rpm(r.value)} while its siblings turn at ${rpm(sib)}${lcr !== null ? ` (lower critical ${rpm(lcr)})` : ""}: fan stopped or failed`,
       out,
     );
+    if (this.stuck(r.ts, r.value)) return;
     const a = this.channel.add(r.ts, -r.value / sib, -failRpm / sib);
     if (a)
       this.judge(
@@ -184,10 +196,13 @@ export class FanTracker extends TrendTracker {
   }
 }
 
-/** A CPU judged against its twin: load and room changes cancel; paste/heatsink degradation does not. */
+/**
+ * A CPU judged against its twin: its rise over inlet relative to the twin's, so load and room changes cancel;
+ * paste or heatsink degradation does not. A twin running hotter must not look like this one getting better.
+ */
 export class CpuTracker extends TrendTracker {
   constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
-    super(cfg, prefix, host, name, "thermal", cfg.tempMinRiseC);
+    super(cfg, prefix, host, name, "thermal", cfg.cpuMinExcess, false);
   }
 
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
@@ -201,16 +216,29 @@ export class CpuTracker extends TrendTracker {
       () => `${this.name} at ${degC(r.value)}, at or above its critical ${degC(limit)}`,
       out,
     );
-    if (sib === null) return;
-    const a = this.channel.add(r.ts, r.value - sib, limit - sib);
+    if (sib === null || this.stuck(r.ts, r.value)) return;
+    const inlet = ctx.inlet && r.ts - ctx.inlet.ts <= this.cfg.staleMs ? ctx.inlet.v : 25;
+    const rise = Math.max(5, sib - inlet);
+    const a = this.channel.add(r.ts, (r.value - sib) / rise, (limit - sib) / rise);
     if (a)
       this.judge(
         r.ts,
         a,
         (x) =>
-          `${this.name} runs ${Math.round(x.dev)} C hotter than its twin at the same load, rising ${(x.slope * 86_400_000).toFixed(1)} C/day (heatsink or paste)${this.eta(r.ts, x)}`,
+          `${this.name} runs ${Math.round(x.dev * rise)} C hotter than its twin at the same load (heatsink or paste)${this.eta(r.ts, x)}`,
         out,
       );
+  }
+}
+
+/** The inlet (ambient) temperature: context for the CPUs, never judged itself. */
+export class InletTracker implements Tracker {
+  readonly episode: Episode;
+  constructor(prefix: string, host: string, name: string) {
+    this.episode = new Episode(prefix, host, name, "thermal");
+  }
+  ingest(r: Reading & { value: number }, ctx: HostContext): void {
+    ctx.inlet = { v: r.value, ts: r.ts };
   }
 }
 
@@ -248,7 +276,7 @@ export class RailTracker extends TrendTracker {
         );
       return;
     }
-    if (this.episode.phase === Phase.Info && this.episode.failed)
+    if (this.episode.phase === Phase.Info && this.episode.latched)
       this.episode.clear(r.ts, `${this.name} has power again`, out);
     const lo = th(r, "lcr") ?? nom * (1 - this.cfg.railTolerance);
     const hi = th(r, "ucr") ?? nom * (1 + this.cfg.railTolerance);
@@ -258,6 +286,7 @@ export class RailTracker extends TrendTracker {
       () => `${this.name} reads ${volts(r.value)}, outside ${volts(lo)}..${volts(hi)} for a ${nom} V rail`,
       out,
     );
+    if (this.stuck(r.ts, r.value)) return;
     const a = this.channel.add(r.ts, -r.value, -lo);
     if (a)
       this.judge(
