@@ -15,7 +15,7 @@ import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_DEFAULTS, type AgentConfig } from "../../agent/src/config.js";
 import { startAgent } from "../../agent/src/run.js";
-import { FAN, type SimBmc, startSimBmc, TEMP, UNIT } from "./ipmi-sim.js";
+import { FAN, type SimBmc, startSimBmc, TEMP, UNIT } from "./ipmi-sim.mjs";
 
 const until = async <T>(f: () => T | undefined | null | false, ms = 30_000): Promise<T> => {
   const end = Date.now() + ms;

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freeipmiSource } from "../../agent/src/sources/freeipmi.js";
 import { ipmitoolSource } from "../../agent/src/sources/ipmitool.js";
 import type { SensorSource } from "../../agent/src/sources/source.js";
-import { FAN, type SimBmc, startSimBmc, TEMP, UNIT, VOLT } from "./ipmi-sim.js";
+import { FAN, type SimBmc, startSimBmc, TEMP, UNIT, VOLT } from "./ipmi-sim.mjs";
 
 const SENSORS = [
   { num: 1, name: "FAN1", type: FAN, unit: UNIT.RPM, m: 50, rexp: 0, raw: 96, th: { lnr: 8, lc: 14, lnc: 20 } },

@@ -3,33 +3,28 @@
  * (generator from shared/recipes/ipmi_sim.md). Control goes through the simulator's stdin;
  * every instance is SIGKILLed by stop().
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { createSocket } from "node:dgram";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-export type SimThresholds = Partial<Record<"lnr" | "lc" | "lnc" | "unc" | "uc" | "unr", number>>;
-/** raw = (value / (m * 10^rexp)); value = m * raw * 10^rexp */
-export type SimSensor = {
-  num: number;
-  name: string;
-  type: number;
-  unit: number;
-  m: number;
-  rexp: number;
-  raw: number;
-  th: SimThresholds;
-};
+/**
+ * @typedef {{ lnr?: number, lc?: number, lnc?: number, unc?: number, uc?: number, unr?: number }} SimThresholds raw bytes
+ * @typedef {{ num: number, name: string, type: number, unit: number, m: number, rexp: number, raw: number, th: SimThresholds }} SimSensor
+ *   value = m * raw * 10^rexp
+ */
 
 export const FAN = 0x04;
 export const TEMP = 0x01;
 export const VOLT = 0x02;
-export const UNIT = { C: 1, V: 4, RPM: 18 } as const;
+export const UNIT = { C: 1, V: 4, RPM: 18 };
 
-const hex = (b: number) => `0x${(b & 0xff).toString(16).padStart(2, "0")}`;
+/** @param {number} b */
+const hex = (b) => `0x${(b & 0xff).toString(16).padStart(2, "0")}`;
 
-export function emuFile(sensors: SimSensor[]): string {
+/** @param {SimSensor[]} sensors */
+export function emuFile(sensors) {
   const out = [
     "mc_setbmc 0x20",
     "mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02",
@@ -37,11 +32,12 @@ export function emuFile(sensors: SimSensor[]): string {
     "sensor_add 0x20 0 0 35 0x6f event-only",
     "sensor_set_event_support 0x20 0 0 enable scanning per-state 000000000001111 000000000000000 000000000001111 000000000000000",
   ];
-  const order = ["lnc", "lc", "lnr", "unc", "uc", "unr"] as const;
+  const order = /** @type {const} */ (["lnc", "lc", "lnr", "unc", "uc", "unr"]);
   const evBit = { lnc: 0, lc: 2, lnr: 4, unc: 7, uc: 9, unr: 11 };
   for (const s of sensors) {
     const t = s.th;
-    const has = (k: (typeof order)[number]) => t[k] !== undefined;
+    /** @param {(typeof order)[number]} k */
+    const has = (k) => t[k] !== undefined;
     let mask = 0;
     order.forEach((k, i) => {
       if (has(k)) mask |= 1 << i;
@@ -99,7 +95,8 @@ export function emuFile(sensors: SimSensor[]): string {
     ];
     out.push(`main_sdr_add 0x20 ${[0, 0, 0x51, 0x01, body.length, ...body].map(hex).join(" ")}`);
     out.push(`sensor_add 0x20 0 ${s.num} ${hex(s.type)} 0x01`);
-    const v = (k: (typeof order)[number]) => hex(t[k] ?? 0);
+    /** @param {(typeof order)[number]} k */
+    const v = (k) => hex(t[k] ?? 0);
     out.push(
       `sensor_set_threshold 0x20 0 ${s.num} settable ${mask.toString(2).padStart(6, "0")} ${v("unr")} ${v("uc")} ${v("unc")} ${v("lnr")} ${v("lc")} ${v("lnc")}`,
     );
@@ -112,7 +109,8 @@ export function emuFile(sensors: SimSensor[]): string {
 }
 
 /** A free UDP port on loopback (bound then released; the sim binds it right after). */
-export function freeUdpPort(): Promise<number> {
+/** @returns {Promise<number>} */
+export function freeUdpPort() {
   return new Promise((resolve, reject) => {
     const s = createSocket("udp4");
     s.once("error", reject);
@@ -123,21 +121,23 @@ export function freeUdpPort(): Promise<number> {
   });
 }
 
-export type SimBmc = {
-  port: number;
-  user: string;
-  password: string;
-  dir: string;
-  /** send one ipmi_sim command line (e.g. sensor_set_value) */
-  command(line: string): void;
-  /** set a sensor's raw byte */
-  setRaw(num: number, raw: number): void;
-  /** kill -9 the simulator (a BMC that vanishes) */
-  kill(): void;
-  stop(): Promise<void>;
-};
+/**
+ * @typedef {object} SimBmc
+ * @property {number} port
+ * @property {string} user
+ * @property {string} password
+ * @property {string} dir
+ * @property {(line: string) => void} command send one ipmi_sim command line (e.g. sensor_set_value)
+ * @property {(num: number, raw: number) => void} setRaw set a sensor's raw byte
+ * @property {() => void} kill kill -9 the simulator (a BMC that vanishes)
+ * @property {() => Promise<void>} stop
+ */
 
-export async function startSimBmc(sensors: SimSensor[], name = "bmc"): Promise<SimBmc> {
+/**
+ * @param {SimSensor[]} sensors
+ * @returns {Promise<SimBmc>}
+ */
+export async function startSimBmc(sensors, name = "bmc") {
   const dir = mkdtempSync(join(tmpdir(), "presage-ipmisim-"));
   const port = await freeUdpPort();
   mkdirSync(join(dir, "state"));
@@ -159,19 +159,20 @@ export async function startSimBmc(sensors: SimSensor[], name = "bmc"): Promise<S
   ].join("\n");
   writeFileSync(join(dir, "lan.conf"), conf);
   writeFileSync(join(dir, "bmc.emu"), emuFile(sensors));
-  const proc: ChildProcess = spawn(
+  const proc = spawn(
     "ipmi_sim",
     ["-c", join(dir, "lan.conf"), "-f", join(dir, "bmc.emu"), "-s", join(dir, "state"), "-p"],
     { stdio: ["pipe", "ignore", "ignore"] },
   );
-  await new Promise<void>((resolve, reject) => {
+  await new Promise((resolve, reject) => {
     proc.once("error", (e) => reject(new Error(`cannot start ipmi_sim (apt-get install openipmi): ${e.message}`)));
     proc.once("exit", (code) => reject(new Error(`ipmi_sim exited at start (code ${code})`)));
     setTimeout(resolve, 400); // the UDP port answers within ~0.3 s (recipe)
   });
   proc.removeAllListeners("exit");
   proc.stdin?.on("error", () => {});
-  const command = (line: string) => {
+  /** @param {string} line */
+  const command = (line) => {
     proc.stdin?.write(`${line}\n`);
   };
   const kill = () => {
@@ -183,7 +184,8 @@ export async function startSimBmc(sensors: SimSensor[], name = "bmc"): Promise<S
     password: "password",
     dir,
     command,
-    setRaw: (num, raw) => command(`sensor_set_value 0x20 0 ${num} ${hex(raw)} 0`),
+    setRaw: (/** @type {number} */ num, /** @type {number} */ raw) =>
+      command(`sensor_set_value 0x20 0 ${num} ${hex(raw)} 0`),
     kill,
     async stop() {
       if (proc.exitCode === null && proc.signalCode === null) {
@@ -197,8 +199,10 @@ export async function startSimBmc(sensors: SimSensor[], name = "bmc"): Promise<S
 }
 
 /** Fifty sensors like a 1U server: 16 fans, 18 temperatures, 16 voltages. */
-export function fiftySensors(): SimSensor[] {
-  const out: SimSensor[] = [];
+/** @returns {SimSensor[]} */
+export function fiftySensors() {
+  /** @type {SimSensor[]} */
+  const out = [];
   let num = 1;
   for (let i = 1; i <= 16; i++)
     out.push({
