@@ -45,7 +45,7 @@ in accelerated time. Nothing to set up; every process is stopped at the end.
 Options:
   --speed N     simulated seconds per real second (default 1500)
   --seed N      fleet and sensor noise seed (default 7)
-  --json        print the final summary as JSON instead of a table
+  --json        print only the final summary, as JSON, on stdout (the story goes to stderr)
   -h, --help    this text
 
 Example:
@@ -86,7 +86,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     process.stderr.write("presage demo: --speed must be a number >= 1 and --seed an integer\n");
     return 2;
   }
-  const demo = new Demo(speed, seed);
+  const demo = new Demo(speed, seed, values.json ? process.stderr : process.stdout);
   const onSignal = () => {
     void demo.cleanup().then(() => process.exit(130));
   };
@@ -118,10 +118,10 @@ class Demo {
   /** the one simulated timeline every process of the demo shares */
   #timeline = { startMs: 0, realStartMs: 0 };
 
-  constructor(speed: number, seed: number) {
+  constructor(speed: number, seed: number, out: NodeJS.WritableStream) {
     this.#speed = speed;
     this.#seed = seed;
-    this.narrator = new Narrator(process.stdout);
+    this.narrator = new Narrator(out);
   }
 
   async run(): Promise<Summary> {
