@@ -42,6 +42,8 @@ export type MigrationProgress = {
   expectedDowntimeMs?: number;
   /** pre-copy pass number (1 = first full copy; QEMU's dirty-sync-count) */
   round?: number;
+  /** how much auto-converge slows the guest's vCPUs, percent */
+  cpuThrottlePct?: number;
   /** set when phase is failed */
   error?: string;
 };

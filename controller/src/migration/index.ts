@@ -7,6 +7,9 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { type Check, type Clock, ConfigError, check, type Logger, validate } from "@presage/shared";
 import type { MigrationEngine } from "./engine.js";
 import { fleetCheck, generateFleet } from "./fleet.js";
+import { LibvirtEngine, type LibvirtHostSpec, libvirtHostCheck } from "./libvirt.js";
+import { type QemuHostSpec, qemuHostCheck } from "./qemu-host.js";
+import { QemuEngine } from "./qmp.js";
 import { RemoteEngine } from "./remote.js";
 import { DEFAULT_ENGINE_PREFIX } from "./remote-protocol.js";
 import { type NonConvergencePolicy, SimEngine, type SimFleet } from "./sim.js";
@@ -32,12 +35,45 @@ export type RemoteEngineConfig = {
   pollMs: number;
 };
 
+/** Settings both real engines share. */
+type RealEngineConfig = {
+  /** migration records (and, for QEMU, VM specs, sockets and pidfiles) */
+  stateDir: string;
+  /** default max bandwidth per migration, bytes/s */
+  bandwidthBps: number;
+  downtimeLimitMs: number;
+  /** the non-convergence policy: let the hypervisor throttle the guest's vCPUs */
+  autoConverge: boolean;
+  /** give up (cancel; the VM stays on the source) after this long; null: no deadline */
+  deadlineMs: number | null;
+};
+
+export type QemuEngineConfig = RealEngineConfig & {
+  hosts: QemuHostSpec[];
+  qemuBin: string;
+  /** tcg or kvm */
+  accel: string;
+  setupTimeoutMs: number;
+  stallTimeoutMs: number;
+};
+
+export type LibvirtEngineConfig = RealEngineConfig & { hosts: LibvirtHostSpec[] };
+
 export type EngineKind = "sim" | "remote" | "qemu" | "libvirt";
 
 export type EngineConfig = {
   kind: EngineKind;
   sim: SimEngineConfig;
   remote: RemoteEngineConfig;
+  qemu: QemuEngineConfig;
+  libvirt: LibvirtEngineConfig;
+};
+
+const realDefaults = {
+  bandwidthBps: 1.25e9,
+  downtimeLimitMs: 300,
+  autoConverge: true,
+  deadlineMs: 600_000,
 };
 
 export const defaultEngineConfig: EngineConfig = {
@@ -54,6 +90,24 @@ export const defaultEngineConfig: EngineConfig = {
     setupMs: 100,
   },
   remote: { prefix: DEFAULT_ENGINE_PREFIX, timeoutMs: 10_000, pollMs: 1_000 },
+  qemu: {
+    ...realDefaults,
+    stateDir: "/var/lib/presage/qemu",
+    hosts: [],
+    qemuBin: "qemu-system-x86_64",
+    accel: "tcg",
+    setupTimeoutMs: 20_000,
+    stallTimeoutMs: 10_000,
+  },
+  libvirt: { ...realDefaults, stateDir: "/var/lib/presage/libvirt", hosts: [] },
+};
+
+const realChecks = {
+  stateDir: check.str({ min: 1, max: 200 }),
+  bandwidthBps: check.num({ min: 1 }),
+  downtimeLimitMs: check.num({ min: 0 }),
+  autoConverge: check.bool(),
+  deadlineMs: check.nullable(check.num({ min: 1 })),
 };
 
 export const engineConfigCheck: Check = check.obj({
@@ -74,6 +128,15 @@ export const engineConfigCheck: Check = check.obj({
     timeoutMs: check.int({ min: 1 }),
     pollMs: check.int({ min: 10 }),
   }),
+  qemu: check.obj({
+    ...realChecks,
+    hosts: check.array(qemuHostCheck, { max: 10_000 }),
+    qemuBin: check.str({ min: 1 }),
+    accel: check.oneOf(["tcg", "kvm"]),
+    setupTimeoutMs: check.int({ min: 1 }),
+    stallTimeoutMs: check.int({ min: 1 }),
+  }),
+  libvirt: check.obj({ ...realChecks, hosts: check.array(libvirtHostCheck, { max: 10_000 }) }),
 });
 
 export type EngineDeps = {
@@ -122,13 +185,23 @@ export async function createEngine(config: EngineConfig, deps: EngineDeps): Prom
       if (!deps.nc) throw new ConfigError("engine.kind remote needs a NATS connection");
       return new RemoteEngine(deps.nc, { ...config.remote, log: deps.log.child({ engine: "remote" }) });
     }
-    default:
-      throw new ConfigError(`engine.kind ${config.kind} is not available in this build`);
+    case "qemu": {
+      if (!config.qemu.hosts.length) throw new ConfigError("engine.qemu.hosts is empty");
+      return new QemuEngine({ ...config.qemu, log: deps.log.child({ engine: "qemu" }) });
+    }
+    case "libvirt": {
+      if (!config.libvirt.hosts.length) throw new ConfigError("engine.libvirt.hosts is empty");
+      return new LibvirtEngine({ ...config.libvirt, log: deps.log.child({ engine: "libvirt" }) });
+    }
   }
 }
 
 export type * from "./engine.js";
 export { type FleetOptions, fleetCheck, generateFleet } from "./fleet.js";
+export { buildGuestImage, type GuestImageOptions } from "./guest-image.js";
+export { LibvirtEngine, type LibvirtEngineOptions, type LibvirtHostSpec } from "./libvirt.js";
+export type { QemuHostSpec, QemuVmSpec } from "./qemu-host.js";
+export { QemuEngine, type QemuEngineOptions } from "./qmp.js";
 export { RemoteEngine, type RemoteEngineOptions, type SimControls, serveEngine } from "./remote.js";
 export { DEFAULT_ENGINE_PREFIX } from "./remote-protocol.js";
 export {

@@ -77,6 +77,7 @@ type QueryMigrate = {
     "dirty-sync-count"?: number;
   };
   "expected-downtime"?: number;
+  "cpu-throttle-percentage"?: number;
   "error-desc"?: string;
   "socket-address"?: { port?: string | number }[];
 };
@@ -308,6 +309,8 @@ export class QemuEngine implements MigrationEngine {
         await src.execute("migrate-set-parameters", {
           "max-bandwidth": Math.round(r.bandwidthBps),
           "downtime-limit": Math.round(r.downtimeLimitMs),
+          // an evacuation is urgent: throttle harder and sooner than QEMU's 20% + 10%/pass
+          ...(this.#o.autoConverge ? { "cpu-throttle-initial": 50, "cpu-throttle-increment": 20 } : {}),
         });
         if (this.#cancelRequested.get(r.migrationId) === "detach") return;
         await src.execute("migrate", { uri: `tcp:${to.spec.address}:${port}` });
@@ -431,6 +434,7 @@ export class QemuEngine implements MigrationEngine {
     if (ram["dirty-pages-rate"] !== undefined) p.dirtyRateBps = ram["dirty-pages-rate"] * (ram["page-size"] ?? 4096);
     if (q["expected-downtime"] !== undefined) p.expectedDowntimeMs = q["expected-downtime"];
     if (ram["dirty-sync-count"] !== undefined) p.round = ram["dirty-sync-count"];
+    if (q["cpu-throttle-percentage"] !== undefined) p.cpuThrottlePct = q["cpu-throttle-percentage"];
     p.phase = r.phase;
     return p;
   }

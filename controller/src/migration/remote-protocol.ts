@@ -69,6 +69,7 @@ export const progressCheck: Check = check.obj({
   dirtyRateBps: check.optional(count),
   expectedDowntimeMs: check.optional(count),
   round: check.optional(count),
+  cpuThrottlePct: check.optional(check.num({ min: 0, max: 100 })),
   error: check.optional(check.str({ max: 4000 })),
 });
 
