@@ -80,6 +80,11 @@ function describe(l: Line, o: WatchOptions): string {
   }
 }
 
+/** Whether a message is about `host`: a migration is about both its ends. */
+function concerns(d: Record<string, unknown>, host: string): boolean {
+  return d.host === host || d.from === host || d.to === host;
+}
+
 /** Runs until count/forMs is reached or `signal` aborts; resolves with the number of lines printed. */
 export async function watch(nc: NatsConnection, o: WatchOptions, signal: AbortSignal): Promise<number> {
   let printed = 0;
@@ -103,7 +108,7 @@ export async function watch(nc: NatsConnection, o: WatchOptions, signal: AbortSi
             );
             continue;
           }
-          if (o.host && r.value.host !== o.host) continue;
+          if (o.host && !concerns(r.value, o.host)) continue;
           const line: Line = { subject: m.subject, kind, data: r.value };
           o.out(o.json ? JSON.stringify(line) : describe(line, o));
           printed++;
