@@ -29,7 +29,7 @@ import { controllerConfig } from "../config.js";
 import { createController } from "../controller.js";
 import { generateFleet, SimEngine } from "../migration/index.js";
 import { startOpsService } from "../ops/service.js";
-import { Narrator } from "./narrator.js";
+import { Narrator, type Summary } from "./narrator.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const AGENT_BIN = join(HERE, "../../../agent/dist/bin/presage-agent.js");
@@ -51,19 +51,6 @@ Options:
 Example:
   presage demo --speed 2000
 `;
-
-type Summary = {
-  vms: number;
-  vmsMoved: number;
-  vmsLost: number;
-  vmsHome: number;
-  sickHost: string;
-  warningLeadH: number | null;
-  criticalLeadH: number | null;
-  evacuationSimS: number | null;
-  returnSimS: number | null;
-  realSeconds: number;
-};
 
 export async function runDemo(argv: string[]): Promise<number> {
   const { values } = parseArgs({

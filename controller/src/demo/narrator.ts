@@ -5,7 +5,8 @@ type Tone = "plain" | "good" | "warn" | "bad" | "dim";
 
 const COLOURS: Record<Tone, string> = { plain: "", good: "32", warn: "33", bad: "31", dim: "2" };
 
-type SummaryView = {
+/** What the demo reports at the end (also its --json output). */
+export type Summary = {
   vms: number;
   vmsMoved: number;
   vmsLost: number;
@@ -103,7 +104,7 @@ export class Narrator {
     );
   }
 
-  summary(s: SummaryView): void {
+  summary(s: Summary): void {
     const rows: [string, string][] = [
       ["VMs in the fleet", String(s.vms)],
       ["migrations (out and home)", String(s.vmsMoved)],
