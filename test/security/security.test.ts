@@ -2,7 +2,7 @@
  * deploy/nats permissions over a real nats-server with TLS: who may publish, request and write
  * what, and what each client sees when the server says no.
  */
-import { connectNats, KV_HOSTS, type NatsConnection, silentLogger } from "@presage/shared";
+import { connectNats, ensureStreams, KV_HOSTS, type NatsConnection, silentLogger } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpsService } from "../../controller/src/ops/service.js";
 import { fakeControllerApi } from "../../controller/test/ops/fake-api.js";
@@ -119,6 +119,26 @@ describe("NATS security (deploy/nats)", () => {
         return "closed";
       })(),
     ).rejects.toThrow(/Permissions Violation for Subscription/);
+  });
+
+  it("security - an agent's own path works under its permissions: stream check, stored events, commands", async () => {
+    await ensureStreams(controller);
+    const a1 = await agent("node-01");
+    // what presage-agent run does at start, then for each event (a JetStream publish with an ack)
+    await ensureStreams(a1);
+    const ack = await a1.request("presage.v1.events.node-01", "{}", { timeout: 5_000 });
+    expect(ack.json()).toMatchObject({ stream: "PRESAGE_EVENTS" });
+    const got = new Promise<string>((resolve) =>
+      a1.subscribe("presage.v1.commands.node-01", { callback: (_e, m) => resolve(m.string()) }),
+    );
+    await a1.flush();
+    controller.publish("presage.v1.commands.node-01", "ping");
+    expect(await got).toBe("ping");
+    // but it cannot create, change or delete streams
+    expect(await refused(a1, "$JS.API.STREAM.CREATE.EVIL", JSON.stringify({ name: "EVIL", subjects: ["x"] }))).toMatch(
+      /Permissions Violation/,
+    );
+    expect(await refused(a1, "$JS.API.STREAM.UPDATE.PRESAGE_EVENTS")).toMatch(/Permissions Violation/);
   });
 
   it("security - only the controller writes the KV buckets", async () => {
