@@ -145,10 +145,13 @@ for (const nHosts of [100, 1000]) {
     const reached = ours.series.find((s) => s.after.cpu <= finalBase);
     const row = (name, s) =>
       `${name.padEnd(8)} | ${pad(f3(s.series.at(-1).after.cpu), 9)} | ${pad(f3(meanCpu(s.series)), 8)} | ${pad(s.migrations, 10)} | ` +
-      `${pad((s.copiedMiB / 1024).toFixed(0), 9)} | ${pad((s.planMs / s.rounds).toFixed(1), 12)}`;
-    console.log(`\n${"strategy".padEnd(8)} | final CPU | mean CPU | migrations | GiB moved | ms per round`);
+      `${pad((s.copiedMiB / 1024).toFixed(0), 9)} | ${pad(f3(s.series.at(-1).after.memory), 10)} | ${pad((s.planMs / s.rounds).toFixed(1), 12)}`;
+    console.log(
+      `\n${"strategy".padEnd(8)} | final CPU | mean CPU | migrations | GiB moved | final mem. | ms per round`,
+    );
     console.log(row("presage", ours));
     console.log(row("greedy", base));
+    console.log(row("none", none));
     const ok = reached !== undefined && reached.migrations * 2 <= base.migrations;
     results.push({ nHosts, maxMoves, ok, reached, base, ours, finalBase });
     console.log(
