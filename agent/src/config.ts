@@ -6,7 +6,7 @@
  */
 import { hostname } from "node:os";
 import { type Check, check, hostNameError, loadConfig, type NatsSettings } from "@presage/shared";
-import { type DetectConfig, detectConfigCheck } from "./detect/config.js";
+import { DEFAULT_DETECT_CONFIG, type DetectConfig, detectConfigCheck } from "./detect/config.js";
 
 /** Credentials for a remote BMC: a password file (mode 0600) or an environment variable, never argv. */
 export type BmcCredentials = {
@@ -216,7 +216,12 @@ export const agentConfigCheck: Check = check.obj({
   failureThreshold: check.int({ min: 1 }),
   maxBackoffMs: check.int({ min: 1 }),
   sources: check.array(sourceCheck, { max: 1_000 }),
-  detect: detectConfigCheck,
+  detect: (v, p) => {
+    const e = detectConfigCheck(v, p);
+    if (e) return e;
+    const extra = Object.keys(v as object).find((k) => !(k in DEFAULT_DETECT_CONFIG));
+    return extra ? `${p}.${extra} is not a known detection setting (docs/detection.md)` : null;
+  },
   clock: strict({
     speed: check.num({ min: 0.001 }),
     startMs: check.nullable(check.int({ min: 0 })),
