@@ -17,7 +17,7 @@ const MAX_QUEUED = 50_000;
 
 export class AuditLog {
   readonly #js: JetStreamClient;
-  readonly #queue: AuditRecord[] = [];
+  readonly #queue: { r: AuditRecord; id: string | undefined }[] = [];
   #draining: Promise<void> | null = null;
   #closed = false;
   /** the latest records per host, for `presage host` */
@@ -31,7 +31,11 @@ export class AuditLog {
     this.#js = jetstream(nc);
   }
 
-  record(r: AuditRecord): void {
+  /**
+   * Queue a record. `dedupeId` names the decision: when a restarted controller takes the same
+   * decision again (its state change never reached KV), JetStream drops the repeat.
+   */
+  record(r: AuditRecord, dedupeId?: string): void {
     this.log.info({ audit: r.action, host: r.host, vm: r.vm, actor: r.actor }, r.detail);
     if (r.host) {
       const list = this.#recent.get(r.host) ?? [];
@@ -43,7 +47,7 @@ export class AuditLog {
       this.metrics?.inc("presage_audit_dropped_total");
       this.#queue.shift();
     }
-    this.#queue.push(r);
+    this.#queue.push({ r, id: dedupeId });
     this.#draining ??= this.#drain();
   }
 
@@ -53,9 +57,9 @@ export class AuditLog {
 
   async #drain(): Promise<void> {
     try {
-      for (let r = this.#queue[0]; r && !this.#closed; r = this.#queue[0]) {
+      for (let q = this.#queue[0]; q && !this.#closed; q = this.#queue[0]) {
         try {
-          await this.#js.publish(subjects.audit(r.action), JSON.stringify(r));
+          await this.#js.publish(subjects.audit(q.r.action), JSON.stringify(q.r), q.id ? { msgID: q.id } : {});
           this.#queue.shift();
         } catch (e) {
           this.metrics?.inc("presage_audit_retries_total");
@@ -73,10 +77,14 @@ export class AuditLog {
     this.#closed = true;
   }
 
-  /** Wait (up to timeoutMs) for queued records to be stored. */
+  /** Resolve once every queued record is stored (or the log is closed); waits out NATS outages. */
+  async drained(): Promise<void> {
+    while (this.#draining && !this.#closed) await this.#draining;
+  }
+
+  /** Like drained, but gives up after timeoutMs. */
   async flush(timeoutMs = 5_000): Promise<void> {
-    const end = Date.now() + timeoutMs;
-    while (this.#queue.length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+    await Promise.race([this.drained(), new Promise((r) => setTimeout(r, timeoutMs))]);
   }
 }
 

@@ -116,6 +116,7 @@ class PresageController implements Controller {
   #stopConsumer: (() => void) | null = null;
   #wake: (() => void) | null = null;
   #loopDone: Promise<void> | null = null;
+  #consumerDone: Promise<void> | null = null;
   #tickChain: Promise<void> = Promise.resolve();
   #lastRebalance = 0;
 
@@ -173,10 +174,11 @@ class PresageController implements Controller {
     this.#stepDown();
     await this.#election?.stop();
     await this.#loopDone?.catch(() => {});
+    await this.#consumerDone;
     for (const s of this.#subs) s.unsubscribe();
     this.#subs.length = 0;
     // writes still queued get a moment to land (they retry while NATS is away), then give up
-    await Promise.race([this.#store?.flush().catch(() => {}), new Promise((r) => setTimeout(r, 3_000))]);
+    await Promise.race([this.#persist().catch(() => {}), new Promise((r) => setTimeout(r, 3_000))]);
     this.#store?.close();
     await this.#audit?.flush(2_000);
     this.#audit?.close();
@@ -204,6 +206,7 @@ class PresageController implements Controller {
       this.#acting = true;
       this.#record({ action: "leader", actor: this.name, detail: `${this.name} is the leader and acts` });
       await this.#adoptOrphans(ep);
+      await this.#persist();
     } catch (e) {
       this.#log.error({ err: e }, "could not take over as leader; retrying");
       this.#acting = false;
@@ -211,7 +214,7 @@ class PresageController implements Controller {
       return;
     }
     if (ep !== this.#epoch) return;
-    void this.#consumeEvents(ep);
+    this.#consumerDone = this.#consumeEvents(ep).catch((e) => this.#log.error({ err: e }, "event consumer failed"));
     this.#loopDone = this.#loop(ep);
     for (const fn of this.#listeners) fn(true);
   }
@@ -232,10 +235,10 @@ class PresageController implements Controller {
   // ---------------------------------------------------------------- inputs
 
   async #consumeEvents(ep: number): Promise<void> {
-    const jsm = await jetstreamManager(this.#nc);
     while (ep === this.#epoch) {
       let pending: JsMsg[] = [];
       try {
+        const jsm = await jetstreamManager(this.#nc);
         try {
           await jsm.consumers.info(STREAM_EVENTS, EVENTS_CONSUMER);
         } catch {
@@ -258,7 +261,7 @@ class PresageController implements Controller {
           pending.push(m);
           if (it.getPending() === 0 || pending.length >= 1_000) {
             // ack only what is durably applied
-            await (this.#store as Store).flush();
+            await this.#persist();
             for (const p of pending) p.ack();
             pending = [];
             this.#wake?.();
@@ -323,7 +326,8 @@ class PresageController implements Controller {
     if (!rec) return;
     const stale = now - (rec.lastHeartbeat ?? 0) > this.#cfg.heartbeat.lostAfterMs / 2;
     if (stale || rec.lastHealth !== hb.status || rec.lost) {
-      void store.hosts.set(hb.host, { ...rec, lastHeartbeat: now, lastHealth: hb.status }).catch(() => {});
+      store.hosts.set(hb.host, { ...rec, lastHeartbeat: now, lastHealth: hb.status });
+      this.#persistSoon();
       if (rec.lost) this.#wake?.();
     }
   }
@@ -391,7 +395,18 @@ class PresageController implements Controller {
       this.#lastRebalance = now;
       await this.#rebalance({}, ACTOR).catch((e) => this.#log.warn({ err: String(e) }, "scheduled rebalance failed"));
     }
-    await store.flush();
+    await this.#persist();
+  }
+
+  /** Durable order: the audit records that explain a change are stored before the change itself. */
+  async #persist(): Promise<void> {
+    await this.#audit?.drained();
+    await (this.#store as Store).flush();
+  }
+
+  /** Persist in the background (progress callbacks, heartbeats); failures are retried by the next pass. */
+  #persistSoon(): void {
+    this.#persist().catch((e) => this.#log.warn({ err: String(e) }, "persisting state failed; the next pass retries"));
   }
 
   async #execute(a: Action, ep: number): Promise<void> {
@@ -410,13 +425,16 @@ class PresageController implements Controller {
         const alert = controllerAlert(a.id, a.host, a.severity, a.reason, now);
         this.#saveAlert(alert);
         this.#publishAlert("alert", alert);
-        this.#record({ action: "alert", host: a.host, actor: ACTOR, detail: a.reason, data: { alert: a.id } });
+        this.#record(
+          { action: "alert", host: a.host, actor: ACTOR, detail: a.reason, data: { alert: a.id } },
+          `alert:${a.id}`,
+        );
         return;
       }
       case "lost": {
         const rec = store.hosts.get(a.host);
         if (!rec) return;
-        void store.hosts.set(a.host, { ...rec, lost: a.lost });
+        store.hosts.set(a.host, { ...rec, lost: a.lost });
         this.#record({ action: a.lost ? "host.lost" : "host.found", host: a.host, actor: ACTOR, detail: a.reason });
         if (!a.lost)
           for (const al of this.#alertsOf(a.host))
@@ -436,7 +454,7 @@ class PresageController implements Controller {
           moves: a.moves,
           unplaced: a.unplaced,
         };
-        void store.plans.set(plan.id, plan);
+        store.plans.set(plan.id, plan);
         this.#nc.publish(subjects.alerts, JSON.stringify({ type: "plan", plan }));
         this.#record({
           action: "plan.proposed",
@@ -450,7 +468,7 @@ class PresageController implements Controller {
       case "plan-status": {
         const p = store.plans.get(a.id);
         if (p && p.status !== a.status) {
-          void store.plans.set(a.id, { ...p, status: a.status });
+          store.plans.set(a.id, { ...p, status: a.status });
           this.#record({ action: "plan.status", host: p.host, actor: ACTOR, detail: `plan ${p.id} is ${a.status}` });
         }
         return;
@@ -481,16 +499,19 @@ class PresageController implements Controller {
     const next: HostRecord = moved ? { ...rec, ...extra, state: to, since: now, reason } : { ...rec, ...extra };
     if (!moved && Object.keys(extra).every((k) => next[k as keyof HostRecord] === rec[k as keyof HostRecord]))
       return rec;
-    void store.hosts.set(rec.host, next).catch(() => {});
+    store.hosts.set(rec.host, next);
     if (moved) {
       this.metrics.inc("presage_transitions_total", { to });
-      this.#record({
-        action: "transition",
-        host: rec.host,
-        actor,
-        detail: `${rec.host}: ${rec.state} -> ${to} (${reason})`,
-        data: { from: rec.state, to, trigger },
-      });
+      this.#record(
+        {
+          action: "transition",
+          host: rec.host,
+          actor,
+          detail: `${rec.host}: ${rec.state} -> ${to} (${reason})`,
+          data: { from: rec.state, to, trigger },
+        },
+        `transition:${rec.host}:${rec.state}:${to}:${rec.since}`,
+      );
       this.#wake?.();
     }
     return next;
@@ -505,7 +526,7 @@ class PresageController implements Controller {
     this.#engineHosts = new Map(hosts.map((h) => [h.name, h]));
     for (const h of hosts) {
       if (store.hosts.has(h.name)) continue;
-      void store.hosts.set(h.name, {
+      store.hosts.set(h.name, {
         host: h.name,
         state: HostState.Healthy,
         since: now,
@@ -520,7 +541,7 @@ class PresageController implements Controller {
       const rec = store.vms.get(v.id);
       const meta = this.#cfg.vms[v.id];
       if (!rec) {
-        void store.vms.set(v.id, {
+        store.vms.set(v.id, {
           id: v.id,
           host: v.host,
           home: v.host,
@@ -532,7 +553,7 @@ class PresageController implements Controller {
           priority: meta?.priority ?? 0,
         });
       } else if (rec.host !== v.host || rec.memoryMiB !== v.memoryMiB || rec.vcpus !== v.vcpus) {
-        void store.vms.set(v.id, { ...rec, host: v.host, memoryMiB: v.memoryMiB, vcpus: v.vcpus });
+        store.vms.set(v.id, { ...rec, host: v.host, memoryMiB: v.memoryMiB, vcpus: v.vcpus });
       }
     }
     for (const [id, rec] of store.vms.entries()) {
@@ -625,14 +646,20 @@ class PresageController implements Controller {
     try {
       await store.migrations.set(id, rec);
       if (ep !== this.#epoch) return;
-      this.#record({
-        action: "migration.start",
-        host: move.from,
-        vm: move.vm,
-        actor: ACTOR,
-        detail: `${purpose}: ${move.vm} ${move.from} -> ${move.to}`,
-        data: { migration: id, to: move.to },
-      });
+      this.#record(
+        {
+          action: "migration.start",
+          host: move.from,
+          vm: move.vm,
+          actor: ACTOR,
+          detail: `${purpose}: ${move.vm} ${move.from} -> ${move.to}`,
+          data: { migration: id, to: move.to },
+        },
+        `start:${id}`,
+      );
+      // recorded (audit, then KV) before the engine hears of it: a restart never loses track
+      await this.#persist();
+      if (ep !== this.#epoch) return;
       let handle: MigrationHandle;
       try {
         handle = await this.#engine.migrate(move.vm, move.to, {
@@ -668,7 +695,8 @@ class PresageController implements Controller {
     this.#active.set(id, handle);
     const rec = store.migrations.get(id);
     if (rec && rec.status === MigrationStatus.Queued)
-      void store.migrations.set(id, { ...rec, status: MigrationStatus.Running }).catch(() => {});
+      store.migrations.set(id, { ...rec, status: MigrationStatus.Running });
+    this.#persistSoon();
     void handle.done.then((p) => this.#finish(ep, id, p));
   }
 
@@ -700,25 +728,26 @@ class PresageController implements Controller {
       progress: status === "completed" ? 1 : rec.progress,
       error: p.error ?? null,
     };
-    void store.migrations.set(id, done).catch(() => {});
+    store.migrations.set(id, done);
     if (status === MigrationStatus.Completed) {
       const vm = store.vms.get(rec.vm);
       // a rebalance changes where a VM belongs; evacuations keep its home for the return
-      if (vm)
-        void store.vms
-          .set(rec.vm, { ...vm, host: rec.to, home: rec.purpose === "rebalance" ? rec.to : vm.home })
-          .catch(() => {});
+      if (vm) store.vms.set(rec.vm, { ...vm, host: rec.to, home: rec.purpose === "rebalance" ? rec.to : vm.home });
     }
     this.metrics.inc("presage_migrations_total", { purpose: rec.purpose, status });
     this.#nc.publish(subjects.migrations, JSON.stringify(done));
-    this.#record({
-      action: status === MigrationStatus.Completed ? "migration.done" : "migration.failed",
-      host: rec.from,
-      vm: rec.vm,
-      actor: ACTOR,
-      detail: `${rec.purpose}: ${rec.vm} ${rec.from} -> ${rec.to} ${status}${p.error ? `: ${p.error}` : ""}`,
-      data: { migration: id, to: rec.to },
-    });
+    this.#record(
+      {
+        action: status === MigrationStatus.Completed ? "migration.done" : "migration.failed",
+        host: rec.from,
+        vm: rec.vm,
+        actor: ACTOR,
+        detail: `${rec.purpose}: ${rec.vm} ${rec.from} -> ${rec.to} ${status}${p.error ? `: ${p.error}` : ""}`,
+        data: { migration: id, to: rec.to },
+      },
+      `${status}:${id}`,
+    );
+    this.#persistSoon();
     this.#wake?.();
   }
 
@@ -808,7 +837,7 @@ class PresageController implements Controller {
   }
 
   #saveAlert(a: Alert): void {
-    void (this.#store as Store).alerts.set(a.id, a).catch(() => {});
+    (this.#store as Store).alerts.set(a.id, a);
     this.#indexAlert(a);
   }
 
@@ -816,9 +845,9 @@ class PresageController implements Controller {
     this.#nc.publish(subjects.alerts, JSON.stringify({ type, alert }));
   }
 
-  #record(r: Omit<AuditRecord, "ts">): void {
+  #record(r: Omit<AuditRecord, "ts">, dedupeId?: string): void {
     // which replica decided, so a failover reads clearly in the trail
-    this.#audit?.record({ ts: this.#clock.now(), ...r, data: { ...r.data, replica: this.name } });
+    this.#audit?.record({ ts: this.#clock.now(), ...r, data: { ...r.data, replica: this.name } }, dedupeId);
   }
 
   // ---------------------------------------------------------------- operator API
@@ -931,7 +960,7 @@ class PresageController implements Controller {
         data: { alert: a.id },
       });
     }
-    await store.alerts.flush();
+    await this.#persist();
     return { acked };
   }
 
@@ -946,7 +975,7 @@ class PresageController implements Controller {
       { repairedAt: now, lost: false },
       true,
     );
-    await (this.#store as Store).hosts.flush();
+    await this.#persist();
     return { host: next };
   }
 
@@ -991,7 +1020,7 @@ class PresageController implements Controller {
         `safety brake: at most ${limit} hosts may be in remediation at once; ${admit.length} more can enter maintenance now`,
       );
     for (const p of plans) {
-      void store.plans.set(p.id, p);
+      store.plans.set(p.id, p);
       this.#record({
         action: scheduled ? "maintenance.scheduled" : "maintenance.enter",
         host: p.host,
@@ -1001,7 +1030,7 @@ class PresageController implements Controller {
       });
     }
     const hosts = scheduled ? recs : recs.map((r) => this.#enterMaintenance(r, reason, req.deadline ?? null, actor));
-    await store.flush();
+    await this.#persist();
     this.#wake?.();
     return { hosts, plans, scheduledAt: scheduled };
   }
@@ -1035,7 +1064,7 @@ class PresageController implements Controller {
       const states = new Map([...store.hosts.entries()].map(([h, r]) => [h, r.state]));
       if (applyBrake(this.#cfg.brake, states, [p.host]).admit.length === 0) continue; // waits for the brake
       this.#enterMaintenance(rec, p.reason, null, ACTOR);
-      void store.plans.set(p.id, { ...p, status: "executing" });
+      store.plans.set(p.id, { ...p, status: "executing" });
     }
   }
 
@@ -1056,7 +1085,7 @@ class PresageController implements Controller {
         true,
       ),
     );
-    await (this.#store as Store).flush();
+    await this.#persist();
     this.#wake?.();
     return { hosts };
   }
@@ -1089,13 +1118,14 @@ class PresageController implements Controller {
   async planApprove(req: { id: string; note?: string }, actor: string): Promise<OpsReplies["plan-approve"]> {
     const store = this.#requireLeader();
     const plan: Plan = { ...this.#plan(req.id), status: "approved" };
-    await store.plans.set(plan.id, plan);
+    store.plans.set(plan.id, plan);
     this.#record({
       action: "plan.approve",
       host: plan.host,
       actor,
       detail: `approved ${plan.id}${req.note ? `: ${req.note}` : ""}`,
     });
+    await this.#persist();
     this.#wake?.();
     return { plan };
   }
@@ -1103,7 +1133,7 @@ class PresageController implements Controller {
   async planReject(req: { id: string; note?: string }, actor: string): Promise<OpsReplies["plan-reject"]> {
     const store = this.#requireLeader();
     const plan: Plan = { ...this.#plan(req.id), status: "rejected" };
-    await store.plans.set(plan.id, plan);
+    store.plans.set(plan.id, plan);
     this.#record({
       action: "plan.reject",
       host: plan.host,
@@ -1113,7 +1143,7 @@ class PresageController implements Controller {
     const rec = plan.host ? store.hosts.get(plan.host) : undefined;
     if (rec?.state === HostState.Degraded)
       this.#transition(rec, Trigger.PlanRejected, `evacuation plan rejected by ${actor}`, actor, {}, false);
-    await store.flush();
+    await this.#persist();
     return { plan };
   }
 
@@ -1164,7 +1194,7 @@ class PresageController implements Controller {
       imbalanceAfter: res.imbalanceAfter,
     };
     if (!req.dryRun) {
-      void store.plans.set(plan.id, plan);
+      store.plans.set(plan.id, plan);
       this.#record({
         action: "rebalance",
         actor,
@@ -1174,6 +1204,7 @@ class PresageController implements Controller {
       // the balancer plans small moves; what the limits do not allow now is planned again later
       for (const mv of startable(res.moves, inFlight, this.#cfg.concurrency))
         await this.#startMigration(mv, "rebalance", this.#epoch);
+      await this.#persist();
     }
     return { plan, applied: apply };
   }

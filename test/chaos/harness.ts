@@ -151,17 +151,15 @@ export function chaosFleet(n: number): SimFleet {
       cpuDemand: 0.5,
       dirtyRateMiBps: 5,
     })),
-    ...hosts
-      .slice(1)
-      .flatMap((h, i) =>
-        Array.from({ length: 6 }, (_, j) => ({
-          id: `o${i}-${j}`,
-          host: h.name,
-          memoryMiB: 4096,
-          vcpus: 2,
-          cpuDemand: 1,
-        })),
-      ),
+    ...hosts.slice(1).flatMap((h, i) =>
+      Array.from({ length: 6 }, (_, j) => ({
+        id: `o${i}-${j}`,
+        host: h.name,
+        memoryMiB: 4096,
+        vcpus: 2,
+        cpuDemand: 1,
+      })),
+    ),
   ];
   return { hosts, vms };
 }

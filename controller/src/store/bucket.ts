@@ -1,7 +1,8 @@
 /**
- * One JetStream KV bucket mirrored in memory for the leader. The leader reads from memory and
- * writes through: `set` updates memory at once and queues a compare-and-set write of the latest
- * value on the last revision it saw (writes to one key are serialised and coalesced). A write
+ * One JetStream KV bucket mirrored in memory for the leader. The leader reads from memory; `set`
+ * updates memory and marks the key dirty; `flush` writes every dirty key with compare-and-set on
+ * the last revision it saw (writes to one key are serialised and coalesced). The caller decides
+ * when state becomes durable (after the audit record that explains it, before an ack). A write
  * that finds another revision means some other writer got there first: it is logged, counted and
  * the KV value wins, so a stale replica cannot overwrite a newer decision.
  */
@@ -29,6 +30,7 @@ export class ConflictError extends Error {
 
 export class CachedBucket<T> {
   readonly #slots = new Map<string, Slot<T>>();
+  readonly #dirty = new Set<string>();
   #closed = false;
   constructor(
     readonly kv: KV,
@@ -41,6 +43,7 @@ export class CachedBucket<T> {
   /** Read every key (validated; invalid entries are logged, counted and skipped). */
   async load(): Promise<void> {
     this.#slots.clear();
+    this.#dirty.clear();
     const keys: string[] = [];
     for await (const k of await this.kv.keys()) keys.push(k);
     for (let i = 0; i < keys.length; i += 256) {
@@ -82,18 +85,15 @@ export class CachedBucket<T> {
     for (const [k, s] of this.#slots) yield [k, s.value];
   }
 
-  /** Update memory now and persist in the background; `flush` (or the returned promise) waits for it. */
-  set(key: string, value: T): Promise<void> {
-    let s = this.#slots.get(key);
-    if (!s) {
-      s = { value, rev: 0, writing: null, dirty: true };
-      this.#slots.set(key, s);
-    } else {
+  /** Update memory now; the value reaches KV on the next `flush`. */
+  set(key: string, value: T): void {
+    const s = this.#slots.get(key);
+    if (!s) this.#slots.set(key, { value, rev: 0, writing: null, dirty: true });
+    else {
       s.value = value;
       s.dirty = true;
     }
-    if (!s.writing) s.writing = this.#drain(key, s);
-    return s.writing;
+    this.#dirty.add(key);
   }
 
   async #drain(key: string, s: Slot<T>): Promise<void> {
@@ -136,8 +136,13 @@ export class CachedBucket<T> {
     this.#closed = false;
   }
 
-  /** Wait until every queued write has reached the server (rejects if one failed). */
+  /** Write every dirty key and wait until all writes have landed (rejects on a conflict). */
   async flush(): Promise<void> {
+    for (const key of this.#dirty) {
+      const s = this.#slots.get(key);
+      if (s && !s.writing) s.writing = this.#drain(key, s);
+    }
+    this.#dirty.clear();
     const w = [...this.#slots.values()].map((s) => s.writing).filter((p): p is Promise<void> => p !== null);
     await Promise.all(w);
   }
