@@ -2,7 +2,7 @@
  * The built `presage` CLI against a real nats-server and the real ops service, backed by an
  * in-memory controller (every command, tables, --json, exit codes, error messages).
  */
-import { execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -11,7 +11,7 @@ import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpsService } from "../../controller/src/ops/service.js";
 import { fakeControllerApi } from "../../controller/test/ops/fake-api.js";
-import { assertBuilt, CLI, presage } from "./run-cli.js";
+import { assertBuilt, CLI, presage, presageWatch } from "./run-cli.js";
 
 let ns: NatsServerHandle;
 let nc: NatsConnection;
@@ -246,23 +246,9 @@ describe("presage CLI (fake controller)", () => {
   });
 
   it("cli - watch tails events, alerts, migrations and audit, skipping malformed messages", async () => {
-    const child = spawn(process.execPath, [CLI, "watch", "--json", "--count", "4"], {
-      env: { PATH: process.env.PATH ?? "", NATS_URL: ns.url },
-    });
-    let out = "";
-    let err = "";
-    child.stdout.on("data", (d: Buffer) => {
-      out += d.toString();
-    });
-    const ready = new Promise<void>((resolve) =>
-      child.stderr.on("data", (d: Buffer) => {
-        err += d.toString();
-        if (err.includes("watching")) resolve();
-      }),
-    );
-    const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+    const w = presageWatch(["--json", "--count", "4"], { NATS_URL: ns.url });
     try {
-      await ready;
+      await w.ready;
       const now = Date.now();
       nc.publish("presage.v1.events.h1", "{broken");
       nc.publish(
@@ -292,8 +278,9 @@ describe("presage CLI (fake controller)", () => {
         "presage.v1.audit.transition",
         JSON.stringify({ ts: now, action: "transition", actor: "controller", detail: "h1 healthy -> suspect" }),
       );
-      expect(await exited).toBe(0);
-      const lines = out
+      expect(await w.exited).toBe(0);
+      const lines = w
+        .output()
         .trim()
         .split("\n")
         .map((l) => JSON.parse(l));
@@ -307,7 +294,7 @@ describe("presage CLI (fake controller)", () => {
       expect(shown.find((l) => l.kind === "migration")?.data).toMatchObject({ vm: "vm-1", progress: 0.5 });
       expect(shown.find((l) => l.kind === "event")?.data).toMatchObject({ id: "ev-9", reason: "FAN1 slowing" });
     } finally {
-      child.kill();
+      w.kill();
     }
   });
 });

@@ -1,5 +1,5 @@
 /** Spawn the BUILT `presage` CLI (controller/dist/bin/presage.js) and collect its output. */
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
@@ -25,4 +25,25 @@ export function presage(args: string[], env: Record<string, string> = {}, timeou
       },
     );
   });
+}
+
+/** `presage watch ...` in the background: resolves `ready` once it has subscribed. */
+export function presageWatch(args: string[], env: Record<string, string>) {
+  const child = spawn(process.execPath, [CLI, "watch", ...args], {
+    env: { PATH: process.env.PATH ?? "", HOME: "/nonexistent", ...env },
+  });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => {
+    stdout += d.toString();
+  });
+  const ready = new Promise<void>((resolve, reject) => {
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+      if (stderr.includes("watching")) resolve();
+    });
+    child.once("exit", (code) => reject(new Error(`watch exited ${code} before subscribing: ${stderr}`)));
+  });
+  const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
+  return { ready, exited, output: () => stdout, kill: () => child.kill() };
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpsService } from "../../controller/src/ops/service.js";
 import { fakeControllerApi } from "../../controller/test/ops/fake-api.js";
 import { pingServices, requestWithHeader } from "../../controller/test/ops/nats-client.js";
-import { assertBuilt, presage } from "../cli/run-cli.js";
+import { assertBuilt, presage, presageWatch } from "../cli/run-cli.js";
 import { type SecureServer, startSecureNats } from "./secure-server.js";
 
 let srv: SecureServer;
@@ -219,6 +219,46 @@ describe("NATS security (deploy/nats)", () => {
     const noCa = await presage(["hosts", "--server", srv.url, "--user", "alice", "--password", "x"]);
     expect(noCa.code).toBe(3);
     expect(noCa.stderr).toMatch(/TLS|certificate/i);
+    // operators see the live feeds through the stream imports
+    const w = presageWatch(
+      [
+        "--json",
+        "--count",
+        "1",
+        "--for",
+        "30s",
+        ...base,
+        "--user",
+        "bob",
+        "--password",
+        srv.passwords.PRESAGE_OPERATOR_BOB_PASSWORD,
+      ],
+      {},
+    );
+    try {
+      await w.ready;
+      const a2 = await agent("node-02");
+      a2.publish(
+        "presage.v1.events.node-02",
+        JSON.stringify({
+          id: "e",
+          ts: 1,
+          host: "node-02",
+          severity: "info",
+          kind: "cleared",
+          component: "fan",
+          sensor: null,
+          reason: "fan ok",
+          predictedFailureAt: null,
+          confidence: null,
+        }),
+      );
+      await a2.flush();
+      expect(await w.exited).toBe(0);
+      expect(JSON.parse(w.output())).toMatchObject({ kind: "event", subject: "presage.v1.events.node-02" });
+    } finally {
+      w.kill();
+    }
     // an agent's credentials cannot drive the operator API
     const asAgent = await presage([
       "hosts",
