@@ -15,5 +15,6 @@ export { runTool, ToolFailedError, ToolNotFoundError, ToolTimeoutError } from ".
 export { FORMATS, type Format, isFormat, parsers, sensorRole } from "./parse/index.js";
 export { nextDelayMs, SourcePoller } from "./poller.js";
 export { runReplay } from "./replay.js";
-export { AGENT_VERSION, clockFor, type RunningAgent, type StartAgentOptions, startAgent } from "./run.js";
+export { clockFor, type RunningAgent, type StartAgentOptions, startAgent } from "./run.js";
 export { buildSource, buildSources, type SensorSource, simulatedSource } from "./sources/index.js";
+export { AGENT_VERSION } from "./version.js";

@@ -31,8 +31,7 @@ import { EventOutbox } from "./outbox.js";
 import { SourcePoller } from "./poller.js";
 import { buildSources } from "./sources/index.js";
 import type { SensorSource } from "./sources/source.js";
-
-export const AGENT_VERSION = "0.1.0";
+import { AGENT_VERSION } from "./version.js";
 
 /** Requests the agent answers on presage.v1.commands.<host>. */
 export type AgentCommand = { command: "poll-now" | "status" };

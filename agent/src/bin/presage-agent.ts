@@ -2,13 +2,13 @@
 /** presage-agent: run the live agent, parse captures, show what the sources see, replay readings. */
 import { createReadStream, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError, connectNats, createLogger, hostNameError, systemClock } from "@presage/shared";
+import { ConfigError, connectNats, createLogger, hostNameError } from "@presage/shared";
 import { type AgentConfig, loadAgentConfig } from "../config.js";
 import { FORMATS, isFormat, parsers } from "../parse/index.js";
-import { runReplay } from "../replay.js";
-import { AGENT_VERSION, clockFor, startAgent } from "../run.js";
 import { renderSensors, type SourceSnapshot } from "../sensors-table.js";
-import { buildSources } from "../sources/index.js";
+import { AGENT_VERSION } from "../version.js";
+
+// commands load the heavy parts (detector, sources, systeminformation) only when they need them
 
 const HELP = `presage-agent ${AGENT_VERSION}: read BMC sensors, detect failing hardware early, tell the controller.
 
@@ -82,8 +82,8 @@ async function cmdSensors(args: string[]): Promise<number> {
   const config = loadConfigOrThrow(values.config);
   if (!config.sources.length)
     throw new ConfigError("the config lists no sources: add one under `sources` (docs/agent.md)");
-  const clock = config.clock.speed === 1 && config.clock.startMs === null ? systemClock : clockFor(config);
-  const sources = buildSources(config, clock);
+  const [{ clockFor }, { buildSources }] = await Promise.all([import("../run.js"), import("../sources/index.js")]);
+  const sources = buildSources(config, clockFor(config));
   const snaps: SourceSnapshot[] = [];
   for (const [i, s] of sources.entries()) {
     const started = performance.now();
@@ -118,6 +118,7 @@ async function cmdReplay(args: string[]): Promise<number> {
     input.once("error", (e: Error) => reject(new UsageError(`cannot read ${values.input}: ${e.message}`)));
   });
   await opened;
+  const { runReplay } = await import("../replay.js");
   const r = await runReplay({ input, output: process.stdout, errors: process.stderr, config: detect });
   process.stderr.write(`replayed ${r.readings} readings: ${r.events} events, ${r.skipped} lines skipped\n`);
   return 0;
@@ -128,6 +129,7 @@ async function cmdRun(args: string[]): Promise<number> {
   const config = loadConfigOrThrow(values.config);
   const log = createLogger("presage-agent").child({ agent: config.host });
   if (!config.sources.length) log.warn("no sources configured: only heartbeats will be sent (docs/agent.md)");
+  const { startAgent } = await import("../run.js");
   const nc = await connectNats({ ...config.nats, name: config.nats.name ?? `presage-agent-${config.host}` }, log);
   const agent = await startAgent({ config, nc, log });
   await new Promise<void>((resolve) => {
