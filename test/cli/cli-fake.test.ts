@@ -190,14 +190,17 @@ describe("presage CLI (fake controller)", () => {
   });
 
   it("cli - usage errors exit 2 with a pointer to help; every command has --help with examples", async () => {
-    const u = await presage(["frobnicate"], env);
+    const [u, o, extra] = await Promise.all([
+      presage(["frobnicate"], env),
+      presage(["hosts", "--colour"], env),
+      presage(["status", "now"], env),
+    ]);
     expect(u.code).toBe(2);
     expect(u.stderr).toMatch(/unknown command "frobnicate"/);
-    const o = await presage(["hosts", "--colour"], env);
     expect(o.code).toBe(2);
     expect(o.stderr).toMatch(/Unknown option '--colour'.*presage hosts --help/);
-    const extra = await presage(["status", "now"], env);
     expect(extra.code).toBe(2);
+    expect(extra.stderr).toMatch(/unexpected argument "now"/);
     const helps = await Promise.all(
       ["hosts", "ack", "watch", "rebalance", "maintenance"].map((c) => presage([c, "--help"], {})),
     );

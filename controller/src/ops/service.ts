@@ -104,7 +104,8 @@ export async function startOpsService(
           log.error({ err, endpoint }, "ops endpoint subscription failed");
           return;
         }
-        void handle(endpoint, msg);
+        // a reply can still fail (connection closing); log it, never let it escape
+        handle(endpoint, msg).catch((e) => log.error({ err: e, endpoint }, "ops reply failed"));
       },
     });
   }
