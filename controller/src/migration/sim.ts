@@ -126,7 +126,9 @@ type Sim = {
   rateBps: number;
 };
 
+/** float slack: time in ms, bytes in bytes (sub-byte remainders are rounding, not data) */
 const EPS = 1e-6;
+const BYTE_EPS = 1;
 
 export class SimEngine implements MigrationEngine {
   readonly kind = "sim";
@@ -414,6 +416,7 @@ export class SimEngine implements MigrationEngine {
   /** Advance the model to the clock's now, event by event. */
   #catchUp(): void {
     const target = this.#clock.now();
+    if (target <= this.#now) return;
     while (this.#active.length > 0 && this.#now < target) {
       this.#assignRates();
       let step = target - this.#now;
@@ -439,7 +442,7 @@ export class SimEngine implements MigrationEngine {
 
   /** Handle whatever event this migration reached in the last step. */
   #settle(m: Sim): void {
-    if (m.failAtBytes !== null && m.transferredBytes >= m.failAtBytes - EPS) {
+    if (m.failAtBytes !== null && m.transferredBytes >= m.failAtBytes - BYTE_EPS) {
       this.#finish(m, "failed", m.failError);
       return;
     }
@@ -451,7 +454,7 @@ export class SimEngine implements MigrationEngine {
       if (m.setupLeftMs <= EPS) m.stage = "precopy";
       return;
     }
-    if (m.leftBytes > EPS) return;
+    if (m.leftBytes > BYTE_EPS) return;
     if (m.stage === "stopcopy") {
       this.#finish(m, "completed", undefined);
       return;

@@ -257,16 +257,18 @@ describe("sim engine - determinism", () => {
 
 describe("fleet generator", () => {
   it("10,000 hosts x 20 VMs in well under a second, within capacity, reproducible", () => {
-    const t0 = performance.now();
+    // CPU time, not wall time: other processes on a shared 2-core box must not fail this test
+    const cpu0 = process.cpuUsage();
     const f = generateFleet({ hosts: 10_000, vmsPerHost: 20, seed: 3 });
-    const ms = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    const cpuMs = (cpu.user + cpu.system) / 1000;
     expect(f.hosts).toHaveLength(10_000);
     expect(f.vms.length).toBeGreaterThan(190_000);
-    // ~150 ms on an idle core; generous for a loaded 2-core CI box (the benchmark prints the figure)
-    expect(ms).toBeLessThan(2_000);
+    expect(cpuMs).toBeLessThan(1_000);
     const used = new Map<string, number>();
     for (const v of f.vms) used.set(v.host, (used.get(v.host) ?? 0) + v.memoryMiB);
-    for (const h of f.hosts) expect(used.get(h.name) ?? 0).toBeLessThanOrEqual(h.memoryMiB * 0.7);
+    const overfull = f.hosts.filter((h) => (used.get(h.name) ?? 0) > h.memoryMiB * 0.7);
+    expect(overfull).toEqual([]);
     expect(new Set(f.vms.map((v) => v.id)).size).toBe(f.vms.length);
     expect(generateFleet({ hosts: 50, vmsPerHost: 5, seed: 3 })).toEqual(
       generateFleet({ hosts: 50, vmsPerHost: 5, seed: 3 }),
