@@ -44,6 +44,10 @@ describe("simulated source - a HostModel behind the SensorSource interface", () 
       const v = (s: string) => rs.find((r) => r.sensor === s)?.value ?? Number.NaN;
       return { fan1: v("FAN1"), fan3: v("FAN3") };
     };
+    const util = (await other?.poll(AbortSignal.timeout(1_000)))?.find((r) => r.type === "utilization");
+    expect(util).toMatchObject({ sensor: "CPU Utilization", unit: "%", host: "sim-10" });
+    expect(util?.value).toBeGreaterThanOrEqual(0);
+    expect(util?.value).toBeLessThanOrEqual(100);
     const before = await fans();
     expect(before.fan3 / before.fan1).toBeGreaterThan(0.8);
     await clock.advance(7 * HOUR);
