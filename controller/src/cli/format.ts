@@ -103,6 +103,9 @@ export function mib(n: number): string {
   return n >= 1024 ? `${(n / 1024).toFixed(n % 1024 ? 1 : 0)}G` : `${n}M`;
 }
 
+/** at most one decimal: 2.54 -> "2.5", 64 -> "64" */
+export const num = (n: number) => String(Math.round(n * 10) / 10);
+
 export function pct(used: number, capacity: number): string {
   return capacity > 0 ? `${Math.round((used / capacity) * 100)}%` : "-";
 }

@@ -9,7 +9,20 @@ import type {
   Plan,
   SensorEvent,
 } from "@presage/shared";
-import { ago, colourOf, duration, iso, mib, paint, pct, type Style, sparkline, table, truncate } from "./format.js";
+import {
+  ago,
+  colourOf,
+  duration,
+  iso,
+  mib,
+  num,
+  paint,
+  pct,
+  type Style,
+  sparkline,
+  table,
+  truncate,
+} from "./format.js";
 
 export type View = { style: Style; now: number };
 
@@ -22,7 +35,7 @@ export function hostsTable(v: View, hosts: HostSummary[]): string {
     state(v, h.state),
     ago(h.since, v.now),
     String(h.vmCount),
-    `${h.cpuUsed}/${h.cpuCapacity} (${pct(h.cpuUsed, h.cpuCapacity)})`,
+    `${num(h.cpuUsed)}/${num(h.cpuCapacity)} (${pct(h.cpuUsed, h.cpuCapacity)})`,
     `${mib(h.memoryUsedMiB)}/${mib(h.memoryCapacityMiB)} (${pct(h.memoryUsedMiB, h.memoryCapacityMiB)})`,
     h.openAlerts ? paint(v.style, "yellow", String(h.openAlerts)) : "0",
     h.lost ? paint(v.style, "red", `agent lost; ${h.reason}`) : h.reason,
@@ -138,7 +151,7 @@ export function hostDetail(v: View, d: OpsReplies["host"]): string {
   );
   if (h.lost) out.push(paint(v.style, "red", "agent:    lost (heartbeats stopped)"));
   out.push(
-    `capacity: vcpu ${h.cpuUsed}/${h.cpuCapacity} (${pct(h.cpuUsed, h.cpuCapacity)}), memory ${mib(h.memoryUsedMiB)}/${mib(h.memoryCapacityMiB)} (${pct(h.memoryUsedMiB, h.memoryCapacityMiB)})`,
+    `capacity: vcpu ${num(h.cpuUsed)}/${num(h.cpuCapacity)} (${pct(h.cpuUsed, h.cpuCapacity)}), memory ${mib(h.memoryUsedMiB)}/${mib(h.memoryCapacityMiB)} (${pct(h.memoryUsedMiB, h.memoryCapacityMiB)})`,
   );
   const section = (title: string, body: string, none: string) =>
     out.push("", paint(v.style, "bold", title), body || none);
