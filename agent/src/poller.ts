@@ -60,6 +60,7 @@ export class SourcePoller {
 
   async stop(): Promise<void> {
     this.#stop.abort(new Error("poller stopped"));
+    this.#wake?.abort();
     await this.#loop;
   }
 
@@ -70,7 +71,7 @@ export class SourcePoller {
       this.#wake = new AbortController();
       const delay = nextDelayMs(this.state.failures, this.o.intervalMs, this.o.maxBackoffMs);
       try {
-        await this.o.clock.sleep(delay, AbortSignal.any([this.#stop.signal, this.#wake.signal]));
+        await this.o.clock.sleep(delay, this.#wake.signal);
       } catch {
         // woken or stopped
       }
@@ -81,27 +82,28 @@ export class SourcePoller {
   async pollOnce(): Promise<void> {
     const { source, o } = this;
     const started = performance.now();
-    const timeout = AbortSignal.timeout(o.timeoutMs);
-    const signal = AbortSignal.any([timeout, this.#stop.signal]);
+    // one controller per poll, linked by hand: AbortSignal.any on the long-lived stop signal would
+    // accumulate dependants over months of polling
+    const ac = new AbortController();
+    const timer = setTimeout(() => ac.abort(new PollTimeoutError(source.name, o.timeoutMs)), o.timeoutMs);
+    const onStop = () => ac.abort(this.#stop.signal.reason);
+    this.#stop.signal.addEventListener("abort", onStop, { once: true });
     let readings: Reading[];
     try {
       // the race guarantees the limit even for a source that ignores its signal
       readings = await Promise.race([
-        source.poll(signal),
+        source.poll(ac.signal),
         new Promise<never>((_, reject) =>
-          signal.addEventListener(
-            "abort",
-            () => reject(timeout.aborted ? new PollTimeoutError(source.name, o.timeoutMs) : signal.reason),
-            {
-              once: true,
-            },
-          ),
+          ac.signal.addEventListener("abort", () => reject(ac.signal.reason), { once: true }),
         ),
       ]);
     } catch (e) {
       if (this.#stop.signal.aborted) return;
       this.#failed(e as Error, performance.now() - started);
       return;
+    } finally {
+      clearTimeout(timer);
+      this.#stop.signal.removeEventListener("abort", onStop);
     }
     this.state.lastDurationMs = performance.now() - started;
     this.state.polls++;
