@@ -26,8 +26,10 @@ export type DetectConfig = {
   stallWarnCount: number;
   stallCriticalCount: number;
   stallWindowSamples: number;
-  /** a value unchanged for this long while its siblings move is a stuck sensor: its trend is not judged */
+  /** a value unchanged for at least stuckMs while its siblings' reference moved by stuckMove (fraction) is a stuck
+   * sensor: its trend is not judged and siblings ignore it until it changes */
   stuckMs: number;
+  stuckMove: number;
   /** rail failure point when the BMC gives none: nominal +/- this fraction */
   railTolerance: number;
   /** smallest rail droop (fraction of nominal) that can be a degradation */
@@ -62,7 +64,8 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   stallWarnCount: 3,
   stallCriticalCount: 6,
   stallWindowSamples: 120,
-  stuckMs: 2 * 3_600_000,
+  stuckMs: 600_000,
+  stuckMove: 0.05,
   railTolerance: 0.08,
   railMinDrop: 0.025,
   cpuMinExcess: 0.15,
@@ -94,6 +97,7 @@ export const detectConfigCheck: Check = check.obj({
   stallCriticalCount: check.optional(posInt),
   stallWindowSamples: check.optional(posInt),
   stuckMs: check.optional(check.int({ min: 0 })),
+  stuckMove: check.optional(frac),
   railTolerance: check.optional(frac),
   railMinDrop: check.optional(frac),
   cpuMinExcess: check.optional(pos),

@@ -1,6 +1,5 @@
 /** What one host's detector knows across sensors: latest sibling values and whether the host is powered. */
 import type { DetectConfig } from "./config.js";
-import { medianInPlace } from "./stats.js";
 
 type Latest = { v: number; ts: number };
 
@@ -15,7 +14,6 @@ export class HostContext {
   /** last time a power sensor read 0 W */
   lastZeroPowerTs = Number.NEGATIVE_INFINITY;
   readonly #cfg: DetectConfig;
-  readonly #scratch: number[] = [];
 
   constructor(host: string, cfg: DetectConfig) {
     this.host = host;
@@ -27,11 +25,25 @@ export class HostContext {
     return ts - this.lastOnTs <= this.#cfg.staleMs && this.lastZeroPowerTs < this.lastOnTs;
   }
 
-  /** Median of the fresh values in `group` other than `self`; null when none. */
-  siblingMedian(group: Map<string, Latest>, self: string, ts: number): number | null {
-    const a = this.#scratch;
-    a.length = 0;
-    for (const [name, l] of group) if (name !== self && ts - l.ts <= this.#cfg.staleMs) a.push(l.v);
-    return a.length ? medianInPlace(a) : null;
+  /**
+   * The siblings' level: trimmed mean (without min and max) of the fresh values in `group` other than `self`; null
+   * when none. Not the median: with dual-rotor fans (A and B rotors at different speeds) the median jumps between
+   * the two populations when one value goes missing, which would look like a step. Trimming drops a stuck or
+   * failing sibling once it is the odd one out; excluding flagged siblings instead would shift the A/B mix.
+   */
+  siblingLevel(group: Map<string, Latest>, self: string, ts: number): number | null {
+    let sum = 0;
+    let n = 0;
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    for (const [name, l] of group) {
+      if (name === self || ts - l.ts > this.#cfg.staleMs) continue;
+      sum += l.v;
+      n++;
+      if (l.v < lo) lo = l.v;
+      if (l.v > hi) hi = l.v;
+    }
+    if (n === 0) return null;
+    return n >= 4 ? (sum - lo - hi) / (n - 2) : sum / n;
   }
 }

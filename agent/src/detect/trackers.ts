@@ -37,6 +37,8 @@ abstract class TrendTracker implements Tracker {
   #stalls: number[] = [];
   #lastValue = Number.NaN;
   #sameSince = 0;
+  #refAtChange = 0;
+  #stuck = false;
 
   constructor(
     cfg: DetectConfig,
@@ -56,14 +58,19 @@ abstract class TrendTracker implements Tracker {
 
   abstract ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void;
 
-  /** True while the value has not changed for stuckMs: a frozen sensor says nothing about a trend. */
-  protected stuck(ts: number, v: number): boolean {
+  /**
+   * True while the value has not changed for stuckMs although its reference (siblings' level) moved by stuckMove:
+   * a frozen sensor says nothing about a trend. A value that is merely steady under a steady reference is fine.
+   */
+  protected stuck(ts: number, v: number, ref: number): boolean {
     if (v !== this.#lastValue) {
       this.#lastValue = v;
       this.#sameSince = ts;
-      return false;
-    }
-    return ts - this.#sameSince >= this.cfg.stuckMs;
+      this.#refAtChange = ref;
+      this.#stuck = false;
+    } else if (!this.#stuck && ts - this.#sameSince >= this.cfg.stuckMs)
+      this.#stuck = Math.abs(ref - this.#refAtChange) >= this.cfg.stuckMove * Math.abs(this.#refAtChange);
+    return this.#stuck;
   }
 
   /** One sample at or past the failure point (true) or not (false), while the host is powered. */
@@ -123,7 +130,7 @@ abstract class TrendTracker implements Tracker {
       return;
     }
     if (ep.latched) return;
-    const trending = a.established && a.z >= this.cfg.minTrendZ;
+    const trending = a.established && a.z >= this.cfg.minTrendZ && this.significant(a);
     const soon = a.predictedAt !== null && a.predictedAt - ts <= this.cfg.horizonMs;
     if (trending || (ep.open && a.dev >= this.minDev)) {
       this.#normalBuckets = 0;
@@ -154,6 +161,11 @@ abstract class TrendTracker implements Tracker {
     }
   }
 
+  /** Extra evidence a subclass demands before a deviation counts (e.g. whole degrees, not quantization). */
+  protected significant(_a: Assessment): boolean {
+    return true;
+  }
+
   protected eta(ts: number, a: Assessment): string {
     return a.predictedAt === null
       ? ""
@@ -170,20 +182,22 @@ export class FanTracker extends TrendTracker {
   }
 
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
-    const sib = ctx.siblingMedian(ctx.fans, r.sensor, r.ts);
+    const sib = ctx.siblingLevel(ctx.fans, r.sensor, r.ts);
+    const stuck = sib !== null && this.stuck(r.ts, r.value, sib);
     ctx.fans.set(r.sensor, { v: r.value, ts: r.ts });
     if (r.value >= this.cfg.fanSpinningRpm) ctx.lastOnTs = r.ts;
     if (sib === null || sib < this.cfg.fanSpinningRpm) return; // alone, or all stopped together: host off
     const lcr = th(r, "lcr");
     const failRpm = lcr ?? this.cfg.fanFailRatio * sib;
+    // a frozen tach (same value while the siblings moved) is a sensor fault; a stopped fan reads ~0, not frozen
     this.sample(
       r.ts,
-      r.value <= failRpm,
+      r.value <= failRpm && !(stuck && r.value >= this.cfg.fanSpinningRpm),
       () =>
         `${this.name} reads ${rpm(r.value)} while its siblings turn at ${rpm(sib)}${lcr !== null ? ` (lower critical ${rpm(lcr)})` : ""}: fan stopped or failed`,
       out,
     );
-    if (this.stuck(r.ts, r.value)) return;
+    if (stuck) return;
     const a = this.channel.add(r.ts, -r.value / sib, -failRpm / sib);
     if (a)
       this.judge(
@@ -201,12 +215,14 @@ export class FanTracker extends TrendTracker {
  * paste or heatsink degradation does not. A twin running hotter must not look like this one getting better.
  */
 export class CpuTracker extends TrendTracker {
+  #rise = 15;
+
   constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
     super(cfg, prefix, host, name, "thermal", cfg.cpuMinExcess, false);
   }
 
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
-    const sib = ctx.siblingMedian(ctx.cpus, r.sensor, r.ts);
+    const sib = ctx.siblingLevel(ctx.cpus, r.sensor, r.ts);
     ctx.cpus.set(r.sensor, { v: r.value, ts: r.ts });
     ctx.lastOnTs = r.ts;
     const limit = th(r, "ucr") ?? this.cfg.cpuMaxC;
@@ -216,9 +232,11 @@ export class CpuTracker extends TrendTracker {
       () => `${this.name} at ${degC(r.value)}, at or above its critical ${degC(limit)}`,
       out,
     );
-    if (sib === null || this.stuck(r.ts, r.value)) return;
+    if (sib === null || this.stuck(r.ts, r.value, sib)) return;
     const inlet = ctx.inlet && r.ts - ctx.inlet.ts <= this.cfg.staleMs ? ctx.inlet.v : 25;
-    const rise = Math.max(5, sib - inlet);
+    // a floor on the rise keeps one whole-degree step from being a large relative change on an idle host
+    const rise = Math.max(15, sib - inlet);
+    this.#rise = rise;
     const a = this.channel.add(r.ts, (r.value - sib) / rise, (limit - sib) / rise);
     if (a)
       this.judge(
@@ -228,6 +246,10 @@ export class CpuTracker extends TrendTracker {
           `${this.name} runs ${Math.round(x.dev * rise)} C hotter than its twin at the same load (heatsink or paste)${this.eta(r.ts, x)}`,
         out,
       );
+  }
+
+  protected override significant(a: Assessment): boolean {
+    return a.dev * this.#rise >= 3;
   }
 }
 
@@ -286,7 +308,6 @@ export class RailTracker extends TrendTracker {
       () => `${this.name} reads ${volts(r.value)}, outside ${volts(lo)}..${volts(hi)} for a ${nom} V rail`,
       out,
     );
-    if (this.stuck(r.ts, r.value)) return;
     const a = this.channel.add(r.ts, -r.value, -lo);
     if (a)
       this.judge(
