@@ -37,7 +37,7 @@ export class EventOutbox {
     if (this.#queue.length >= max) {
       // bounded memory in a very long outage: drop the oldest informational event first, else the oldest
       const i = this.#queue.findIndex((q) => q.severity === "info");
-      const [dropped] = this.#queue.splice(i >= 0 ? i : 0, 1);
+      const [dropped] = this.#queue.splice(Math.max(i, 0), 1);
       this.o.metrics.inc("presage_agent_events_dropped_total");
       this.o.log.error({ event: dropped?.id }, "event outbox full; dropped an event");
     }
