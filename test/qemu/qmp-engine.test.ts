@@ -81,7 +81,7 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
     const e = engine();
     await e.startVm(vm("ok1"), "ha");
     expect(await e.locate("ok1")).toBe("ha");
-    const srcPid = e.pidOf("ok1", "ha");
+    const srcPid = await e.pidOf("ok1", "ha");
     const seen: MigrationProgress[] = [];
     const h = await e.migrate("ok1", "hb", { migrationId: "q-ok1", onProgress: (p) => seen.push(p) });
     const end = await h.done;
@@ -90,7 +90,7 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
     expect(end.transferredBytes).toBeGreaterThan(48 * MiB);
     expect(await e.locate("ok1")).toBe("hb");
     expect((await e.listVms()).find((v) => v.id === "ok1")).toMatchObject({ host: "hb", running: true });
-    await until("source exit", () => e.pidOf("ok1", "ha") === null);
+    await until("source exit", async () => (await e.pidOf("ok1", "ha")) === null);
     expect(srcPid).not.toBeNull();
     expect(seen.some((p) => p.phase === "active")).toBe(true);
     await expect(e.migrate("ok1", "ha", { migrationId: "q-ok1" })).rejects.toThrow(/already used/);
@@ -106,7 +106,7 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
     expect(end.phase).toBe("cancelled");
     expect(await e.locate("cx1")).toBe("ha");
     expect((await e.listVms()).find((v) => v.id === "cx1")?.running).toBe(true);
-    await until("target gone", () => e.pidOf("cx1", "hc") === null);
+    await until("target gone", async () => (await e.pidOf("cx1", "hc")) === null);
   });
 
   it("target killed mid-migration: failed with QEMU's reason, VM still on the source", async () => {
@@ -114,7 +114,7 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
     await e.startVm(vm("tk1"), "ha");
     const h = await e.migrate("tk1", "hc", { migrationId: "q-tk1", bandwidthBps: 8 * MiB });
     await until("bytes moving", async () => (h.current?.().transferredBytes ?? 0) > 2 * MiB);
-    process.kill(e.pidOf("tk1", "hc") as number, "SIGKILL");
+    process.kill((await e.pidOf("tk1", "hc")) as number, "SIGKILL");
     const end = await h.done;
     expect(end.phase).toBe("failed");
     expect(end.error).toMatch(/QEMU/);
@@ -127,12 +127,12 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
     await e.startVm(vm("sk1"), "ha");
     const h = await e.migrate("sk1", "hc", { migrationId: "q-sk1", bandwidthBps: 8 * MiB });
     await until("bytes moving", async () => (h.current?.().transferredBytes ?? 0) > 2 * MiB);
-    process.kill(e.pidOf("sk1", "ha") as number, "SIGKILL");
+    process.kill((await e.pidOf("sk1", "ha")) as number, "SIGKILL");
     const end = await h.done;
     expect(end.phase).toBe("failed");
     expect(end.error).toMatch(/source QEMU/);
     expect(await e.locate("sk1")).toBeNull();
-    await until("half-copy removed", () => e.pidOf("sk1", "hc") === null);
+    await until("half-copy removed", async () => (await e.pidOf("sk1", "hc")) === null);
   });
 
   it("unreachable target (link down): fails fast, VM stays on the source", async () => {
@@ -145,7 +145,7 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
       expect(end.phase).toBe("failed");
       expect(Date.now() - t0).toBeLessThan(15_000);
       expect(await e.locate("ur1")).toBe("ha");
-      expect(e.pidOf("ur1", "hb")).toBeNull();
+      expect(await e.pidOf("ur1", "hb")).toBeNull();
     } finally {
       nsB?.setLink(true);
     }
@@ -220,6 +220,6 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
     expect(end.error).toBeUndefined();
     expect(end.phase).toBe("completed");
     expect(await second.locate("rs1")).toBe("hc");
-    await until("source exit", () => second.pidOf("rs1", "ha") === null);
+    await until("source exit", async () => (await second.pidOf("rs1", "ha")) === null);
   });
 });

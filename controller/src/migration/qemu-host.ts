@@ -6,9 +6,10 @@
  * management process.
  */
 import { spawn } from "node:child_process";
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { type Check, check } from "@presage/shared";
+import { QmpClient } from "./qmp-client.js";
 
 export type QemuHostSpec = {
   name: string;
@@ -18,6 +19,8 @@ export type QemuHostSpec = {
   address: string;
   /** run this host's QEMUs inside this network namespace; null/absent: the root namespace */
   netns?: string | null;
+  /** reach this host through its helper over NATS (qemu-host-remote.ts) instead of running QEMU here */
+  helper?: boolean;
   rack?: string | null;
 };
 
@@ -46,22 +49,53 @@ export const qemuHostCheck: Check = check.obj({
   memoryMiB: check.num({ min: 0 }),
   address: check.str({ min: 1, max: 255 }),
   netns: check.optional(check.nullable(check.str({ min: 1, max: 64 }))),
+  helper: check.optional(check.bool()),
   rack: check.optional(check.nullable(check.str({ max: 128 }))),
 });
 
 export type VmFiles = { qmp: string; pid: string; log: string };
 
-export class QemuHost {
+/** The part of a QMP connection the engine uses (a local socket, or one relayed by a host helper). */
+export type Qmp = {
+  execute<T = unknown>(command: string, args?: Record<string, unknown>, timeoutMs?: number): Promise<T>;
+  readonly isClosed: boolean;
+};
+
+/** What the engine needs from a host: start, reach and stop the QEMU processes of VMs on it. */
+export interface QemuHostOps {
+  readonly spec: QemuHostSpec;
+  isUp(): Promise<boolean>;
+  /** start QEMU for `vm` (`incoming`: as a migration target) and wait until its QMP answers */
+  start(vm: QemuVmSpec, incoming: boolean, timeoutMs: number): Promise<void>;
+  /** the shared QMP connection to a VM's QEMU here (a QMP socket serves one client at a time) */
+  qmp(vmId: string, retryMs?: number): Promise<Qmp>;
+  /** pid of the VM's QEMU here, if alive */
+  pid(vmId: string): Promise<number | null>;
+  /** QMP quit, then SIGKILL if it lingers; removes its socket and pidfile */
+  stop(vmId: string): Promise<void>;
+  /** VMs with a QEMU pidfile here */
+  vmIds(): Promise<string[]>;
+  /** forget the connection to a VM's QEMU (it was replaced or quit) */
+  drop(vmId: string): void;
+  close(): void;
+}
+
+export type QemuRuntime = { qemuBin: string; accel: string };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A host whose QEMUs run on this machine (optionally inside a network namespace). */
+export class LocalQemuHost implements QemuHostOps {
   readonly spec: QemuHostSpec;
   readonly dir: string;
-  constructor(spec: QemuHostSpec, stateDir: string) {
+  #rt: QemuRuntime;
+  #conns = new Map<string, Promise<QmpClient>>();
+
+  constructor(spec: QemuHostSpec, stateDir: string, rt: QemuRuntime) {
     this.spec = spec;
+    this.#rt = rt;
     this.dir = join(stateDir, "hosts", spec.name);
     mkdirSync(this.dir, { recursive: true });
-  }
-
-  get name(): string {
-    return this.spec.name;
   }
 
   files(vmId: string): VmFiles {
@@ -70,12 +104,15 @@ export class QemuHost {
   }
 
   /** A namespace host is up while its namespace exists; the local host always is. */
-  isUp(): boolean {
+  async isUp(): Promise<boolean> {
     return this.spec.netns ? existsSync(join("/run/netns", this.spec.netns)) : true;
   }
 
-  /** The pid QEMU wrote for this VM, if that process still exists. */
-  livePid(vmId: string): number | null {
+  async pid(vmId: string): Promise<number | null> {
+    return this.#livePid(vmId);
+  }
+
+  #livePid(vmId: string): number | null {
     try {
       const pid = Number(readFileSync(this.files(vmId).pid, "utf8").trim());
       if (!Number.isInteger(pid) || pid <= 0) return null;
@@ -86,19 +123,92 @@ export class QemuHost {
     }
   }
 
-  /** Start a detached QEMU for `vm` on this host; returns its pid. */
-  launch(qemuBin: string, args: string[], vmId: string): number {
-    const f = this.files(vmId);
+  async vmIds(): Promise<string[]> {
+    return readdirSync(this.dir)
+      .filter((n) => n.endsWith(".pid"))
+      .map((n) => n.slice(0, -4));
+  }
+
+  async start(vm: QemuVmSpec, incoming: boolean, timeoutMs: number): Promise<void> {
+    const f = this.files(vm.id);
+    rmSync(f.qmp, { force: true });
+    rmSync(f.pid, { force: true });
+    this.drop(vm.id);
+    const args = qemuArgs({ vm, files: f, accel: this.#rt.accel, incoming });
+    const cmd = this.spec.netns
+      ? ["ip", "netns", "exec", this.spec.netns, this.#rt.qemuBin, ...args]
+      : [this.#rt.qemuBin, ...args];
     const log = openSync(f.log, "a");
     try {
-      const cmd = this.spec.netns ? ["ip", "netns", "exec", this.spec.netns, qemuBin, ...args] : [qemuBin, ...args];
+      // detached: VMs outlive a controller that is killed, as they outlive a real management process
       const child = spawn(cmd[0] as string, cmd.slice(1), { detached: true, stdio: ["ignore", log, log] });
-      child.on("error", () => {}); // a missing binary shows up as a QMP connect failure with the log to read
+      child.on("error", () => {}); // a missing binary shows up as a QMP failure, with the log to read
       child.unref();
-      return child.pid ?? -1;
     } finally {
       closeSync(log);
     }
+    try {
+      await this.qmp(vm.id, timeoutMs);
+    } catch (e) {
+      let tail = "";
+      try {
+        tail = readFileSync(f.log, "utf8").trim().split("\n").slice(-3).join(" | ");
+      } catch {}
+      throw new Error(
+        `QEMU for ${vm.id} did not start on ${this.spec.name}: ${(e as Error).message}${tail ? `: ${tail}` : ""}`,
+      );
+    }
+  }
+
+  qmp(vmId: string, retryMs = 0): Promise<QmpClient> {
+    const path = this.files(vmId).qmp;
+    const have = this.#conns.get(path);
+    if (have) {
+      return have.then(
+        (c) => (c.isClosed ? this.#connect(path, retryMs) : c),
+        () => this.#connect(path, retryMs),
+      );
+    }
+    return this.#connect(path, retryMs);
+  }
+
+  #connect(path: string, retryMs: number): Promise<QmpClient> {
+    const p = QmpClient.connect({ path }, { timeoutMs: Math.max(retryMs, 2_000), retry: retryMs > 0 });
+    this.#conns.set(path, p);
+    p.then(
+      (c) => c.closed.then(() => this.#conns.get(path) === p && this.#conns.delete(path)),
+      () => this.#conns.get(path) === p && this.#conns.delete(path),
+    );
+    return p;
+  }
+
+  drop(vmId: string): void {
+    const path = this.files(vmId).qmp;
+    const c = this.#conns.get(path);
+    this.#conns.delete(path);
+    c?.then((q) => q.close()).catch(() => {});
+  }
+
+  async stop(vmId: string): Promise<void> {
+    const pid = this.#livePid(vmId);
+    const c = this.#conns.get(this.files(vmId).qmp);
+    if (c) await c.then((q) => q.execute("quit", undefined, 2_000)).catch(() => {});
+    this.drop(vmId);
+    if (pid !== null) {
+      for (let i = 0; i < 20 && this.#livePid(vmId) !== null; i++) await sleep(50);
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {}
+      for (let i = 0; i < 40 && this.#livePid(vmId) !== null; i++) await sleep(50);
+    }
+    const f = this.files(vmId);
+    rmSync(f.qmp, { force: true });
+    rmSync(f.pid, { force: true });
+  }
+
+  close(): void {
+    for (const c of this.#conns.values()) c.then((q) => q.close()).catch(() => {});
+    this.#conns.clear();
   }
 }
 

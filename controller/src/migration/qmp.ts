@@ -12,7 +12,7 @@
  * *Limitations*: no shared-storage or block migration (test guests have no disk); one machine or namespaces
  * on it (a remote host would need a helper that runs `QemuHost.launch` there and QMP over TCP).
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, type Logger, OpsError, silentLogger } from "@presage/shared";
 import type {
@@ -24,8 +24,15 @@ import type {
   MigrationPhase,
   MigrationProgress,
 } from "./engine.js";
-import { QemuHost, type QemuHostSpec, type QemuVmSpec, qemuArgs, vmIdError } from "./qemu-host.js";
-import { QmpClient, QmpError } from "./qmp-client.js";
+import {
+  LocalQemuHost,
+  type QemuHostOps,
+  type QemuHostSpec,
+  type QemuVmSpec,
+  type Qmp,
+  vmIdError,
+} from "./qemu-host.js";
+import { QmpError } from "./qmp-client.js";
 import { RecordStore, readJsonFile, writeJsonFile } from "./records.js";
 import { isTerminal, MigrationTracker, type ProgressListener } from "./tracker.js";
 
@@ -50,6 +57,8 @@ export type QemuEngineOptions = {
   stallTimeoutMs?: number;
   /** query-migrate interval. Default 100 */
   pollMs?: number;
+  /** builds the ops for hosts with `helper: true` (RemoteQemuHost over NATS) */
+  remoteHost?: (spec: QemuHostSpec) => QemuHostOps;
   log?: Logger;
 };
 
@@ -100,12 +109,13 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 export class QemuEngine implements MigrationEngine {
   readonly kind = "qemu";
   readonly stateDir: string;
-  #hosts = new Map<string, QemuHost>();
+  #hosts = new Map<string, QemuHostOps>();
   #records: RecordStore<Record_>;
-  #conns = new Map<string, Promise<QmpClient>>();
   #trackers = new Map<string, MigrationTracker>();
   #cancelRequested = new Map<string, "user" | string>();
-  #o: Required<Omit<QemuEngineOptions, "log" | "hosts" | "stateDir" | "deadlineMs">> & { deadlineMs: number | null };
+  #o: Required<Omit<QemuEngineOptions, "log" | "hosts" | "stateDir" | "deadlineMs" | "remoteHost">> & {
+    deadlineMs: number | null;
+  };
   #log: Logger;
 
   constructor(o: QemuEngineOptions) {
@@ -124,7 +134,12 @@ export class QemuEngine implements MigrationEngine {
     };
     mkdirSync(join(o.stateDir, "vms"), { recursive: true });
     this.#records = new RecordStore(join(o.stateDir, "migrations"));
-    for (const h of o.hosts) this.#hosts.set(h.name, new QemuHost(h, o.stateDir));
+    const rt = { qemuBin: this.#o.qemuBin, accel: this.#o.accel };
+    for (const h of o.hosts) {
+      if (h.helper && !o.remoteHost)
+        throw new Error(`host ${h.name} needs a helper, but no remoteHost factory was given`);
+      this.#hosts.set(h.name, h.helper && o.remoteHost ? o.remoteHost(h) : new LocalQemuHost(h, o.stateDir, rt));
+    }
   }
 
   // ---- VM lifecycle (used by tests, the demo and operators; the controller only migrates) ----
@@ -136,36 +151,39 @@ export class QemuEngine implements MigrationEngine {
     const host = this.#host(hostName);
     if (await this.locate(spec.id)) throw new OpsError(ErrorCode.Conflict, `VM ${spec.id} is already running`);
     writeJsonFile(join(this.stateDir, "vms", `${spec.id}.json`), spec);
-    await this.#launch(host, spec, false);
+    await host.start(spec, false, this.#o.setupTimeoutMs);
   }
 
   /** Stop a VM wherever it runs and forget its definition. */
   async stopVm(vmId: string): Promise<void> {
-    for (const h of this.#hosts.values()) await this.#kill(h, vmId);
+    for (const h of this.#hosts.values()) await h.stop(vmId);
     rmSync(join(this.stateDir, "vms", `${vmId}.json`), { force: true });
   }
 
   /** Kill every QEMU this engine's state dir knows about (test cleanup). */
   async killAll(): Promise<void> {
-    for (const h of this.#hosts.values())
-      for (const f of readdirSync(h.dir).filter((n) => n.endsWith(".pid"))) await this.#kill(h, f.slice(0, -4));
+    for (const h of this.#hosts.values()) for (const id of await h.vmIds()) await h.stop(id);
   }
 
   /** The pid of the QEMU process that runs (or receives) this VM on a host; for failure injection in tests. */
-  pidOf(vmId: string, hostName: string): number | null {
-    return this.#host(hostName).livePid(vmId);
+  pidOf(vmId: string, hostName: string): Promise<number | null> {
+    return this.#host(hostName).pid(vmId);
   }
 
   // ---- MigrationEngine ----
 
   async listHosts(): Promise<EngineHost[]> {
-    return [...this.#hosts.values()].map((h) => ({
-      name: h.name,
-      cpuCapacity: h.spec.cpuCapacity,
-      memoryMiB: h.spec.memoryMiB,
-      up: h.isUp(),
-      ...(h.spec.rack ? { rack: h.spec.rack } : {}),
-    }));
+    const out: EngineHost[] = [];
+    for (const h of this.#hosts.values()) {
+      out.push({
+        name: h.spec.name,
+        cpuCapacity: h.spec.cpuCapacity,
+        memoryMiB: h.spec.memoryMiB,
+        up: await h.isUp().catch(() => false),
+        ...(h.spec.rack ? { rack: h.spec.rack } : {}),
+      });
+    }
+    return out;
   }
 
   async listVms(): Promise<EngineVm[]> {
@@ -222,7 +240,7 @@ export class QemuEngine implements MigrationEngine {
       migrationId: opts.migrationId,
       vm: vmId,
       from: where.host,
-      to: to.name,
+      to: to.spec.name,
       phase: "setup",
       startedAt: Date.now(),
       deadlineAt: deadlineMs !== null ? Date.now() + deadlineMs : null,
@@ -248,8 +266,7 @@ export class QemuEngine implements MigrationEngine {
   async close(): Promise<void> {
     // migrations keep running in QEMU; a new engine on the same stateDir re-attaches to them
     for (const id of this.#trackers.keys()) this.#cancelRequested.set(id, "detach");
-    for (const c of this.#conns.values()) c.then((q) => q.close()).catch(() => {});
-    this.#conns.clear();
+    for (const h of this.#hosts.values()) h.close();
   }
 
   // ---- migration driver ----
@@ -287,18 +304,18 @@ export class QemuEngine implements MigrationEngine {
     const log = this.#log.child({ migrationId: r.migrationId, vm: r.vm, from: r.from, to: r.to });
     const from = this.#host(r.from);
     const to = this.#host(r.to);
-    let src: QmpClient;
+    let src: Qmp;
     try {
-      src = await this.#conn(from, r.vm);
+      src = await from.qmp(r.vm);
     } catch {
       return this.#sourceGone(r, t, to, "source QEMU is not reachable");
     }
     try {
       if (!resumed) {
-        await this.#kill(to, r.vm); // a leftover target from an earlier failed attempt
-        if (!to.isUp()) throw new Error(`target host ${to.name} is unreachable`);
-        await this.#launch(to, spec, true);
-        const dst = await this.#conn(to, r.vm, this.#o.setupTimeoutMs);
+        await to.stop(r.vm); // a leftover target from an earlier failed attempt
+        if (!(await to.isUp().catch(() => false))) throw new Error(`target host ${r.to} is unreachable`);
+        await to.start(spec, true, this.#o.setupTimeoutMs);
+        const dst = await to.qmp(r.vm, this.#o.setupTimeoutMs);
         await dst.execute("migrate-incoming", { uri: `tcp:${to.spec.address}:0` });
         const q = await dst.execute<QueryMigrate>("query-migrate");
         const port = q["socket-address"]?.[0]?.port;
@@ -322,13 +339,13 @@ export class QemuEngine implements MigrationEngine {
       if (e instanceof QmpError && e.qmpClass === "Closed" && src.isClosed)
         return this.#sourceGone(r, t, to, "source QEMU died mid-migration");
       log.warn({ err: e }, "migration failed");
-      await this.#kill(to, r.vm);
+      await to.stop(r.vm);
       await this.#resumeSource(src);
       this.#end(r, t, "failed", (e as Error).message);
     }
   }
 
-  async #poll(r: Record_, t: MigrationTracker, src: QmpClient, log: Logger): Promise<void> {
+  async #poll(r: Record_, t: MigrationTracker, src: Qmp, log: Logger): Promise<void> {
     const to = this.#host(r.to);
     let lastMoved = Date.now();
     let lastBytes = -1;
@@ -347,7 +364,7 @@ export class QemuEngine implements MigrationEngine {
       const progress = this.#progress(r, t, q);
       if (status === "completed") return this.#complete(r, t, src, progress, log);
       if (status === "failed" || status === "cancelled" || status === "none") {
-        await this.#kill(to, r.vm);
+        await to.stop(r.vm);
         await this.#resumeSource(src);
         if (status === "cancelled" && reason === "user") return this.#end(r, t, "cancelled", undefined, progress);
         const why =
@@ -379,16 +396,10 @@ export class QemuEngine implements MigrationEngine {
     }
   }
 
-  async #complete(
-    r: Record_,
-    t: MigrationTracker,
-    src: QmpClient,
-    progress: MigrationProgress,
-    log: Logger,
-  ): Promise<void> {
+  async #complete(r: Record_, t: MigrationTracker, src: Qmp, progress: MigrationProgress, log: Logger): Promise<void> {
     const to = this.#host(r.to);
     try {
-      const dst = await this.#conn(to, r.vm, 5_000);
+      const dst = await to.qmp(r.vm, 5_000);
       // the source reports completed once it has sent everything; the target may still be loading
       let st = await dst.execute<{ status: string }>("query-status");
       for (let i = 0; i < 200 && st.status === "inmigrate"; i++) {
@@ -400,25 +411,25 @@ export class QemuEngine implements MigrationEngine {
     } catch (e) {
       // the target died at switch-over: the paused source still has the whole VM
       log.warn({ err: e }, "target lost at switch-over; resuming the source");
-      await this.#kill(to, r.vm);
+      await to.stop(r.vm);
       await src.execute("cont").catch(() => {});
       return this.#end(r, t, "failed", `target ${r.to} died at switch-over; VM resumed on ${r.from}`, progress);
     }
     await src.execute("quit").catch(() => {});
-    this.#dropConn(this.#host(r.from), r.vm);
+    this.#host(r.from).drop(r.vm);
     log.info({ bytes: progress.transferredBytes, ms: Date.now() - r.startedAt }, "migration completed");
     this.#end(r, t, "completed", undefined, { ...progress, remainingBytes: 0 });
   }
 
   /** The source process vanished: whatever half-copy the target holds is useless, so the VM is gone. */
-  async #sourceGone(r: Record_, t: MigrationTracker, to: QemuHost, why: string): Promise<void> {
+  async #sourceGone(r: Record_, t: MigrationTracker, to: QemuHostOps, why: string): Promise<void> {
     const where = await this.#whereRuns(r.vm);
     if (where?.host === r.to) return this.#end(r, t, "completed", undefined);
-    await this.#kill(to, r.vm);
+    await to.stop(r.vm);
     this.#end(r, t, "failed", `${why}; VM ${r.vm} is not running anywhere`);
   }
 
-  async #resumeSource(src: QmpClient): Promise<void> {
+  async #resumeSource(src: Qmp): Promise<void> {
     const st = await src.execute<{ status: string }>("query-status").catch(() => null);
     if (st && st.status !== "running" && st.status !== "shutdown") await src.execute("cont").catch(() => {});
   }
@@ -451,87 +462,20 @@ export class QemuEngine implements MigrationEngine {
 
   // ---- processes and QMP connections ----
 
-  #host(name: string): QemuHost {
+  #host(name: string): QemuHostOps {
     const h = this.#hosts.get(name);
     if (!h) throw new OpsError(ErrorCode.UnknownHost, `unknown host ${name}`);
     return h;
   }
 
-  async #launch(host: QemuHost, spec: QemuVmSpec, incoming: boolean): Promise<void> {
-    const files = host.files(spec.id);
-    rmSync(files.qmp, { force: true });
-    rmSync(files.pid, { force: true });
-    this.#dropConn(host, spec.id);
-    host.launch(this.#o.qemuBin, qemuArgs({ vm: spec, files, accel: this.#o.accel, incoming }), spec.id);
-    try {
-      await this.#conn(host, spec.id, this.#o.setupTimeoutMs);
-    } catch (e) {
-      let tail = "";
-      try {
-        tail = readFileSync(files.log, "utf8").trim().split("\n").slice(-3).join(" | ");
-      } catch {}
-      throw new Error(
-        `QEMU for ${spec.id} did not start on ${host.name}: ${(e as Error).message}${tail ? `: ${tail}` : ""}`,
-      );
-    }
-  }
-
-  /** One shared QMP connection per QEMU process (a QMP socket serves one client at a time). */
-  #conn(host: QemuHost, vmId: string, retryMs = 0): Promise<QmpClient> {
-    const path = host.files(vmId).qmp;
-    const have = this.#conns.get(path);
-    if (have) {
-      return have.then(
-        (c) => (c.isClosed ? this.#reconnect(path, retryMs) : c),
-        () => this.#reconnect(path, retryMs),
-      );
-    }
-    return this.#reconnect(path, retryMs);
-  }
-
-  #reconnect(path: string, retryMs: number): Promise<QmpClient> {
-    const p = QmpClient.connect({ path }, { timeoutMs: Math.max(retryMs, 2_000), retry: retryMs > 0 });
-    this.#conns.set(path, p);
-    p.then(
-      (c) => c.closed.then(() => this.#conns.get(path) === p && this.#conns.delete(path)),
-      () => this.#conns.get(path) === p && this.#conns.delete(path),
-    );
-    return p;
-  }
-
-  #dropConn(host: QemuHost, vmId: string): void {
-    const path = host.files(vmId).qmp;
-    const c = this.#conns.get(path);
-    this.#conns.delete(path);
-    c?.then((q) => q.close()).catch(() => {});
-  }
-
-  /** Stop a VM's process on a host: QMP quit, then SIGKILL if it lingers. */
-  async #kill(host: QemuHost, vmId: string): Promise<void> {
-    const pid = host.livePid(vmId);
-    const c = this.#conns.get(host.files(vmId).qmp);
-    if (c) await c.then((q) => q.execute("quit", undefined, 2_000)).catch(() => {});
-    this.#dropConn(host, vmId);
-    if (pid !== null) {
-      for (let i = 0; i < 20 && host.livePid(vmId) !== null; i++) await sleep(50);
-      try {
-        process.kill(pid, "SIGKILL");
-      } catch {}
-      for (let i = 0; i < 40 && host.livePid(vmId) !== null; i++) await sleep(50);
-    }
-    const f = host.files(vmId);
-    rmSync(f.qmp, { force: true });
-    rmSync(f.pid, { force: true });
-  }
-
   /** Ask every host's QEMU for this VM what it is; the one in an owner state is the VM. */
   async #whereRuns(vmId: string): Promise<{ host: string; status: string } | null> {
     for (const h of this.#hosts.values()) {
-      if (h.livePid(vmId) === null) continue;
       try {
-        const c = await this.#conn(h, vmId);
+        if ((await h.pid(vmId)) === null) continue;
+        const c = await h.qmp(vmId);
         const st = await c.execute<{ status: string }>("query-status", undefined, 5_000);
-        if (OWNER_STATES.has(st.status)) return { host: h.name, status: st.status };
+        if (OWNER_STATES.has(st.status)) return { host: h.spec.name, status: st.status };
       } catch {
         // not answering: not a running VM
       }
