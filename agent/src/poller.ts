@@ -49,8 +49,9 @@ export class SourcePoller {
     readonly o: PollerOptions,
   ) {}
 
-  start(): void {
-    this.#loop ??= this.#run();
+  /** Start polling, the first poll after `initialDelayMs` of agent time (staggers a rack of BMCs). */
+  start(initialDelayMs = 0): void {
+    this.#loop ??= this.#run(initialDelayMs);
   }
 
   /** Poll now instead of waiting out the current sleep (no effect while a poll runs). */
@@ -64,17 +65,23 @@ export class SourcePoller {
     await this.#loop;
   }
 
-  async #run(): Promise<void> {
+  async #run(initialDelayMs: number): Promise<void> {
+    if (initialDelayMs > 0) await this.#sleep(initialDelayMs);
     while (!this.#stop.signal.aborted) {
       await this.pollOnce();
       if (this.#stop.signal.aborted) break;
-      this.#wake = new AbortController();
-      const delay = nextDelayMs(this.state.failures, this.o.intervalMs, this.o.maxBackoffMs);
-      try {
-        await this.o.clock.sleep(delay, this.#wake.signal);
-      } catch {
-        // woken or stopped
-      }
+      await this.#sleep(nextDelayMs(this.state.failures, this.o.intervalMs, this.o.maxBackoffMs));
+    }
+  }
+
+  /** Sleep on the agent clock until the delay passes, wake() or stop(). */
+  async #sleep(ms: number): Promise<void> {
+    if (this.#stop.signal.aborted) return;
+    this.#wake = new AbortController();
+    try {
+      await this.o.clock.sleep(ms, this.#wake.signal);
+    } catch {
+      // woken or stopped
     }
   }
 

@@ -179,7 +179,10 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     ),
   );
 
-  for (const p of pollers) p.start();
+  // spread first polls over one interval so a rack agent does not start 40 BMC sessions at once
+  pollers.forEach((p, i) => {
+    p.start(Math.floor((i * config.pollIntervalMs) / pollers.length));
+  });
   log.info({ hosts, sources: sources.map((s) => s.name), pollIntervalMs: config.pollIntervalMs }, "agent started");
 
   return {

@@ -93,3 +93,21 @@ describe("poller - scheduling, timeouts, backoff and the sensor warning", () => 
     await poller.stop();
   });
 });
+
+describe("poller - staggered start", () => {
+  it("waits the initial delay of agent time before the first poll, and stop() ends a waiting poller", async () => {
+    const { clock, source, poller } = setup("ok");
+    poller.start(5_000);
+    await settle();
+    await clock.advance(4_999);
+    expect(source.polls).toBe(0);
+    await clock.advance(1);
+    await until(() => source.polls === 1);
+    await poller.stop();
+    const idle = setup("ok");
+    idle.poller.start(60_000);
+    await settle();
+    await idle.poller.stop(); // must not wait for the delay
+    expect(idle.source.polls).toBe(0);
+  });
+});
