@@ -131,13 +131,32 @@ async function cmdRun(args: string[]): Promise<number> {
   if (!config.sources.length) log.warn("no sources configured: only heartbeats will be sent (docs/agent.md)");
   const { startAgent } = await import("../run.js");
   const nc = await connectNats({ ...config.nats, name: config.nats.name ?? `presage-agent-${config.host}` }, log);
-  const agent = await startAgent({ config, nc, log });
+  let current = { config, agent: await startAgent({ config, nc, log }) };
+  // SIGHUP re-reads the config; a config that fails to load is reported and the running one kept
+  let reloading = Promise.resolve();
+  process.on("SIGHUP", () => {
+    reloading = reloading.then(async () => {
+      let next: AgentConfig;
+      try {
+        next = loadConfigOrThrow(values.config);
+      } catch (e) {
+        log.error({ err: (e as Error).message }, "config reload failed; keeping the running config");
+        return;
+      }
+      if (JSON.stringify(next.nats) !== JSON.stringify(current.config.nats))
+        log.warn("nats settings changed: they take effect on restart, not on reload");
+      await current.agent.stop();
+      current = { config: next, agent: await startAgent({ config: next, nc, log }) };
+      log.info({ sources: next.sources.length }, "config reloaded");
+    });
+  });
   await new Promise<void>((resolve) => {
     process.once("SIGINT", resolve);
     process.once("SIGTERM", resolve);
   });
   log.info("stopping");
-  await agent.stop();
+  await reloading;
+  await current.agent.stop();
   await nc.drain().catch(() => {});
   return 0;
 }

@@ -135,6 +135,24 @@ describe("presage-agent CLI", () => {
       // simulated time moves 600x: one minute between polls
       const ts = batches.map((b) => b.readings[0]?.ts ?? 0);
       expect((ts[2] ?? 0) - (ts[1] ?? 0)).toBeGreaterThanOrEqual(59_000);
+      // SIGHUP: a broken config is refused and the agent keeps running; a good one is applied
+      writeFileSync(file, "{ not json");
+      child.kill("SIGHUP");
+      await until(() => /config reload failed; keeping the running config/.test(stderr), 15_000);
+      writeFileSync(
+        file,
+        JSON.stringify({
+          host: "sim-2",
+          nats: { url: ns.url },
+          pollIntervalMs: 60_000,
+          clock: { speed: 600 },
+          sources: [{ kind: "simulated", seed: 4 }],
+        }),
+      );
+      child.kill("SIGHUP");
+      await until(() => /config reloaded/.test(stderr), 15_000);
+      const n = batches.length;
+      await until(() => batches.length > n, 15_000);
       const exited = new Promise<number | null>((r) => child.once("exit", r));
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
