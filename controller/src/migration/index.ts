@@ -9,6 +9,7 @@ import type { MigrationEngine } from "./engine.js";
 import { fleetCheck, generateFleet } from "./fleet.js";
 import { LibvirtEngine, type LibvirtHostSpec, libvirtHostCheck } from "./libvirt.js";
 import { type QemuHostSpec, qemuHostCheck } from "./qemu-host.js";
+import { RemoteQemuHost } from "./qemu-host-remote.js";
 import { QemuEngine } from "./qmp.js";
 import { RemoteEngine } from "./remote.js";
 import { DEFAULT_ENGINE_PREFIX } from "./remote-protocol.js";
@@ -187,7 +188,12 @@ export async function createEngine(config: EngineConfig, deps: EngineDeps): Prom
     }
     case "qemu": {
       if (!config.qemu.hosts.length) throw new ConfigError("engine.qemu.hosts is empty");
-      return new QemuEngine({ ...config.qemu, log: deps.log.child({ engine: "qemu" }) });
+      const nc = deps.nc;
+      return new QemuEngine({
+        ...config.qemu,
+        ...(nc ? { remoteHost: (spec) => new RemoteQemuHost(nc, spec) } : {}),
+        log: deps.log.child({ engine: "qemu" }),
+      });
     }
     case "libvirt": {
       if (!config.libvirt.hosts.length) throw new ConfigError("engine.libvirt.hosts is empty");
@@ -200,7 +206,8 @@ export type * from "./engine.js";
 export { type FleetOptions, fleetCheck, generateFleet } from "./fleet.js";
 export { buildGuestImage, type GuestImageOptions } from "./guest-image.js";
 export { LibvirtEngine, type LibvirtEngineOptions, type LibvirtHostSpec } from "./libvirt.js";
-export type { QemuHostSpec, QemuVmSpec } from "./qemu-host.js";
+export { LocalQemuHost, type QemuHostOps, type QemuHostSpec, type QemuVmSpec } from "./qemu-host.js";
+export { RemoteQemuHost, serveQemuHost } from "./qemu-host-remote.js";
 export { QemuEngine, type QemuEngineOptions } from "./qmp.js";
 export { RemoteEngine, type RemoteEngineOptions, type SimControls, serveEngine } from "./remote.js";
 export { DEFAULT_ENGINE_PREFIX } from "./remote-protocol.js";

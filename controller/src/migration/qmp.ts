@@ -250,7 +250,7 @@ export class QemuEngine implements MigrationEngine {
     this.#save(r);
     const t = this.#newTracker(r, spec);
     const handle = t.handle(opts.onProgress);
-    void this.#run(r, spec, t, false);
+    this.#drive(r, spec, t, false);
     return handle;
   }
 
@@ -296,8 +296,16 @@ export class QemuEngine implements MigrationEngine {
     const spec = this.#spec(r.vm);
     const t = this.#newTracker(r, spec ?? { id: r.vm, memoryMiB: 0, vcpus: 0 });
     if (!spec) this.#end(r, t, "failed", `VM ${r.vm} has no definition any more`);
-    else void this.#run(r, spec, t, true);
+    else this.#drive(r, spec, t, true);
     return t;
+  }
+
+  /** Run a migration in the background; an engine bug fails it instead of leaving `done` pending. */
+  #drive(r: Record_, spec: QemuVmSpec, t: MigrationTracker, resumed: boolean): void {
+    this.#run(r, spec, t, resumed).catch((e) => {
+      this.#log.error({ err: e, migrationId: r.migrationId }, "migration driver failed");
+      this.#end(r, t, "failed", `engine error: ${(e as Error).message}`);
+    });
   }
 
   async #run(r: Record_, spec: QemuVmSpec, t: MigrationTracker, resumed: boolean): Promise<void> {
@@ -339,7 +347,7 @@ export class QemuEngine implements MigrationEngine {
       if (e instanceof QmpError && e.qmpClass === "Closed" && src.isClosed)
         return this.#sourceGone(r, t, to, "source QEMU died mid-migration");
       log.warn({ err: e }, "migration failed");
-      await to.stop(r.vm);
+      await to.stop(r.vm).catch((err) => log.warn({ err }, "could not remove the target"));
       await this.#resumeSource(src);
       this.#end(r, t, "failed", (e as Error).message);
     }
