@@ -1,9 +1,10 @@
 /**
- * Where a QEMU "host" lives and how to start a QEMU there. A host is either this machine or a network
- * namespace on it (`ip netns exec NS qemu ...`: tests and one-machine demos). Each VM process is named by
- * files under `<stateDir>/hosts/<host>/`: `<vm>.qmp` (QMP socket), `<vm>.pid`, `<vm>.log`. QEMUs are
- * started detached, so they outlive a controller that is killed, as VMs outlive a real hypervisor's
- * management process.
+ * Where a QEMU "host" lives and how to start, reach and stop the QEMU of a VM there (`QemuHostOps`).
+ * `LocalQemuHost` runs them on this machine, optionally inside a network namespace (`ip netns exec NS
+ * qemu ...`: tests and one-machine demos); `RemoteQemuHost` (qemu-host-remote.ts) reaches another
+ * machine's helper. Each VM process is named by files under `<stateDir>/hosts/<host>/`: `<vm>.qmp` (QMP
+ * socket), `<vm>.pid`, `<vm>.log`. QEMUs are started detached, so they outlive a controller that is
+ * killed, as VMs outlive a real hypervisor's management process.
  */
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";

@@ -9,8 +9,8 @@
  * never connects (unreachable target) and on a stream that stops moving (network cut).
  * *Requirements*: qemu-system-x86_64; root for namespace hosts. State (VM specs, migration records, sockets,
  * pidfiles) lives in `stateDir`, so a restarted controller finds running VMs and migrations again.
- * *Limitations*: no shared-storage or block migration (test guests have no disk); one machine or namespaces
- * on it (a remote host would need a helper that runs `QemuHost.launch` there and QMP over TCP).
+ * *Limitations*: no shared-storage or block migration (test guests have no disk). Hosts on other machines
+ * go through their helper (qemu-host-remote.ts), which must use the same QEMU binary and accelerator.
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
