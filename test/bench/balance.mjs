@@ -79,6 +79,7 @@ function simulate(nHosts, maxMoves, strategy, seed, aggressiveness = 3) {
   const { fleet: start, profile, overhead, r } = makeFleet(nHosts, seed);
   let fleet = start;
   const lastMoved = new Map();
+  const lastFrom = new Map();
   const series = [];
   let migrations = 0;
   let copiedMiB = 0;
@@ -97,6 +98,7 @@ function simulate(nHosts, maxMoves, strategy, seed, aggressiveness = 3) {
             now,
             cooldownMs: 2 * HOUR,
             lastMoved,
+            lastFrom,
           }).moves
         : strategy === "greedy"
           ? planGreedyBaseline(fleet, { maxMoves, headroom: HEADROOM })
@@ -105,6 +107,7 @@ function simulate(nHosts, maxMoves, strategy, seed, aggressiveness = 3) {
     const byId = new Map(fleet.vms.map((v) => [v.id, v]));
     for (const m of moves) {
       lastMoved.set(m.vm, now);
+      lastFrom.set(m.vm, m.from);
       copiedMiB += migrationCost(byId.get(m.vm))?.copyMiB ?? m.memoryMiB;
     }
     migrations += moves.length;

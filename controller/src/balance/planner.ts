@@ -13,11 +13,11 @@
  *
  * *Requirements* (the health logic always wins): no move while evacuations run; targets are only
  * `healthy`, reachable hosts (placementBlocker), and anti-affinity and headroom hold after every move;
- * VMs are only taken from healthy hosts; a VM moved within `cooldownMs` (per `lastMoved`), a VM with a
- * migration in flight (`busy`), a VM away from a home host that is in maintenance, quarantined or returning (the return logic brings it
- * back), and
- * a VM that dirties memory too fast to converge are never moved. Every move strictly lowers the
- * imbalance, so the plan's imbalance never rises.
+ * VMs are only taken from healthy hosts. Never moved: a VM moved within `cooldownMs` (per `lastMoved`),
+ * a VM with a migration in flight (`busy`), a VM away from a home host that is in maintenance,
+ * quarantined or returning (the return logic brings it back), a VM that dirties memory too fast to
+ * converge. A VM does not go back to the host it last left within RETURN_BAN_COOLDOWNS cool-downs (per
+ * `lastFrom`). Every move strictly lowers the imbalance, so the plan's imbalance never rises.
  *
  * *Limitations*: greedy, one move at a time (no swaps); demand is a snapshot, the cool-down stops
  * chasing noise between rounds.
@@ -52,6 +52,11 @@ export type RebalanceOptions = {
   cooldownMs: number;
   /** VM id -> last time (ms) it was migrated, for any purpose */
   lastMoved: ReadonlyMap<string, number>;
+  /**
+   * VM id -> the host its last migration left. Within RETURN_BAN_COOLDOWNS cool-downs of that
+   * migration (per `lastMoved`) the VM does not go back there: no A -> B -> A ping-pong.
+   */
+  lastFrom?: ReadonlyMap<string, string>;
   /** true while any evacuation runs: balancing pauses */
   evacuationsRunning?: boolean;
   /** VMs with a migration in flight */
@@ -87,6 +92,9 @@ export const MIN_GAIN: Readonly<Record<Aggressiveness, number>> = {
 
 /** A move whose migration takes this long needs twice the gain of a free one. */
 export const COST_REF_SECONDS = 300;
+
+/** How many cool-downs a VM stays away from the host it last left. */
+export const RETURN_BAN_COOLDOWNS = 4;
 
 /** Most and least loaded hosts examined per resource at each step. */
 export const CANDIDATE_HOSTS = 16;
@@ -147,6 +155,12 @@ export function planRebalance(fleet: FleetView, opts: RebalanceOptions): Rebalan
     if (!migrationCost(vm, bandwidth)) return `dirties memory too fast to converge at ${bandwidth} MiB/s`;
     return null;
   };
+  const returnBan = (id: string): string | undefined => {
+    const last = opts.lastMoved.get(id);
+    return last !== undefined && opts.now - last < RETURN_BAN_COOLDOWNS * opts.cooldownMs
+      ? opts.lastFrom?.get(id)
+      : undefined;
+  };
   const movable = new Map<string, boolean>();
   const canMove = (vm: VmRecord): boolean => {
     let ok = movable.get(vm.id);
@@ -172,13 +186,14 @@ export function planRebalance(fleet: FleetView, opts: RebalanceOptions): Rebalan
         const cost = migrationCost(vm, bandwidth);
         if (!cost) continue;
         const costFactor = 1 + cost.seconds / COST_REF_SECONDS;
+        const bannedTarget = returnBan(vm.id);
         const d = vmCpu(vm);
         const fromLoad: HostLoadChange = {
           cpu: [lf.cpu, lf.cpu - d / from.cpuCapacity],
           mem: [lf.mem, lf.mem - vm.memoryMiB / from.memoryMiB],
         };
         for (const to of targets) {
-          if (to === from) continue;
+          if (to === from || to.name === bannedTarget) continue;
           const lt = load.get(to.name) as { cpu: number; mem: number };
           const toLoad: HostLoadChange = {
             cpu: [lt.cpu, lt.cpu + d / to.cpuCapacity],
