@@ -161,3 +161,33 @@ describe("parse - ipmimonitoring (Lenovo CSV with event bitmask, Intel table)", 
     expect(by(rs, "PS1 Input Power")).toMatchObject({ type: "power", value: 168 });
   });
 });
+
+describe("parse - ugly input", () => {
+  it("CRLF, tabs, blank lines, trailing bars, a truncated last line and garbage between rows", () => {
+    const text = [
+      "",
+      "FAN1\t|   4500 RPM   |\tok\r",
+      "garbage line without separators",
+      "   FAN2 | 0 RPM | cr |   ",
+      "Temp | NO READING | ns\r",
+      "| VBAT | 3.11 Volts | ok |",
+      "12V | 12.",
+    ].join("\n");
+    const rs = parsers["ipmitool-sdr"](text, ctx);
+    expect(rs.map((r) => [r.sensor, r.value, r.status])).toEqual([
+      ["FAN1", 4_500, "ok"],
+      ["FAN2", 0, "cr"],
+      ["Temp", null, "ns"],
+      ["VBAT", 3.11, "ok"],
+    ]);
+  });
+  it("FreeIPMI: an event text with commas and a sensor name with odd spacing", () => {
+    const rs = parsers["freeipmi-sensors"](
+      "7,  PSU2 Status ,Power Supply,Critical,N/A,N/A,'Presence detected','Power Supply input lost (AC/DC)', 'x,y'\n",
+      ctx,
+    );
+    expect(rs).toHaveLength(1);
+    expect(rs[0]).toMatchObject({ sensor: "PSU2 Status", type: "other", value: null });
+    expect(rs[0]?.state).toMatch(/Presence detected.*input lost.*x,y/);
+  });
+});
