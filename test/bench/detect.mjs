@@ -246,7 +246,8 @@ async function benchFleets() {
     // samples of each stopped fan from its stop on, to measure detection latency in samples
     const stopped = new Map();
     for (const h of fleet.hosts)
-      if (h.fault?.kind === "fan-stop") stopped.set(h.host, { sensor: VENDORS[h.vendor].fans[h.fault.fan], start: h.fault.start, seen: [] });
+      if (h.fault?.kind === "fan-stop")
+        stopped.set(h.host, { sensor: VENDORS[h.vendor].fans[h.fault.fan], start: h.fault.start, seen: [] });
     for (const r of fleet.readings()) {
       readings++;
       const st = stopped.get(r.host);

@@ -36,6 +36,10 @@ export type DetectConfig = {
   railMinDrop: number;
   /** smallest excess of a CPU's rise over inlet compared with its twin's (0.15 = 15% hotter) that can be a degradation */
   cpuMinExcess: number;
+  /** smallest loss of cooling efficiency (log units, 0.15 ~ 14%) that can be an airflow degradation */
+  airflowMinLoss: number;
+  /** how long a host's per-power-band cooling baseline is learned before airflow is judged */
+  airflowLearnMs: number;
   /** CPU failure point when the BMC gives no upper-critical threshold */
   cpuMaxC: number;
   /** consecutive samples at the failure point before an outright failure is declared (1 = first sample) */
@@ -69,6 +73,8 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   railTolerance: 0.08,
   railMinDrop: 0.025,
   cpuMinExcess: 0.15,
+  airflowMinLoss: 0.15,
+  airflowLearnMs: 24 * 3_600_000,
   cpuMaxC: 95,
   confirmSamples: 2,
   clearBuckets: 6,
@@ -101,6 +107,8 @@ export const detectConfigCheck: Check = check.obj({
   railTolerance: check.optional(frac),
   railMinDrop: check.optional(frac),
   cpuMinExcess: check.optional(pos),
+  airflowMinLoss: check.optional(pos),
+  airflowLearnMs: check.optional(check.int({ min: 0 })),
   cpuMaxC: check.optional(pos),
   confirmSamples: check.optional(posInt),
   clearBuckets: check.optional(posInt),

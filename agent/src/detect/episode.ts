@@ -28,12 +28,15 @@ export class Episode {
   readonly #sensor: string;
   readonly #component: Component;
   readonly #prefix: string;
+  readonly #eventSensor: string | null;
 
-  constructor(prefix: string, host: string, sensor: string, component: Component) {
+  /** `sensor` names the condition in ids; `eventSensor` is what events carry (null for host-level conditions) */
+  constructor(prefix: string, host: string, sensor: string, component: Component, eventSensor: string | null = sensor) {
     this.#prefix = prefix;
     this.#host = host;
     this.#sensor = sensor;
     this.#component = component;
+    this.#eventSensor = eventSensor;
   }
 
   get open(): boolean {
@@ -69,7 +72,7 @@ export class Episode {
       severity: r.severity,
       kind: r.kind,
       component: this.#component,
-      sensor: this.#sensor,
+      sensor: this.#eventSensor,
       reason: r.reason,
       predictedFailureAt: r.predictedFailureAt,
       confidence: r.confidence,

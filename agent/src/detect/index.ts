@@ -3,6 +3,7 @@
  * events out. Pure: no I/O, no wall clock; time comes only from reading timestamps, so output is deterministic.
  */
 import type { HealthStatus, Reading, SensorEvent } from "@presage/shared";
+import { AirflowTracker } from "./airflow.js";
 import { classify, Role } from "./classify.js";
 import { type DetectConfig, resolveDetectConfig } from "./config.js";
 import type { Detector } from "./detector.js";
@@ -13,7 +14,7 @@ import { BatteryTracker, CpuTracker, FanTracker, InletTracker, RailTracker, type
 export { DEFAULT_DETECT_CONFIG, type DetectConfig, detectConfigCheck, resolveDetectConfig } from "./config.js";
 export type { Detector } from "./detector.js";
 
-type HostState = { ctx: HostContext; trackers: Map<string, Tracker | null> };
+type HostState = { ctx: HostContext; trackers: Map<string, Tracker | null>; airflow: AirflowTracker };
 
 const STATUS: Record<number, HealthStatus> = {
   [Phase.None]: "ok",
@@ -57,14 +58,20 @@ export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPre
     ingest(r: Reading): SensorEvent[] {
       let h = hosts.get(r.host);
       if (!h) {
-        h = { ctx: new HostContext(r.host, cfg), trackers: new Map() };
+        h = {
+          ctx: new HostContext(r.host, cfg),
+          trackers: new Map(),
+          airflow: new AirflowTracker(cfg, prefix, r.host),
+        };
         hosts.set(r.host, h);
       }
       if (r.value === null) return [];
       if (r.type === "power" && r.unit === "W") {
         if (r.value > 0) h.ctx.lastOnTs = r.ts;
         else h.ctx.lastZeroPowerTs = r.ts;
-        return [];
+        const out: SensorEvent[] = [];
+        h.airflow.ingest(r.ts, r.value, h.ctx, out);
+        return out;
       }
       const t = tracker(h, r as Reading & { value: number });
       if (!t) return [];
@@ -78,10 +85,10 @@ export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPre
       if (!h) return { status: "unknown", conditions: [] };
       let worst: number = Phase.None;
       const conditions: string[] = [];
-      for (const t of h.trackers.values()) {
-        if (!t?.episode.open) continue;
-        worst = Math.max(worst, t.episode.phase);
-        conditions.push(t.episode.reason);
+      for (const ep of [h.airflow.episode, ...[...h.trackers.values()].map((t) => t?.episode)]) {
+        if (!ep?.open) continue;
+        worst = Math.max(worst, ep.phase);
+        conditions.push(ep.reason);
       }
       return { status: STATUS[worst] ?? "ok", conditions };
     },

@@ -132,6 +132,30 @@ describe("detector - failures and degradations", () => {
     expect(first).toMatchObject({ component: "thermal", sensor: "CPU1 Temp", severity: "warning" });
   });
 
+  it("clogged airflow (fans faster and CPUs hotter at the same power) is a host-level thermal degradation", () => {
+    const n = noise(7);
+    const start = 1.5 * DAY;
+    const clog = (t: number) => (t < start ? 0 : ((t - start) / (3 * DAY)) ** 1.5);
+    const daily = (t: number) => 0.5 + 0.5 * Math.sin((2 * Math.PI * t) / DAY);
+    const events = run(
+      createDetector(),
+      {
+        powerW: (t) => q(250 + 150 * daily(t), 10),
+        fan: (_j, t) => q((4_000 + 2_000 * daily(t)) * (1 + 0.6 * clog(t)) * (1 + 0.005 * n()), 100),
+        cpu: (i, t) => q(22 + (25 + 20 * daily(t)) * (1 + 1.2 * clog(t)) + i + n(), 1),
+      },
+      4.5 * DAY,
+    );
+    let crossing = Number.POSITIVE_INFINITY;
+    for (let t = 0; t < 4.5 * DAY && crossing === Number.POSITIVE_INFINITY; t += MIN)
+      if (22 + (25 + 20 * daily(t)) * (1 + 1.2 * clog(t)) >= 95) crossing = T0 + t;
+    const airflow = events.filter((e) => e.sensor === null);
+    expect(airflow[0]).toMatchObject({ component: "thermal", severity: "warning", kind: "degradation" });
+    expect(airflow[0]?.reason).toMatch(/less heat per unit of airflow/);
+    expect((airflow[0]?.ts as number) < crossing - 6 * HOUR).toBe(true);
+    expect(events.filter((e) => e.ts < T0 + start)).toEqual([]);
+  });
+
   it("a low CMOS battery is a warning, never critical", () => {
     const events = run(
       createDetector(),

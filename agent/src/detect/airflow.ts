@@ -1,0 +1,85 @@
+/**
+ * Host-level cooling efficiency, for clogged filters and blocked airflow: all fans need more speed AND the CPUs run
+ * hotter over inlet at the same power. Heat transfer goes roughly with airflow^0.8, so
+ *   x = ln(CPU rise over inlet) + 0.8 ln(fan speed) - ln(power)
+ * stays put when the fan curve, room temperature or load change, and grows when the same air moves less heat.
+ * What is left of the load dependence (idle power that is not CPU heat) is removed by a baseline per power band
+ * learned over the first `airflowLearnMs` of data; bands never seen while learning are not judged.
+ */
+import type { SensorEvent } from "@presage/shared";
+import { Channel } from "./channel.js";
+import type { DetectConfig } from "./config.js";
+import { Episode } from "./episode.js";
+import { confidence, duration } from "./fmt.js";
+import type { HostContext } from "./host.js";
+
+const BAND = 0.1; // power bands 10% wide (log scale)
+const MAX_BANDS = 64;
+
+export class AirflowTracker {
+  readonly episode: Episode;
+  readonly #cfg: DetectConfig;
+  readonly #channel: Channel;
+  readonly #bands = new Map<number, { sum: number; n: number }>();
+  #learnUntil: number | null = null;
+  #normalBuckets = 0;
+
+  constructor(cfg: DetectConfig, prefix: string, host: string) {
+    this.#cfg = cfg;
+    this.#channel = new Channel(cfg, cfg.airflowMinLoss, false);
+    this.episode = new Episode(prefix, host, "airflow", "thermal", null);
+  }
+
+  /** Called once per sample, on the host's power reading. */
+  ingest(ts: number, powerW: number, ctx: HostContext, out: SensorEvent[]): void {
+    if (powerW <= 0 || !ctx.poweredOn(ts)) return;
+    const cpu = ctx.siblingLevel(ctx.cpus, "", ts);
+    const fan = ctx.siblingLevel(ctx.fans, "", ts);
+    const inlet = ctx.inlet && ts - ctx.inlet.ts <= this.#cfg.staleMs ? ctx.inlet.v : null;
+    if (cpu === null || fan === null || inlet === null || fan < this.#cfg.fanSpinningRpm) return;
+    const rise = Math.max(5, cpu - inlet);
+    const x = Math.log(rise) + 0.8 * Math.log(fan) - Math.log(powerW);
+    const band = Math.floor(Math.log(powerW) / BAND);
+    this.#learnUntil ??= ts + this.#cfg.airflowLearnMs;
+    let b = this.#bands.get(band);
+    if (ts < this.#learnUntil) {
+      if (!b && this.#bands.size < MAX_BANDS) this.#bands.set(band, (b = { sum: 0, n: 0 }));
+      if (b) {
+        b.sum += x;
+        b.n++;
+      }
+      return;
+    }
+    if (!b || b.n < 10) return;
+    const residual = x - b.sum / b.n;
+    // failure point: the residual at which the hottest CPU would reach its limit at this power
+    const limit = this.#cfg.cpuMaxC;
+    const a = this.#channel.add(ts, residual, residual + Math.log(Math.max(1, limit - inlet) / rise));
+    if (!a) return;
+    const loss = Math.round((1 - Math.exp(-a.dev)) * 100);
+    const trending = a.established && a.z >= this.#cfg.minTrendZ;
+    if (trending || (this.episode.open && a.dev >= this.#cfg.airflowMinLoss)) {
+      this.#normalBuckets = 0;
+      const soon = a.predictedAt !== null && a.predictedAt - ts <= this.#cfg.horizonMs && a.z >= this.#cfg.minTrendZ;
+      const critical = soon || a.level >= a.failAt;
+      if (critical || !this.episode.open)
+        this.episode.raise(
+          {
+            ts,
+            severity: critical ? "critical" : "warning",
+            kind: "degradation",
+            reason: `cooling moves ${loss}% less heat per unit of airflow than this host's own baseline at the same power: fans run faster and CPUs hotter (clogged filter or blocked airflow)${a.predictedAt !== null && a.predictedAt > ts ? `; CPUs reach ${limit} C in ~${duration(a.predictedAt - ts)}` : ""}`,
+            predictedFailureAt: a.predictedAt,
+            confidence: confidence(a.z, a.dev, this.#cfg.airflowMinLoss),
+          },
+          out,
+        );
+      return;
+    }
+    if (this.episode.open && a.dev < this.#cfg.airflowMinLoss / 2 && ++this.#normalBuckets >= this.#cfg.clearBuckets) {
+      this.episode.clear(ts, "cooling back to its baseline efficiency", out);
+      this.#channel.rebaseline();
+      this.#normalBuckets = 0;
+    }
+  }
+}
