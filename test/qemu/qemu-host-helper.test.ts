@@ -24,7 +24,7 @@ describe.skipIf(skip)("qemu engine - a host behind its NATS helper", () => {
   let helperDir: string;
   let engine: QemuEngine;
   let helperHost: LocalQemuHost;
-  let helper: { stop(): void } | undefined;
+  let helper: { ready: Promise<void>; stop(): void } | undefined;
   const conns: NatsConnection[] = [];
 
   beforeAll(async () => {
@@ -39,6 +39,7 @@ describe.skipIf(skip)("qemu engine - a host behind its NATS helper", () => {
     const far = { name: "far", cpuCapacity: 4, memoryMiB: 4096, address: "127.0.0.1", helper: true };
     helperHost = new LocalQemuHost(far, helperDir, { qemuBin: "qemu-system-x86_64", accel: "tcg" });
     helper = serveQemuHost(helperNc, helperHost);
+    await helper.ready;
     engine = new QemuEngine({
       stateDir: dir,
       hosts: [{ name: "near", cpuCapacity: 4, memoryMiB: 4096, address: "127.0.0.1" }, far],
@@ -69,6 +70,10 @@ describe.skipIf(skip)("qemu engine - a host behind its NATS helper", () => {
     const back = await (await engine.migrate("hv1", "near", { migrationId: "h-2" })).done;
     expect(back.phase).toBe("completed");
     expect(await engine.locate("hv1")).toBe("near");
+    // the source QEMU quits right after the switch-over
+    const t0 = Date.now();
+    while ((await helperHost.pid("hv1")) !== null && Date.now() - t0 < 10_000)
+      await new Promise((r) => setTimeout(r, 50));
     expect(await helperHost.pid("hv1")).toBeNull();
   }, 60_000);
 

@@ -40,7 +40,7 @@ async function main(): Promise<number> {
     { qemuBin: a.qemu, accel: a.accel },
   );
   const server = serveQemuHost(nc, host, { log });
-  await nc.flush();
+  await server.ready;
   console.log(JSON.stringify({ ready: true, host: a.host }));
   await new Promise<void>((resolve) => {
     process.once("SIGTERM", resolve);

@@ -70,7 +70,7 @@ async function main(): Promise<number> {
     log,
   });
   const server = serveEngine(nc, engine, { prefix: a.prefix, log });
-  await nc.flush();
+  await server.ready;
   log.info({ hosts: fleet.hosts.length, vms: fleet.vms.length, prefix: a.prefix, speed }, "sim hypervisor ready");
   // one line on stdout so scripts and tests can wait for readiness
   console.log(JSON.stringify({ ready: true, prefix: a.prefix, hosts: fleet.hosts.length, vms: fleet.vms.length }));

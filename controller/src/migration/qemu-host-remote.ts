@@ -56,7 +56,11 @@ const str = (r: Req, k: string) => r[k] as string;
 const num = (r: Req, k: string) => r[k] as number;
 
 /** Serve a local host's QEMU operations to a remote engine. */
-export function serveQemuHost(nc: NatsConnection, host: LocalQemuHost, o: { log?: Logger } = {}): { stop(): void } {
+export function serveQemuHost(
+  nc: NatsConnection,
+  host: LocalQemuHost,
+  o: { log?: Logger } = {},
+): { ready: Promise<void>; stop(): void } {
   const log = o.log ?? silentLogger;
   const name = host.spec.name;
   const handlers: Record<Op, (r: Req) => Promise<unknown>> = {
@@ -106,6 +110,8 @@ export function serveQemuHost(nc: NatsConnection, host: LocalQemuHost, o: { log?
   }
   log.info({ host: name }, "qemu host helper serving");
   return {
+    /** resolves once the server has registered every subscription */
+    ready: nc.flush(),
     stop() {
       for (const s of subs) s.unsubscribe();
       host.close();

@@ -61,7 +61,11 @@ export type ServeEngineOptions = {
   progressIntervalMs?: number;
 };
 
-export type EngineServer = { stop(): Promise<void> };
+export type EngineServer = {
+  /** resolves once the server has registered every subscription (await it before clients call) */
+  ready: Promise<void>;
+  stop(): Promise<void>;
+};
 
 const PAGE = 5_000;
 
@@ -174,6 +178,7 @@ export function serveEngine(
   serve(s.clearFailures, emptyCheck, () => simOnly("clearFailures")());
 
   return {
+    ready: nc.flush(),
     async stop() {
       for (const sub of subs) sub.unsubscribe();
       await nc.flush().catch(() => {});

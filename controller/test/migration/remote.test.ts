@@ -31,6 +31,7 @@ async function setup(fleet = generateFleet({ hosts: 4, vmsPerHost: 3, seed: 5 })
   const sim = new SimEngine({ ...fleet, clock, linkBandwidthBps: 1024 * 1024 * 1024, setupMs: 50 });
   const prefix = `presage.v1.test${prefixNo++}.engine`;
   const server = serveEngine(await conn(), sim, { prefix, progressIntervalMs: 0 });
+  await server.ready;
   const client = new RemoteEngine(await conn(), { prefix, pollMs: 100, timeoutMs: 5_000 });
   return { sim, clock, server, client, prefix, fleet };
 }
@@ -148,7 +149,7 @@ authorization { users = [
       const ctl = await connect({ servers: lossy.url, user: "ctl", pass: "ctl" });
       conns.push(hv, ctl);
       const prefix = "presage.v1.lossy.engine";
-      serveEngine(hv, sim, { prefix });
+      await serveEngine(hv, sim, { prefix }).ready;
       const client = new RemoteEngine(ctl, { prefix, pollMs: 50 });
       const vm = fleet.vms[0]?.id as string;
       const seen: MigrationProgress[] = [];
