@@ -6,6 +6,8 @@ type Latest = { v: number; ts: number };
 export class HostContext {
   readonly host: string;
   readonly fans = new Map<string, Latest>();
+  /** PSU fans run their own control loop (and on standby power): they are siblings only of each other */
+  readonly psuFans = new Map<string, Latest>();
   readonly cpus = new Map<string, Latest>();
   /** latest inlet/ambient temperature */
   inlet: Latest | null = null;

@@ -177,15 +177,19 @@ abstract class TrendTracker implements Tracker {
 
 /** A fan judged against its siblings: common-mode changes (fan curve, room, load) cancel in the ratio. */
 export class FanTracker extends TrendTracker {
+  readonly #psu: boolean;
+
   constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
-    super(cfg, prefix, host, name, "fan", cfg.fanMinDrop);
+    super(cfg, prefix, host, name, isPsuName(name) ? "psu" : "fan", cfg.fanMinDrop);
+    this.#psu = isPsuName(name);
   }
 
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
-    const sib = ctx.siblingLevel(ctx.fans, r.sensor, r.ts);
+    const group = this.#psu ? ctx.psuFans : ctx.fans;
+    const sib = ctx.siblingLevel(group, r.sensor, r.ts);
     const stuck = sib !== null && this.stuck(r.ts, r.value, sib);
-    ctx.fans.set(r.sensor, { v: r.value, ts: r.ts });
-    if (r.value >= this.cfg.fanSpinningRpm) ctx.lastOnTs = r.ts;
+    group.set(r.sensor, { v: r.value, ts: r.ts });
+    if (r.value >= this.cfg.fanSpinningRpm && !this.#psu) ctx.lastOnTs = r.ts;
     if (sib === null || sib < this.cfg.fanSpinningRpm) return; // alone, or all stopped together: host off
     const lcr = th(r, "lcr");
     const failRpm = lcr ?? this.cfg.fanFailRatio * sib;
