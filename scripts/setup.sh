@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PKGS=(nats-server openipmi ipmitool freeipmi-tools socat qemu-system-x86 iproute2
+APT_PKGS=(nats-server openipmi ipmitool freeipmi-tools socat openssl procps qemu-system-x86 iproute2
   libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu)
 missing=()
 for p in "${APT_PKGS[@]}"; do

@@ -74,7 +74,11 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   metrics.describe("presage_agent_events_published_total", "events stored in JetStream");
   metrics.describe("presage_agent_events_pending", "events waiting for NATS", "gauge");
 
-  await ensureStreams(nc);
+  // A locked-down agent user (deploy/nats) may not create streams: the controller does, and the
+  // outbox keeps retrying events until the stream exists.
+  await ensureStreams(nc).catch((e) =>
+    log.warn({ err: String(e) }, "could not create the JetStream streams; relying on the controller to create them"),
+  );
   const detector = opts.detector ?? createDetector(config.detect);
   const sources = opts.sources ?? buildSources(config, clock);
   const timeouts = opts.sources ? [] : config.sources.map((s) => s.timeoutMs ?? config.sourceTimeoutMs);
