@@ -26,6 +26,8 @@ export type SimEngineConfig = {
   downtimeLimitMs: number;
   maxRounds: number;
   onNoConvergence: NonConvergencePolicy;
+  /** throttle non-converging guests as the real engines' auto-converge does */
+  autoConverge: boolean;
   setupMs: number;
 };
 
@@ -88,6 +90,7 @@ export const defaultEngineConfig: EngineConfig = {
     downtimeLimitMs: 300,
     maxRounds: 30,
     onNoConvergence: "force",
+    autoConverge: false,
     setupMs: 100,
   },
   remote: { prefix: DEFAULT_ENGINE_PREFIX, timeoutMs: 10_000, pollMs: 1_000 },
@@ -122,6 +125,7 @@ export const engineConfigCheck: Check = check.obj({
     downtimeLimitMs: check.num({ min: 0 }),
     maxRounds: check.int({ min: 1 }),
     onNoConvergence: check.oneOf(["force", "fail"]),
+    autoConverge: check.bool(),
     setupMs: check.num({ min: 0 }),
   }),
   remote: check.obj({
@@ -173,6 +177,7 @@ export function simEngineFromConfig(c: SimEngineConfig, deps: EngineDeps): SimEn
     downtimeLimitMs: c.downtimeLimitMs,
     maxRounds: c.maxRounds,
     onNoConvergence: c.onNoConvergence,
+    autoConverge: c.autoConverge,
     setupMs: c.setupMs,
     log: deps.log.child({ engine: "sim" }),
   });

@@ -63,6 +63,11 @@ export type SimEngineOptions = SimFleet & {
   maxRounds?: number;
   /** default "force" */
   onNoConvergence?: NonConvergencePolicy;
+  /**
+   * throttle a guest that is not converging, as QEMU's auto-converge does with the QEMU engine's settings:
+   * from round 3 its dirty rate is cut by 50 %, then 20 points more per round, up to 99 %. Default false
+   */
+  autoConverge?: boolean;
   /** fixed cost before the first byte moves (target start, handshake). Default 100 ms */
   setupMs?: number;
   /** how often the ticker advances the model, in clock ms. Default 100 */
@@ -115,6 +120,8 @@ type Sim = {
   dirtyBytes: number;
   transferredBytes: number;
   dirtyBps: number;
+  /** auto-converge vCPU throttle, percent */
+  throttlePct: number;
   capBps: number;
   slowFactor: number;
   downtimeLimitMs: number;
@@ -148,6 +155,7 @@ export class SimEngine implements MigrationEngine {
   readonly #downtimeLimitMs: number;
   readonly #maxRounds: number;
   readonly #policy: NonConvergencePolicy;
+  readonly #autoConverge: boolean;
   readonly #setupMs: number;
   readonly #tickMs: number;
 
@@ -159,6 +167,7 @@ export class SimEngine implements MigrationEngine {
     this.#downtimeLimitMs = o.downtimeLimitMs ?? 300;
     this.#maxRounds = o.maxRounds ?? 30;
     this.#policy = o.onNoConvergence ?? "force";
+    this.#autoConverge = o.autoConverge ?? false;
     this.#setupMs = o.setupMs ?? 100;
     this.#tickMs = o.tickMs ?? 100;
     this.#now = o.clock.now();
@@ -252,6 +261,7 @@ export class SimEngine implements MigrationEngine {
       dirtyBytes: 0,
       transferredBytes: 0,
       dirtyBps: vm.dirtyRateMiBps * MiB,
+      throttlePct: 0,
       capBps: opts.bandwidthBps ?? Number.POSITIVE_INFINITY,
       slowFactor: 1,
       downtimeLimitMs: opts.downtimeLimitMs ?? this.#downtimeLimitMs,
@@ -380,6 +390,7 @@ export class SimEngine implements MigrationEngine {
     };
     if (m.stage !== "setup") p.round = m.round;
     if (m.dirtyBps) p.dirtyRateBps = Math.round(m.dirtyBps);
+    if (m.throttlePct) p.cpuThrottlePct = m.throttlePct;
     if (m.rateBps > 0 && m.stage === "precopy") p.expectedDowntimeMs = Math.round((m.dirtyBytes / m.rateBps) * 1000);
     return p;
   }
@@ -483,8 +494,9 @@ export class SimEngine implements MigrationEngine {
     m.round++;
     m.leftBytes = remainder;
     m.dirtyBytes = 0;
+    if (this.#autoConverge && m.round >= 3) m.throttlePct = Math.min(99, m.throttlePct ? m.throttlePct + 20 : 50);
     // workloads are not constant: jitter the dirty rate per round, reproducibly under the seed
-    m.dirtyBps = m.vm.dirtyRateMiBps * MiB * (0.9 + 0.2 * this.#rnd());
+    m.dirtyBps = m.vm.dirtyRateMiBps * MiB * (0.9 + 0.2 * this.#rnd()) * (1 - m.throttlePct / 100);
   }
 
   /** Sleep until the next event (so completions land on time), at most tickMs (so progress flows). */

@@ -18,7 +18,7 @@ function engine(over: Partial<SimEngineOptions> = {}) {
     vms: [
       { id: "idle", host: "a", memoryMiB: 1024, vcpus: 1 },
       { id: "busy", host: "a", memoryMiB: 4096, vcpus: 4, dirtyRateMiBps: 50 },
-      { id: "hot", host: "a", memoryMiB: 4096, vcpus: 4, dirtyRateMiBps: 2000 },
+      { id: "hot", host: "a", memoryMiB: 4096, vcpus: 4, dirtyRateMiBps: 1500 },
     ],
     clock,
     linkBandwidthBps: 1 * GiB,
@@ -99,6 +99,20 @@ describe("sim engine - pre-copy model", () => {
     const h = await e.migrate("hot", "b", { migrationId: "m-hot" });
     const end = await runToEnd(clock, h);
     expect(end.phase).toBe("completed");
+    expect(await e.locate("hot")).toBe("b");
+  });
+
+  it("auto-converge throttles a non-converging guest until it fits, where policy fail alone gives up", async () => {
+    const { e, clock } = engine({ onNoConvergence: "fail", maxRounds: 10, autoConverge: true });
+    // 1.5 GiB/s of dirtying against a 1 GiB/s link: hopeless without a throttle
+    const throttles: number[] = [];
+    const h = await e.migrate("hot", "b", {
+      migrationId: "m-ac",
+      onProgress: (p) => throttles.push(p.cpuThrottlePct ?? 0),
+    });
+    const end = await runToEnd(clock, h);
+    expect(end.phase).toBe("completed");
+    expect(Math.max(...throttles)).toBeGreaterThanOrEqual(90);
     expect(await e.locate("hot")).toBe("b");
   });
 
