@@ -14,6 +14,7 @@ import {
 } from "@presage/shared";
 
 const MAX_QUEUED = 50_000;
+const WINDOW = 256;
 
 export class AuditLog {
   readonly #js: JetStreamClient;
@@ -55,15 +56,28 @@ export class AuditLog {
     return [...(this.#recent.get(host) ?? [])];
   }
 
+  /**
+   * Publish in windows of WINDOW records: one connection keeps them in order in the stream, and a
+   * window costs one round trip instead of one per record. A failed record and all after it are
+   * retried (their msgIDs make a repeat harmless).
+   */
   async #drain(): Promise<void> {
     try {
-      for (let q = this.#queue[0]; q && !this.#closed; q = this.#queue[0]) {
-        try {
-          await this.#js.publish(subjects.audit(q.r.action), JSON.stringify(q.r), q.id ? { msgID: q.id } : {});
-          this.#queue.shift();
-        } catch (e) {
+      while (this.#queue.length > 0 && !this.#closed) {
+        const window = this.#queue.slice(0, WINDOW);
+        const results = await Promise.allSettled(
+          window.map((q) =>
+            this.#js.publish(subjects.audit(q.r.action), JSON.stringify(q.r), q.id ? { msgID: q.id } : {}),
+          ),
+        );
+        const ok = results.findIndex((r) => r.status === "rejected");
+        this.#queue.splice(0, ok < 0 ? window.length : ok);
+        if (ok >= 0) {
           this.metrics?.inc("presage_audit_retries_total");
-          this.log.warn({ err: String(e) }, "audit publish failed; retrying");
+          this.log.warn(
+            { err: String((results[ok] as PromiseRejectedResult).reason) },
+            "audit publish failed; retrying",
+          );
           await new Promise((res) => setTimeout(res, 500));
         }
       }

@@ -236,7 +236,6 @@ class PresageController implements Controller {
 
   async #consumeEvents(ep: number): Promise<void> {
     while (ep === this.#epoch) {
-      let pending: JsMsg[] = [];
       try {
         const jsm = await jetstreamManager(this.#nc);
         try {
@@ -252,26 +251,43 @@ class PresageController implements Controller {
           });
         }
         const c = await jetstream(this.#nc).consumers.get(STREAM_EVENTS, EVENTS_CONSUMER);
-        const it = await c.consume({ max_messages: 2_000 });
-        this.#stopConsumer = () => it.stop();
-        if (ep !== this.#epoch) it.stop();
-        for await (const m of it) {
-          if (ep !== this.#epoch) break; // not acked: the next leader gets it again
-          this.#ingest(m);
-          pending.push(m);
-          if (it.getPending() === 0 || pending.length >= 1_000) {
-            // ack only what is durably applied
-            await this.#persist();
-            for (const p of pending) p.ack();
-            pending = [];
-            this.#wake?.();
-          }
+        // explicit pull batches: each yields messages as they arrive and ends when full or expired
+        while (ep === this.#epoch) {
+          const batch = await c.fetch({ max_messages: 1_000, expires: 2_000 });
+          this.#stopConsumer = () => batch.stop();
+          await this.#drainConsumer(batch[Symbol.asyncIterator](), ep);
         }
       } catch (e) {
         this.#log.warn({ err: String(e) }, "event consumer stopped; restarting");
       }
-      pending = [];
       if (ep === this.#epoch) await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+
+  /**
+   * Apply messages in memory as they come; when none arrives for a moment (or 1,000 are waiting),
+   * persist their effects and only then ack them. Unacked messages come back to the next leader.
+   */
+  async #drainConsumer(itr: AsyncIterator<JsMsg>, ep: number): Promise<void> {
+    let pending: JsMsg[] = [];
+    let next = itr.next();
+    for (;;) {
+      const r = pending.length
+        ? await Promise.race([next, new Promise<null>((res) => setTimeout(() => res(null), 2))])
+        : await next;
+      if (r === null || r.done || pending.length >= 1_000) {
+        if (pending.length && ep === this.#epoch) {
+          await this.#persist();
+          for (const m of pending) m.ack();
+          pending = [];
+          this.#wake?.();
+        }
+      }
+      if (r === null) continue;
+      if (r.done || ep !== this.#epoch) return; // unacked ones are redelivered
+      this.#ingest(r.value);
+      pending.push(r.value);
+      next = itr.next();
     }
   }
 

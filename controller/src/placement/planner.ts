@@ -44,6 +44,48 @@ function usageWithReservations(fleet: FleetView, inFlight: readonly InFlight[]):
   return usage;
 }
 
+/** Hosts examined per VM (the least loaded ones that fit): keeps a 10,000-host plan fast. */
+const CANDIDATES = 32;
+
+function loadOf(h: HostView, u: HostUsage): number {
+  return Math.max(u.cpu / h.cpuCapacity, u.memoryMiB / h.memoryMiB);
+}
+
+/** Eligible targets kept sorted by current load, least loaded first, as VMs are placed on them. */
+class TargetQueue {
+  readonly #items: { h: HostView; load: number }[];
+  constructor(hosts: HostView[], usage: Map<string, HostUsage>) {
+    this.#items = hosts.map((h) => ({ h, load: loadOf(h, usage.get(h.name) as HostUsage) })).sort(TargetQueue.cmp);
+  }
+  static cmp(a: { h: HostView; load: number }, b: { h: HostView; load: number }): number {
+    return a.load - b.load || (a.h.name < b.h.name ? -1 : a.h.name > b.h.name ? 1 : 0);
+  }
+  get size(): number {
+    return this.#items.length;
+  }
+  *inOrder(): IterableIterator<HostView> {
+    for (const it of this.#items) yield it.h;
+  }
+  #find(item: { h: HostView; load: number }): number {
+    let lo = 0;
+    let hi = this.#items.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (TargetQueue.cmp(this.#items[mid] as { h: HostView; load: number }, item) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+  /** Move `h` to its place after its usage changed. */
+  reposition(h: HostView, u: HostUsage): void {
+    const i = this.#items.findIndex((x) => x.h === h);
+    if (i < 0) return;
+    const [item] = this.#items.splice(i, 1) as [{ h: HostView; load: number }];
+    item.load = loadOf(h, u);
+    this.#items.splice(this.#find(item), 0, item);
+  }
+}
+
 /** The fuller of CPU and memory, as a fraction of capacity, if `vm` were added. */
 function loadAfter(h: HostView, u: HostUsage, vm: VmRecord): number {
   return Math.max((u.cpu + vmCpu(vm)) / h.cpuCapacity, (u.memoryMiB + vm.memoryMiB) / h.memoryMiB);
@@ -62,7 +104,10 @@ export function planEvacuation(input: {
   const rank = new Map(sources.map((s, i) => [s.host, i]));
   const moving = new Set(inFlight.map((m) => m.vm));
   const usage = usageWithReservations(fleet, inFlight);
-  const targets = fleet.hosts.filter((h) => !rank.has(h.name) && h.state === HostState.Healthy && h.up !== false);
+  const targets = new TargetQueue(
+    fleet.hosts.filter((h) => !rank.has(h.name) && h.state === HostState.Healthy && h.up !== false),
+    usage,
+  );
   const toPlace = fleet.vms.filter((v) => rank.has(v.host) && !moving.has(v.id)).sort(byImportance);
 
   const placed: { move: PlanMove; rank: number }[] = [];
@@ -71,7 +116,9 @@ export function planEvacuation(input: {
     let best: HostView | null = null;
     let bestLoad = Number.POSITIVE_INFINITY;
     let firstBlocker: string | null = null;
-    for (const h of targets) {
+    let feasible = 0;
+    // the least loaded hosts first; the best of the first CANDIDATES that fit wins
+    for (const h of targets.inOrder()) {
       const u = usage.get(h.name) as HostUsage;
       const blocker = placementBlocker(vm, h, u, headroom);
       if (blocker) {
@@ -83,18 +130,21 @@ export function planEvacuation(input: {
         best = h;
         bestLoad = load;
       }
+      if (++feasible >= CANDIDATES) break;
     }
     if (!best) {
       unplaced.push({
         vm: vm.id,
         reason:
-          targets.length === 0
+          targets.size === 0
             ? "no healthy target host"
             : `no healthy host has room for ${vm.id} (${vm.memoryMiB} MiB, ${vmCpu(vm)} vCPU); e.g. ${firstBlocker}`,
       });
       continue;
     }
-    addVm(usage.get(best.name) as HostUsage, vm);
+    const u = usage.get(best.name) as HostUsage;
+    addVm(u, vm);
+    targets.reposition(best, u);
     placed.push({
       move: { vm: vm.id, from: vm.host, to: best.name, memoryMiB: vm.memoryMiB, priority: vm.priority ?? 0 },
       rank: rank.get(vm.host) ?? 0,
