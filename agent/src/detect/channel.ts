@@ -73,6 +73,7 @@ export class Channel {
   /** Add one sample; returns an assessment when a bucket closes. */
   add(ts: number, y: number, failAt: number): Assessment | null {
     if (this.#lastTs >= 0 && ts - this.#lastTs > this.#cfg.maxGapMs) this.#acc.length = 0;
+    if (this.#lastTs >= 0 && ts - this.#lastTs > this.#cfg.relearnGapMs) this.rebaseline();
     this.#lastTs = ts;
     let out: Assessment | null = null;
     if (this.#bucketStart < 0 || this.#acc.length === 0) this.#bucketStart = ts;

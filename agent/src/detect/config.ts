@@ -50,6 +50,9 @@ export type DetectConfig = {
   failureClearMs: number;
   /** silence longer than this resets the partial bucket and stall counters (BMC reset, dropout) */
   maxGapMs: number;
+  /** silence longer than this also re-learns baselines: after an outage the host may have been serviced or
+   * power-cycled into another regime (FASRC: PSU fans after the restore) */
+  relearnGapMs: number;
   /** sibling values older than this are ignored */
   staleMs: number;
 };
@@ -80,6 +83,7 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   clearBuckets: 6,
   failureClearMs: 3_600_000,
   maxGapMs: 1_800_000,
+  relearnGapMs: 6 * 3_600_000,
   staleMs: 600_000,
 };
 
@@ -114,6 +118,7 @@ export const detectConfigCheck: Check = check.obj({
   clearBuckets: check.optional(posInt),
   failureClearMs: check.optional(check.int({ min: 0 })),
   maxGapMs: check.optional(check.int({ min: 1_000 })),
+  relearnGapMs: check.optional(check.int({ min: 1_000 })),
   staleMs: check.optional(check.int({ min: 1_000 })),
 });
 

@@ -56,6 +56,22 @@ describe("detector - quiet on healthy data", () => {
   });
 });
 
+describe("detector - outages", () => {
+  it("after a 19 h outage the fans come back in another regime: re-learned, not a degradation", () => {
+    const n = noise(8);
+    const dark = (t: number) => t > 3 * HOUR && t < 22 * HOUR;
+    const d = createDetector();
+    const events: ReturnType<typeof d.ingest> = [];
+    for (let t = 0; t < 30 * HOUR; t += MIN) {
+      if (dark(t)) continue; // the BMCs are unreachable: no readings at all
+      const after = t >= 22 * HOUR;
+      const spec = { fan: (j: number) => q((j === 3 && after ? 4_300 : 5_000) * (1 + 0.005 * n()), 100) };
+      for (const r of sampleAt("h1", spec, t)) events.push(...d.ingest(r));
+    }
+    expect(events).toEqual([]);
+  });
+});
+
 describe("detector - failures and degradations", () => {
   it("sudden fan stop is critical within 2 samples", () => {
     const stopAt = 6 * HOUR;
