@@ -264,7 +264,10 @@ async function benchFleets() {
     for (const r of fleet.readings()) {
       readings++;
       const st = stopped.get(r.host);
-      if (st && r.sensor === st.sensor && r.ts >= st.start) st.seen.push(r.ts);
+      // count the stopped fan's samples that a detector could judge: a number, while the other fans spin
+      if (st && r.type === "fan" && r.sensor !== st.sensor && (r.value ?? 0) > 300) st.spinAt = r.ts;
+      if (st && r.sensor === st.sensor && r.ts >= st.start && r.value !== null && r.ts - (st.spinAt ?? -1e15) < 600_000)
+        st.seen.push(r.ts);
       for (const e of det.ingest(r)) presage.push(e);
       bmc.ingest(r);
       plin.ingest(r);
@@ -337,7 +340,9 @@ async function benchFleets() {
     console.log(line([v, rows.length, "", ...cells], W));
   }
 
-  console.log("\n### Sudden fan stop: detection latency in samples (presage; BMC for comparison)");
+  console.log(
+    "\n### Sudden fan stop: detection latency in samples (numeric samples while the host's other fans spin; presage; BMC for comparison)",
+  );
   const stops = allRows.filter((r) => r.mode === "fan-stop");
   for (const s of ["presage", "bmc"]) {
     const lat = stops.map((r) => r.samplesUntil(r.det[s].critAt)).filter((x) => x !== null);
