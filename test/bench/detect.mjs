@@ -23,7 +23,6 @@ import { createFleet } from "../../agent/dist/sim/fleet.js";
 import { VENDORS } from "../../agent/dist/sim/vendors.js";
 
 const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
 const SEEDS = (process.env.BENCH_SEEDS ?? "101,202").split(",").map(Number);
 const HOSTS = Number(process.env.BENCH_HOSTS ?? 60);
 const DAYS = Number(process.env.BENCH_DAYS ?? 6);
@@ -112,14 +111,20 @@ function predictLinearBaseline(horizonMs) {
       if (r.value === null) return;
       if (r.type === "fan") {
         let m = fans.get(r.host);
-        if (!m) fans.set(r.host, (m = new Map()));
+        if (!m) {
+          m = new Map();
+          fans.set(r.host, m);
+        }
         m.set(r.sensor, { v: r.value, ts: r.ts });
       }
       const fp = failurePoint(r, fanSiblings);
       if (!fp) return;
       const k = `${r.host}\u0000${r.sensor}`;
       let s = series.get(k);
-      if (!s) series.set(k, (s = { t: [], v: [], head: 0, n: 0, st: 0, sv: 0, stt: 0, stv: 0, t0: r.ts, since: null }));
+      if (!s) {
+        s = { t: [], v: [], head: 0, n: 0, st: 0, sv: 0, stt: 0, stv: 0, t0: r.ts, since: null };
+        series.set(k, s);
+      }
       const x = (r.ts - s.t0) / HOUR;
       s.t.push(x);
       s.v.push(r.value);
@@ -464,8 +469,12 @@ async function benchFasrc() {
       cb();
     },
   });
-  const errs = [];
-  const errSink = new Writable({ write: (c, _e, cb) => (errs.push(c.toString()), cb()) });
+  const errSink = new Writable({
+    write(c, _e, cb) {
+      process.stderr.write(c);
+      cb();
+    },
+  });
   const t0 = performance.now();
   const res = await runReplay({ input: createReadStream(file).pipe(createGunzip()), output: sink, errors: errSink });
   const secs = (performance.now() - t0) / 1000;

@@ -43,7 +43,10 @@ export class AirflowTracker {
     this.#learnUntil ??= ts + this.#cfg.airflowLearnMs;
     let b = this.#bands.get(band);
     if (ts < this.#learnUntil) {
-      if (!b && this.#bands.size < MAX_BANDS) this.#bands.set(band, (b = { sum: 0, n: 0 }));
+      if (!b && this.#bands.size < MAX_BANDS) {
+        b = { sum: 0, n: 0 };
+        this.#bands.set(band, b);
+      }
       if (b) {
         b.sum += x;
         b.n++;

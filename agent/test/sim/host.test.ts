@@ -56,7 +56,9 @@ describe("sim host", () => {
     h.setLoad(1);
     let busy: number[] = [];
     for (let i = 30; i < 60; i++) busy = fans(T0 + i * 60_000);
-    busy.forEach((b, j) => expect(b).toBeGreaterThan((idle[j] as number) * 1.2));
+    busy.forEach((b, j) => {
+      expect(b).toBeGreaterThan((idle[j] as number) * 1.2);
+    });
   });
 
   it("fan bearing wear crosses the BMC lower-critical threshold when predicted, and truth records it", () => {
