@@ -154,4 +154,36 @@ describe("controller api", () => {
     expect((await vmPlacement(e.engine, [])).get("batch")).toBe("big");
     expect(await stateOf(e, "big")).toBe("evacuating");
   });
+
+  it("controller api - rebalance: dry run only plans; applying moves VMs and makes their new host their home", async () => {
+    const hosts = ["h0", "h1", "h2"].map((name) => ({ name, cpuCapacity: 32, memoryMiB: 64 * 1024 }));
+    const vms = Array.from({ length: 8 }, (_, i) => ({
+      id: `b${i}`,
+      host: "h0",
+      memoryMiB: 4096,
+      vcpus: 4,
+      cpuDemand: 3,
+    }));
+    env = await startEnv({ hosts, vms }, { rebalance: { cooldownMs: 0 } });
+    const e = env;
+    await poll("hosts", async () => (await e.ctl.hosts({})).hosts.length === 3);
+    const dry = await e.ctl.rebalance({ dryRun: true, aggressiveness: 5 }, "frank");
+    expect(dry.applied).toBe(false);
+    expect(dry.plan.kind).toBe("rebalance");
+    expect(dry.plan.moves.length).toBeGreaterThan(0);
+    expect((await e.ctl.migrations({})).migrations).toEqual([]);
+    const run = await e.ctl.rebalance({ aggressiveness: 5 }, "frank");
+    expect(run.applied).toBe(true);
+    const moved = run.plan.moves.map((m) => m.vm);
+    await poll(
+      "moved",
+      async () => (await e.ctl.migrations({})).migrations.filter((m) => m.status === "completed").length > 0,
+      30_000,
+    );
+    await poll("settled", async () => (await e.ctl.migrations({ active: true })).migrations.length === 0, 30_000);
+    const done = (await e.ctl.migrations({})).migrations.filter((m) => m.status === "completed");
+    expect(done.every((m) => m.purpose === "rebalance" && moved.includes(m.vm))).toBe(true);
+    const view = await e.ctl.host({ host: done[0]?.to as string });
+    expect(view.vms.find((v) => v.id === done[0]?.vm)?.home).toBe(done[0]?.to);
+  });
 });
