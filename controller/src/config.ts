@@ -45,7 +45,13 @@ export type ControllerConfig = {
   heartbeat: { lostAfterMs: number };
   leader: { enabled: boolean; leaseTtlMs: number };
   reconcile: { intervalMs: number };
-  migration: { bandwidthBps: number | null; downtimeLimitMs: number | null; deadlineMs: number | null };
+  migration: {
+    bandwidthBps: number | null;
+    downtimeLimitMs: number | null;
+    deadlineMs: number | null;
+    /** a VM whose migration failed is planned again after this long */
+    retryAfterMs: number;
+  };
   rebalance: { intervalMs: number | null; maxMoves: number; aggressiveness: 1 | 2 | 3 | 4 | 5; cooldownMs: number };
   /** readings kept per sensor for `presage host` sparklines */
   readingsHistory: number;
@@ -94,7 +100,12 @@ export const controllerConfigCheck: Check = check.obj({
   heartbeat: check.obj({ lostAfterMs: pos }),
   leader: check.obj({ enabled: check.bool(), leaseTtlMs: check.int({ min: 500 }) }),
   reconcile: check.obj({ intervalMs: pos }),
-  migration: check.obj({ bandwidthBps: msOrNull, downtimeLimitMs: msOrNull, deadlineMs: msOrNull }),
+  migration: check.obj({
+    bandwidthBps: msOrNull,
+    downtimeLimitMs: msOrNull,
+    deadlineMs: msOrNull,
+    retryAfterMs: check.int({ min: 0 }),
+  }),
   rebalance: check.obj({
     intervalMs: msOrNull,
     maxMoves: pos,
@@ -121,7 +132,7 @@ export function defaultControllerConfig(): ControllerConfig {
     heartbeat: { lostAfterMs: 60_000 },
     leader: { enabled: true, leaseTtlMs: 6_000 },
     reconcile: { intervalMs: 2_000 },
-    migration: { bandwidthBps: null, downtimeLimitMs: null, deadlineMs: null },
+    migration: { bandwidthBps: null, downtimeLimitMs: null, deadlineMs: null, retryAfterMs: 30_000 },
     rebalance: { intervalMs: null, maxMoves: 5, aggressiveness: 3, cooldownMs: 30 * 60_000 },
     readingsHistory: 60,
     metricsPort: null,

@@ -388,6 +388,7 @@ class PresageController implements Controller {
       heartbeats: this.#telemetry.heartbeatInfo(),
       leaderSince: this.#leaderSince,
       plans: [...store.plans.values()],
+      hold: this.#retryHold(now),
     });
     this.#brake = brake;
     for (const a of actions) {
@@ -622,6 +623,19 @@ class PresageController implements Controller {
     return { hosts, vms };
   }
 
+  /** VMs whose latest migration failed less than migration.retryAfterMs ago. */
+  #retryHold(now: number): Set<string> {
+    const latest = new Map<string, MigrationRecord>();
+    for (const m of (this.#store as Store).migrations.values()) {
+      const cur = latest.get(m.vm);
+      if (!cur || (m.startedAt ?? 0) >= (cur.startedAt ?? 0)) latest.set(m.vm, m);
+    }
+    const hold = new Set<string>();
+    for (const [vm, m] of latest)
+      if (m.status === "failed" && now - (m.finishedAt ?? 0) < this.#cfg.migration.retryAfterMs) hold.add(vm);
+    return hold;
+  }
+
   #inFlight(): FlightInfo[] {
     const out: FlightInfo[] = [];
     for (const m of (this.#store as Store).migrations.values())
@@ -809,7 +823,8 @@ class PresageController implements Controller {
       else
         this.#finish(ep, m.id, {
           ...base,
-          phase: "failed",
+          // not a failure of the VM or the target: plan it again at once
+          phase: "cancelled",
           error: `interrupted by a controller restart; VM is on ${at ?? "no host"}`,
         });
     }

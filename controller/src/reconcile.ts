@@ -35,6 +35,8 @@ export type Snapshot = {
   /** when this replica became leader: silence before that is not the agent's fault */
   leaderSince: number;
   plans: readonly Plan[];
+  /** VMs whose last migration failed recently: not planned until the retry delay has passed */
+  hold?: ReadonlySet<string>;
 };
 
 const byUrgency = (a: HostRecord, b: HostRecord) =>
@@ -67,6 +69,7 @@ export function reconcile(s: Snapshot): { actions: Action[]; brake: BrakeStatus 
       sources: draining.map((r) => ({ host: r.host, predictedFailureAt: r.predictedFailureAt ?? null })),
       headroom: s.cfg.headroom,
       inFlight,
+      hold: s.hold,
     });
     const state = new Map(draining.map((r) => [r.host, r.state]));
     for (const mv of startable(plan.moves, inFlight, s.cfg.concurrency)) {
@@ -146,8 +149,9 @@ export function reconcile(s: Snapshot): { actions: Action[]; brake: BrakeStatus 
   for (const r of records.filter((x) => x.state === HostState.Returning)) {
     if (!graceOver(s, r)) continue;
     if (inFlight.some((f) => f.to === r.host && f.purpose === MigrationPurpose.Return)) continue;
-    const plan = planReturn({ fleet: s.fleet, host: r.host, headroom: s.cfg.headroom, inFlight });
-    if (plan.moves.length === 0) {
+    const plan = planReturn({ fleet: s.fleet, host: r.host, headroom: s.cfg.headroom, inFlight, hold: s.hold });
+    const waiting = s.fleet.vms.some((v) => v.home === r.host && v.host !== r.host && s.hold?.has(v.id));
+    if (plan.moves.length === 0 && !waiting) {
       const why = plan.unplaced.length
         ? `home VMs back; ${plan.unplaced.length} stay away: ${plan.unplaced[0]?.reason}`
         : "all home VMs are back";

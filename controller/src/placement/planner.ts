@@ -97,12 +97,14 @@ export function planEvacuation(input: {
   sources: readonly Source[];
   headroom: Headroom;
   inFlight?: readonly InFlight[];
+  /** VMs not to plan now (e.g. their last migration just failed: they wait for a retry) */
+  hold?: ReadonlySet<string>;
 }): EvacuationPlan {
   const { fleet, headroom } = input;
   const inFlight = input.inFlight ?? [];
   const sources = [...input.sources].sort(byDeadline);
   const rank = new Map(sources.map((s, i) => [s.host, i]));
-  const moving = new Set(inFlight.map((m) => m.vm));
+  const moving = new Set([...inFlight.map((m) => m.vm), ...(input.hold ?? [])]);
   const usage = usageWithReservations(fleet, inFlight);
   const targets = new TargetQueue(
     fleet.hosts.filter((h) => !rank.has(h.name) && h.state === HostState.Healthy && h.up !== false),
@@ -165,12 +167,14 @@ export function planReturn(input: {
   host: string;
   headroom: Headroom;
   inFlight?: readonly InFlight[];
+  hold?: ReadonlySet<string>;
 }): EvacuationPlan {
   const { fleet, headroom } = input;
   const inFlight = input.inFlight ?? [];
   const hv = fleet.hosts.find((h) => h.name === input.host);
   const away = fleet.vms.filter(
-    (v) => v.home === input.host && v.host !== input.host && !inFlight.some((m) => m.vm === v.id),
+    (v) =>
+      v.home === input.host && v.host !== input.host && !inFlight.some((m) => m.vm === v.id) && !input.hold?.has(v.id),
   );
   if (!hv) return { moves: [], unplaced: away.map((v) => ({ vm: v.id, reason: `${input.host} is unknown` })) };
   const target: HostView = { ...hv, state: HostState.Healthy };

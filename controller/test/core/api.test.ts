@@ -186,4 +186,19 @@ describe("controller api", () => {
     const view = await e.ctl.host({ host: done[0]?.to as string });
     expect(view.vms.find((v) => v.id === done[0]?.vm)?.home).toBe(done[0]?.to);
   });
+
+  it("controller api - a failed migration is retried after the retry delay and the evacuation completes", async () => {
+    env = await startEnv(smallFleet(3, 2), { migration: { retryAfterMs: 5_000 } });
+    const e = env;
+    await poll("hosts", async () => (await e.ctl.hosts({})).hosts.length === 3);
+    e.engine.injectFailure({ kind: "target-dies", vm: "v0-0", times: 1 });
+    await publishEvent(e.nc, criticalFanEvent("h0", e.clock.now()));
+    await poll("quarantined", async () => (await stateOf(e, "h0")) === "quarantined", 60_000);
+    const migs = (await e.ctl.migrations({})).migrations.filter((m) => m.vm === "v0-0");
+    expect(migs.map((m) => m.status).sort()).toEqual(["completed", "failed"]);
+    const failed = migs.find((m) => m.status === "failed");
+    const retried = migs.find((m) => m.status === "completed");
+    expect((retried?.startedAt ?? 0) - (failed?.finishedAt ?? 0)).toBeGreaterThanOrEqual(5_000);
+    expect(new Set(migs.map((m) => m.id)).size).toBe(2);
+  });
 });
