@@ -67,7 +67,7 @@ export class LeaderElection {
     const e = await this.kv.get(KEY);
     const now = this.#now();
     const lease: Lease = { holder: this.o.name, expiresAt: now + this.o.ttlMs, acquiredAt: now };
-    if (!e || e.operation !== "PUT") {
+    if (e?.operation !== "PUT") {
       this.#rev = await this.kv.create(KEY, JSON.stringify(lease));
     } else {
       const cur = validate<Lease>(leaseCheck, safeJson(e.string()));

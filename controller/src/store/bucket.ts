@@ -55,7 +55,7 @@ export class CachedBucket<T> {
 
   async #loadKey(k: string): Promise<void> {
     const e = await this.kv.get(k);
-    if (!e || e.operation !== "PUT") return;
+    if (e?.operation !== "PUT") return;
     let parsed: unknown;
     try {
       parsed = e.json();
