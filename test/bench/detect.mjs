@@ -31,6 +31,8 @@ const INTERVALS = [10_000, 30_000, 60_000, 60_000, 60_000, 120_000, 120_000, 120
 const MIN_LEAD = 30 * 60_000;
 const GRADUAL = ["fan-wear", "psu-aging", "filter-clog", "paste"];
 const cfg = DEFAULT_DETECT_CONFIG;
+/** BENCH_HORIZON_H overrides the detector's evacuation horizon (its critical lead follows it) */
+const DETECT = process.env.BENCH_HORIZON_H ? { horizonMs: Number(process.env.BENCH_HORIZON_H) * HOUR } : {};
 /** the usual alert rule form: predict_linear(x[6h], 4 * 3600) past the failure point, for: 10m */
 const PL_HORIZON = 4 * HOUR;
 
@@ -257,7 +259,7 @@ async function benchFleets() {
   const t0 = performance.now();
   for (const seed of SEEDS) {
     const fleet = createFleet({ seed, hosts: HOSTS, days: DAYS, intervalsMs: INTERVALS });
-    const det = createDetector();
+    const det = createDetector(DETECT);
     const presage = [];
     const bmc = bmcBaseline();
     const plin = predictLinearBaseline(PL_HORIZON);
@@ -486,7 +488,7 @@ async function benchFasrc() {
 }
 
 console.log(
-  `# pnpm bench:detect (detector defaults: horizon ${DEFAULT_DETECT_CONFIG.horizonMs / HOUR} h, bucket ${DEFAULT_DETECT_CONFIG.bucketMs / 60_000} min)`,
+  `# pnpm bench:detect (detector horizon ${(DETECT.horizonMs ?? DEFAULT_DETECT_CONFIG.horizonMs) / HOUR} h, bucket ${DEFAULT_DETECT_CONFIG.bucketMs / 60_000} min)`,
 );
 await benchFleets();
 await benchThroughput();
