@@ -27,6 +27,7 @@ export class LeaderElection {
   #expiresAt = 0;
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
+  #stepping: Promise<void> = Promise.resolve();
   readonly #now: () => number;
 
   constructor(
@@ -42,7 +43,8 @@ export class LeaderElection {
 
   async start(): Promise<void> {
     this.#stopped = false;
-    await this.#step();
+    this.#stepping = this.#step();
+    await this.#stepping;
   }
 
   async #step(): Promise<void> {
@@ -54,7 +56,13 @@ export class LeaderElection {
       if (this.#leader) this.#setLeader(false, `lease renewal failed: ${String(e)}`);
     }
     if (this.#leader && this.#now() >= this.#expiresAt) this.#setLeader(false, "lease expired before renewal");
-    if (!this.#stopped) this.#timer = setTimeout(() => void this.#step(), Math.max(100, this.o.ttlMs / 3));
+    if (!this.#stopped)
+      this.#timer = setTimeout(
+        () => {
+          this.#stepping = this.#step();
+        },
+        Math.max(100, this.o.ttlMs / 3),
+      );
   }
 
   async #renew(): Promise<void> {
@@ -89,6 +97,7 @@ export class LeaderElection {
   async stop(): Promise<void> {
     this.#stopped = true;
     if (this.#timer) clearTimeout(this.#timer);
+    await this.#stepping; // a renewal in flight would otherwise outlive the release
     if (this.#leader) {
       const released: Lease = { holder: this.o.name, expiresAt: 0, acquiredAt: 0 };
       await this.kv.update(KEY, JSON.stringify(released), this.#rev).catch(() => {});

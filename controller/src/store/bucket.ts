@@ -32,6 +32,7 @@ export class ConflictError extends Error {
 export class CachedBucket<T> {
   readonly #slots = new Map<string, Slot<T>>();
   readonly #dirty = new Set<string>();
+  readonly #writing = new Set<Promise<void>>();
   #closed = false;
   constructor(
     readonly kv: KV,
@@ -139,10 +140,18 @@ export class CachedBucket<T> {
   async flush(): Promise<void> {
     for (const key of this.#dirty) {
       const s = this.#slots.get(key);
-      if (s && !s.writing) s.writing = this.#drain(key, s);
+      if (s && !s.writing) {
+        const w = this.#drain(key, s);
+        s.writing = w;
+        this.#writing.add(w);
+        void w.then(
+          () => this.#writing.delete(w),
+          () => this.#writing.delete(w),
+        );
+      }
     }
     this.#dirty.clear();
-    const w = [...this.#slots.values()].map((s) => s.writing).filter((p): p is Promise<void> => p !== null);
-    await Promise.all(w);
+    // only the writes in flight, not every key of a large bucket
+    await Promise.all([...this.#writing]);
   }
 }
