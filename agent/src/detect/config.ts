@@ -61,7 +61,7 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   bucketMs: 300_000,
   windowBuckets: 72,
   learnBuckets: 12,
-  horizonMs: 12 * 3_600_000,
+  horizonMs: 24 * 3_600_000,
   cusumK: 1,
   cusumH: 12,
   minTrendZ: 3,
