@@ -43,14 +43,16 @@ import { ackAlerts, alertsForEvent, CONTROLLER_ALERT_PREFIX, controllerAlert, du
 import type { ControllerApi } from "./api.js";
 import { AuditLog } from "./audit.js";
 import { type Aggressiveness, planRebalance } from "./balance/planner.js";
-import { applyBrake, type BrakeStatus, brakeLimit } from "./brake.js";
+import { applyBrake, type BrakeStatus } from "./brake.js";
 import { type ControllerConfig, PolicyMode } from "./config.js";
 import { LeaderElection } from "./leader.js";
-import { canTransition, DRAINING_STATES, nextState, Trigger } from "./lifecycle.js";
+import { canTransition, nextState, Trigger } from "./lifecycle.js";
+import { previewMaintenance } from "./maintenance/preview.js";
 import type { EngineHost, EngineVm, MigrationEngine, MigrationHandle, MigrationProgress } from "./migration/engine.js";
 import type { FleetView, HostView } from "./model.js";
 import { vmCpu } from "./placement/capacity.js";
-import { planEvacuation, startable } from "./placement/planner.js";
+import { startable } from "./placement/planner.js";
+import { evacuationWorkInFlight } from "./rebalance-pause.js";
 import { type Action, type FlightInfo, reconcile } from "./reconcile.js";
 import { openControlBucket, openStore, type Store } from "./store/index.js";
 import { Telemetry } from "./telemetry.js";
@@ -1015,55 +1017,75 @@ class PresageController implements Controller {
     actor: string,
   ): Promise<OpsReplies["maintenance-enter"]> {
     const store = this.#requireLeader();
-    const recs = req.hosts.map((h) => this.#hostRecord(h));
+    const recs = [...new Set(req.hosts)].map((h) => this.#hostRecord(h));
     for (const r of recs) nextState(r.state, Trigger.MaintenanceEnter, r.host); // throws if not allowed
     const now = this.#clock.now();
     const scheduled = req.at != null && req.at > now ? req.at : null;
-    const plan = planEvacuation({
-      fleet: this.#fleet(),
-      sources: recs.map((r) => ({ host: r.host, predictedFailureAt: req.deadline ?? null })),
-      headroom: this.#cfg.headroom,
-      inFlight: this.#inFlight(),
-    });
-    const reason = req.reason ?? `maintenance requested by ${actor}`;
-    const plans: Plan[] = recs.map((r) => ({
-      id: `maint-${r.host}-${now}`,
-      kind: "maintenance",
-      host: r.host,
-      createdAt: now,
-      status: req.dryRun ? "proposed" : scheduled ? "approved" : "executing",
-      reason,
-      moves: plan.moves.filter((m) => m.from === r.host),
-      unplaced: plan.unplaced.filter((u) => this.#fleet().vms.some((v) => v.id === u.vm && v.host === r.host)),
-      startAt: scheduled,
-    }));
-    if (req.dryRun) return { hosts: recs, plans, scheduledAt: scheduled };
-    const states = new Map([...store.hosts.entries()].map(([h, r]) => [h, r.state]));
-    const limit = brakeLimit(this.#cfg.brake, states.size);
-    const { admit } = applyBrake(
-      this.#cfg.brake,
-      states,
-      recs.map((r) => r.host),
+    const bandwidthBps = this.#cfg.migration.bandwidthBps;
+    // one call orders the rack under the brake, places every VM and estimates the drain
+    const preview = previewMaintenance(
+      { hosts: recs.map((r) => r.host), deadline: req.deadline ?? null, at: scheduled },
+      {
+        fleet: this.#fleet(),
+        states: new Map([...store.hosts.entries()].map(([h, r]) => [h, r.state])),
+        brake: this.#cfg.brake,
+        limits: this.#cfg.concurrency,
+        headroom: this.#cfg.headroom,
+        now,
+        inFlight: this.#inFlight(),
+        ...(bandwidthBps ? { bandwidthMiBps: bandwidthBps / 1_048_576 } : {}),
+      },
     );
-    if (!scheduled && admit.length < recs.length)
-      throw new OpsError(
-        ErrorCode.BrakeEngaged,
-        `safety brake: at most ${limit} hosts may be in remediation at once; ${admit.length} more can enter maintenance now`,
-      );
+    const { order } = preview;
+    const unplacedFrom = new Map(this.#engineVms.map((v) => [v.id, v.host]));
+    const reason = req.reason ?? `maintenance requested by ${actor}`;
+    // hosts the brake cannot take now wait as approved plans; #startScheduled starts them in turn
+    const waiting = scheduled ? [] : order.waiting;
+    const status = (host: string): Plan["status"] =>
+      req.dryRun ? "proposed" : scheduled || waiting.includes(host) ? "approved" : "executing";
+    const plans: Plan[] = order.order.map((host) => ({
+      id: `maint-${host}-${now}`,
+      kind: "maintenance",
+      host,
+      createdAt: now,
+      status: status(host),
+      reason,
+      moves: preview.moves.filter((m) => m.from === host),
+      unplaced: preview.unplaced.filter((u) => unplacedFrom.get(u.vm) === host),
+      startAt: scheduled ?? (waiting.includes(host) ? now : null),
+      details: preview.lines,
+    }));
+    if (req.dryRun) return { hosts: recs, plans, scheduledAt: scheduled, waiting: order.waiting };
+    const brakeNote = `safety brake: ${order.inRemediation} of at most ${order.limit} hosts in remediation`;
+    // a request of which nothing can start now is refused (retry later) rather than queued unseen
+    if (!scheduled && order.admitNow.length === 0)
+      throw new OpsError(ErrorCode.BrakeEngaged, `${brakeNote}; none of ${order.order.join(", ")} can enter now`);
     for (const p of plans) {
       store.plans.set(p.id, p);
+      const host = p.host as string;
+      const queued = waiting.indexOf(host);
       this.#record({
-        action: scheduled ? "maintenance.scheduled" : "maintenance.enter",
-        host: p.host,
+        action: scheduled ? "maintenance.scheduled" : queued >= 0 ? "maintenance.waiting" : "maintenance.enter",
+        host,
         actor,
-        detail: `${reason}: ${p.moves.length} VM(s) to move${scheduled ? ` at ${new Date(scheduled).toISOString()}` : ""}`,
+        detail: `${reason}: ${p.moves.length} VM(s) to move${
+          scheduled
+            ? ` at ${new Date(scheduled).toISOString()}`
+            : queued >= 0
+              ? `; waits for the brake (${brakeNote}), number ${queued + 1} of ${waiting.length} in line`
+              : ""
+        }`,
         data: { plan: p.id },
       });
     }
-    const hosts = scheduled ? recs : recs.map((r) => this.#enterMaintenance(r, reason, req.deadline ?? null, actor));
+    const byHost = new Map(recs.map((r) => [r.host, r]));
+    const hosts = order.order.map((h) => {
+      const r = byHost.get(h) as HostRecord;
+      return scheduled || waiting.includes(h) ? r : this.#enterMaintenance(r, reason, req.deadline ?? null, actor);
+    });
     await this.#persist();
     this.#wake?.();
-    return { hosts, plans, scheduledAt: scheduled };
+    return { hosts, plans, scheduledAt: scheduled, waiting };
   }
 
   #enterMaintenance(r: HostRecord, reason: string, deadline: number | null, actor: string): HostRecord {
@@ -1193,22 +1215,27 @@ class PresageController implements Controller {
     const store = this.#requireLeader();
     const now = this.#clock.now();
     const inFlight = this.#inFlight();
+    const fleet = this.#fleet();
+    // per VM: when it last moved and the host it last left (cool-down and the A->B->A rule)
     const lastMoved = new Map<string, number>();
+    const lastFrom = new Map<string, string>();
     for (const m of store.migrations.values()) {
       const t = m.finishedAt ?? m.startedAt ?? 0;
-      if (t > (lastMoved.get(m.vm) ?? 0)) lastMoved.set(m.vm, t);
+      if (t < (lastMoved.get(m.vm) ?? 0)) continue;
+      lastMoved.set(m.vm, t);
+      lastFrom.set(m.vm, m.from);
     }
-    const evacuationsRunning =
-      inFlight.some((f) => f.purpose !== "rebalance") ||
-      [...store.hosts.values()].some((h) => DRAINING_STATES.includes(h.state) || h.state === HostState.Degraded);
-    const res = planRebalance(this.#fleet(), {
+    const bandwidthBps = this.#cfg.migration.bandwidthBps;
+    const res = planRebalance(fleet, {
       aggressiveness: (req.aggressiveness ?? this.#cfg.rebalance.aggressiveness) as Aggressiveness,
       maxMoves: req.maxMoves ?? this.#cfg.rebalance.maxMoves,
       headroom: this.#cfg.headroom,
       now,
       cooldownMs: this.#cfg.rebalance.cooldownMs,
       lastMoved,
-      evacuationsRunning,
+      lastFrom,
+      evacuationsRunning: evacuationWorkInFlight(fleet, [...store.hosts.values()], inFlight),
+      ...(bandwidthBps ? { bandwidthMiBps: bandwidthBps / 1_048_576 } : {}),
       busy: new Set(inFlight.map((f) => f.vm)),
     });
     const apply = !req.dryRun && res.moves.length > 0;

@@ -110,6 +110,8 @@ export type Plan = {
   imbalanceAfter?: number | null;
   /** scheduled plans (maintenance with `at`): when the controller starts it, ms */
   startAt?: number | null;
+  /** extra lines for operators (maintenance: drain estimate, deadline check, brake order) */
+  details?: string[];
 };
 
 export type OpsReplies = {
@@ -127,7 +129,13 @@ export type OpsReplies = {
   events: { alerts: Alert[]; events: SensorEvent[] };
   ack: { acked: Alert[] };
   repaired: { host: HostRecord };
-  "maintenance-enter": { hosts: HostRecord[]; plans: Plan[]; scheduledAt: number | null };
+  "maintenance-enter": {
+    hosts: HostRecord[];
+    plans: Plan[];
+    scheduledAt: number | null;
+    /** hosts the safety brake holds back; they start in this order as it frees */
+    waiting?: string[];
+  };
   "maintenance-exit": { hosts: HostRecord[] };
   migrations: { migrations: MigrationRecord[] };
   plans: { plans: Plan[] };

@@ -112,5 +112,10 @@ describe("rebalance e2e", () => {
     const drained = (await migrations()).filter((m) => m.purpose === "maintenance");
     expect(drained.length).toBeGreaterThan(0);
     expect(drained.every((m) => m.from === "h1" && m.to !== "h3")).toBe(true);
+    // h1 is empty now: its maintenance window no longer holds back balancing of the rest
+    const after = await cli<OpsReplies["rebalance"]>(["rebalance", "--dry-run"]);
+    expect(after.plan.reason).not.toMatch(/paused/);
+    const text = await presage(["rebalance", "--dry-run"], cliEnv);
+    expect(text.stdout).not.toMatch(/unplaced|cannot place/);
   });
 });

@@ -105,7 +105,12 @@ function movesTable(v: View, p: Plan): string {
     ["VM", "FROM", "TO", "MEMORY"],
     p.moves.map((m) => [m.vm, m.from, m.to, mib(m.memoryMiB)]),
   );
-  const unplaced = p.unplaced.map((u) => paint(v.style, "red", `cannot place ${u.vm}: ${u.reason}`));
+  // a rebalance leaves VMs where they are on purpose: that is no failure to place them
+  const unplaced = p.unplaced.map((u) =>
+    p.kind === "rebalance"
+      ? `left alone ${u.vm}: ${u.reason}`
+      : paint(v.style, "red", `cannot place ${u.vm}: ${u.reason}`),
+  );
   return [moves || "no moves", ...unplaced].join("\n");
 }
 
@@ -114,7 +119,7 @@ function planLine(v: View, p: Plan): string {
     p.imbalanceBefore != null && p.imbalanceAfter != null
       ? `, imbalance ${p.imbalanceBefore.toFixed(3)} -> ${p.imbalanceAfter.toFixed(3)}`
       : "";
-  return `plan ${p.id} (${p.kind}${p.host ? ` of ${p.host}` : ""}) is ${state(v, p.status)}: ${p.moves.length} move(s), ${p.unplaced.length} unplaced${imb}; ${p.reason}`;
+  return `plan ${p.id} (${p.kind}${p.host ? ` of ${p.host}` : ""}) is ${state(v, p.status)}: ${p.moves.length} move(s), ${p.unplaced.length} ${p.kind === "rebalance" ? "left alone" : "unplaced"}${imb}; ${p.reason}`;
 }
 
 export function plansTable(v: View, plans: Plan[]): string {
@@ -216,12 +221,17 @@ export function maintenanceEnterView(v: View, d: OpsReplies["maintenance-enter"]
   if (dryRun) out.push(paint(v.style, "yellow", "dry run: nothing was changed"));
   else out.push(hostStates(v, d.hosts));
   if (d.scheduledAt) out.push(`scheduled for ${iso(d.scheduledAt)} (${ago(d.scheduledAt, v.now)})`);
+  if (!dryRun && d.waiting?.length)
+    out.push(paint(v.style, "yellow", `waiting for the safety brake, in this order: ${d.waiting.join(", ")}`));
+  // the plans of one request share the drain estimate and brake order: print it once
+  const details = [...new Set(d.plans.flatMap((p) => p.details ?? []))];
+  if (details.length) out.push("", ...details);
   for (const p of d.plans) out.push("", planLine(v, p), movesTable(v, p));
   return out.join("\n");
 }
 
 export function planView(v: View, p: Plan): string {
-  return [planLine(v, p), movesTable(v, p)].join("\n");
+  return [planLine(v, p), ...(p.details ?? []), movesTable(v, p)].join("\n");
 }
 
 export function rebalanceView(v: View, d: OpsReplies["rebalance"]): string {
