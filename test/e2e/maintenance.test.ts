@@ -57,6 +57,9 @@ describe("maintenance e2e", () => {
     const text = await presage(["maintenance", "enter", "h1", "--dry-run"], cliEnv);
     expect(text.code).toBe(0);
     expect(text.stdout).toMatch(/^dry run: nothing was changed/);
+    // the preview: drain estimate per host and the brake order
+    expect(text.stdout).toMatch(/h1: 3 VM\(s\), 12\.0 GiB -> .+; empty after about \d+ s/);
+    expect(text.stdout).toMatch(/all 1 enter now \(safety brake: 0 of at most 1 hosts in remediation\)/);
     const d = await cli<OpsReplies["maintenance-enter"]>(["maintenance", "enter", "h1", "--dry-run"]);
     const plan = d.plans[0];
     expect(plan?.kind).toBe("maintenance");
