@@ -39,6 +39,7 @@ import {
   systemClock,
   type VmRecord,
 } from "@presage/shared";
+import { AckPipeline } from "./ack-pipeline.js";
 import { ackAlerts, alertsForEvent, CONTROLLER_ALERT_PREFIX, controllerAlert, dueEscalations } from "./alerts.js";
 import type { ControllerApi } from "./api.js";
 import { AuditLog } from "./audit.js";
@@ -58,6 +59,10 @@ import { openControlBucket, openStore, type Store } from "./store/index.js";
 import { Telemetry } from "./telemetry.js";
 
 export const EVENTS_CONSUMER = "presage-controller";
+/** events per pull request, per persisted batch, and at most consumed ahead of what is stored */
+const FETCH_BATCH = 2_000;
+const INGEST_BATCH = 1_000;
+const MAX_UNACKED = 8_000;
 const ACTOR = "controller";
 
 export type ControllerOptions = {
@@ -253,11 +258,13 @@ class PresageController implements Controller {
           });
         }
         const c = await jetstream(this.#nc).consumers.get(STREAM_EVENTS, EVENTS_CONSUMER);
-        // explicit pull batches: each yields messages as they arrive and ends when full or expired
+        const acks = new AckPipeline();
+        // explicit pull batches: each yields messages as they arrive and ends when full or expired;
+        // the next pull starts while the previous one's writes are still landing
         while (ep === this.#epoch) {
-          const batch = await c.fetch({ max_messages: 1_000, expires: 2_000 });
+          const batch = await c.fetch({ max_messages: FETCH_BATCH, expires: 2_000 });
           this.#stopConsumer = () => batch.stop();
-          await this.#drainConsumer(batch[Symbol.asyncIterator](), ep);
+          await this.#drainConsumer(batch[Symbol.asyncIterator](), ep, acks);
         }
       } catch (e) {
         this.#log.warn({ err: String(e) }, "event consumer stopped; restarting");
@@ -267,28 +274,33 @@ class PresageController implements Controller {
   }
 
   /**
-   * Apply messages in memory as they come; when none arrives for a moment (or 1,000 are waiting),
-   * persist their effects and only then ack them. Unacked messages come back to the next leader.
+   * Apply messages in memory as they come and cut them into batches (1,000 messages, or whatever
+   * arrived before the stream paused). Each batch's state is written in the background while the
+   * next batch is applied; its messages are acked only once its writes (and every earlier batch's)
+   * have landed, so an unstored event is never acked and comes back to the next consumer or leader.
+   * KV writes coalesce per key across batches (last write wins, see store/bucket.ts).
    */
-  async #drainConsumer(itr: AsyncIterator<JsMsg>, ep: number): Promise<void> {
+  async #drainConsumer(itr: AsyncIterator<JsMsg>, ep: number, acks: AckPipeline): Promise<void> {
     let pending: JsMsg[] = [];
+    let idle: Promise<null> | null = null;
+    const commit = () => {
+      if (pending.length && ep === this.#epoch) acks.commit(pending, this.#persist(), () => this.#wake?.());
+      pending = [];
+      idle = null;
+    };
     let next = itr.next();
     for (;;) {
-      const r = pending.length
-        ? await Promise.race([next, new Promise<null>((res) => setTimeout(() => res(null), 2))])
-        : await next;
-      if (r === null || r.done || pending.length >= 1_000) {
-        if (pending.length && ep === this.#epoch) {
-          await this.#persist();
-          for (const m of pending) m.ack();
-          pending = [];
-          this.#wake?.();
-        }
-      }
+      if (acks.failed) throw acks.failed;
+      // a message already waiting wins the race against an idle timer that has fired
+      const r = idle ? await Promise.race([next, idle]) : await next;
+      if (r === null || r.done || pending.length >= INGEST_BATCH) commit();
+      // back-pressure: do not run far ahead of what is stored
+      if (acks.unacked >= MAX_UNACKED) await acks.settled();
       if (r === null) continue;
       if (r.done || ep !== this.#epoch) return; // unacked ones are redelivered
       this.#ingest(r.value);
       pending.push(r.value);
+      idle ??= new Promise<null>((res) => setTimeout(() => res(null), 2));
       next = itr.next();
     }
   }
