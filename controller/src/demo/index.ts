@@ -211,6 +211,8 @@ class Demo {
       pollIntervalMs: 60_000,
       heartbeatIntervalMs: 60_000,
       sources: [{ kind: "simulated", seed: this.#seed * 100 + i, faults }],
+      // a 6 h evacuation horizon (default 24 h) so warning, then critical, fit in a one-minute story
+      detect: { horizonMs: 6 * HOUR },
       clock: { speed: this.#speed, ...this.#timeline },
     };
     const file = join(this.#dir, `agent-${host}.json`);
