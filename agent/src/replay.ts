@@ -3,9 +3,12 @@
  * Deterministic: event time is reading time and ids derive from (host, sensor, episode, kind, ts), so the same
  * input gives byte-identical output. Malformed lines are reported with their line number, counted and skipped.
  */
-import { type Reading, readingCheck, type SensorEvent } from "@presage/shared";
+import { isAscii } from "node:buffer";
+import { StringDecoder } from "node:string_decoder";
+import type { Reading, SensorEvent } from "@presage/shared";
 import type { DetectConfig } from "./detect/config.js";
 import { createDetector } from "./detect/index.js";
+import { createReadingChecker } from "./reading-fast-check.js";
 
 export type ReplayOptions = {
   input: NodeJS.ReadableStream;
@@ -20,6 +23,7 @@ export type ReplayResult = { readings: number; events: number; skipped: number }
 
 export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
   const detector = createDetector(opts.config ?? {});
+  const readingError = createReadingChecker();
   const maxErrors = opts.maxErrorLines ?? 100;
   const lastTs = new Map<string, number>();
   const events: SensorEvent[] = [];
@@ -41,7 +45,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     } catch (e) {
       return skip(`not JSON: ${(e as Error).message}`);
     }
-    const err = readingCheck(v, "");
+    const err = readingError(v);
     if (err) return skip(err);
     const r = v as Reading;
     const prev = lastTs.get(r.host);
@@ -53,17 +57,7 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
     for (const e of out) events.push(e);
   };
 
-  let rest = "";
-  opts.input.setEncoding?.("utf8");
-  for await (const chunk of opts.input as AsyncIterable<string | Buffer>) {
-    const text = rest + (typeof chunk === "string" ? chunk : chunk.toString("utf8"));
-    let start = 0;
-    for (let nl = text.indexOf("\n", start); nl >= 0; nl = text.indexOf("\n", start)) {
-      line(text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl));
-      start = nl + 1;
-    }
-    rest = text.slice(start);
-  }
+  const rest = await forEachLine(opts.input, line);
   if (rest.length) line(rest);
   if (skipped > maxErrors)
     opts.errors.write(`${skipped - maxErrors} more malformed lines not shown (${skipped} skipped in all)\n`);
@@ -72,6 +66,35 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
   events.sort((a, b) => a.ts - b.ts);
   await writeAll(opts.output, events);
   return { readings, events: events.length, skipped };
+}
+
+/**
+ * Calls `line` for each complete line (without its LF or CRLF) and returns the unterminated rest. ASCII chunks
+ * (the usual case) are decoded as latin1, which is a plain copy; others go through a UTF-8 decoder that also
+ * joins characters split across chunks.
+ */
+async function forEachLine(input: NodeJS.ReadableStream, line: (text: string) => void): Promise<string> {
+  const decoder = new StringDecoder("utf8");
+  let decoderUsed = false;
+  let rest = "";
+  for await (const chunk of input as AsyncIterable<string | Buffer>) {
+    let text: string;
+    if (typeof chunk === "string") text = chunk;
+    else if (!decoderUsed && isAscii(chunk)) text = chunk.toString("latin1");
+    else {
+      // once a chunk went through the decoder it may hold a partial character: keep using it
+      decoderUsed = true;
+      text = decoder.write(chunk);
+    }
+    if (rest.length) text = rest + text;
+    let start = 0;
+    for (let nl = text.indexOf("\n", start); nl >= 0; nl = text.indexOf("\n", start)) {
+      line(text.charCodeAt(nl - 1) === 13 ? text.slice(start, nl - 1) : text.slice(start, nl));
+      start = nl + 1;
+    }
+    rest = text.slice(start);
+  }
+  return decoderUsed ? rest + decoder.end() : rest;
 }
 
 async function writeAll(out: NodeJS.WritableStream, events: SensorEvent[]): Promise<void> {
