@@ -1020,6 +1020,9 @@ class PresageController implements Controller {
       { repairedAt: now, lost: false },
       true,
     );
+    // the repair resolves what was open; a condition that persists shows in the heartbeats, which hold the return
+    for (const al of this.#alertsOf(req.host))
+      if (!al.cleared) this.#saveAlert({ ...al, cleared: true, lastEventAt: now });
     await this.#persist();
     return { host: next };
   }

@@ -94,6 +94,8 @@ describe("slice - fan failure to evacuation to repair to VMs home", () => {
       stage = "returning";
       const rep = await ctl.repaired({ host: sick, note: "fan replaced" }, "alice");
       expect(rep.host.state).toBe("returning");
+      // the repair resolves the host's alerts: nothing stays open (or escalates) for a fixed fan
+      expect((await ctl.events({ host: sick, open: true })).alerts).toEqual([]);
       await poll("healthy again", async () => (await ctl.host({ host: sick })).host.state === "healthy", 120_000);
       stage = "done";
       const final = await vmPlacement(engine, ids);
