@@ -15,8 +15,10 @@ const HELP = `presage-agent ${AGENT_VERSION}: read BMC sensors, detect failing h
 Usage:
   presage-agent run      [--config FILE]            the live agent (polls, publishes on NATS)
   presage-agent sensors  [--config FILE] [--json]   poll every configured source once and show what it sees
-  presage-agent parse    --format F --host NAME [--ts MS] < capture.txt
-                                                     turn one tool capture into readings (NDJSON on stdout)
+  presage-agent parse    --format F --host NAME [--ts MS] [--discrete] < capture.txt
+                                                     turn one tool capture into readings (NDJSON on stdout);
+                                                     --discrete adds discrete sensors (presence, redundancy)
+                                                     with value null and their state
   presage-agent replay   [--input FILE|-] [--config FILE]
                                                      run the detection pipeline over readings NDJSON, events out
   presage-agent --help | --version
@@ -54,7 +56,12 @@ function loadConfigOrThrow(file: string | undefined): AgentConfig {
 async function cmdParse(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
-    options: { format: { type: "string" }, host: { type: "string" }, ts: { type: "string" } },
+    options: {
+      format: { type: "string" },
+      host: { type: "string" },
+      ts: { type: "string" },
+      discrete: { type: "boolean", default: false },
+    },
   });
   if (!values.format) throw new UsageError(`parse needs --format (one of ${FORMATS.join(", ")})`);
   if (!isFormat(values.format))
@@ -68,9 +75,12 @@ async function cmdParse(args: string[]): Promise<number> {
     ts = Number(values.ts);
   }
   const text = readFileSync(0, "utf8");
-  const readings = parsers[values.format](text, { host: values.host, ts });
+  // discrete rows carry a state word, not a measurement: the live agent keeps them, a capture
+  // conversion shows them only on request (as ipmi_exporter and the FASRC fixtures do)
+  const all = parsers[values.format](text, { host: values.host, ts });
+  const readings = values.discrete ? all : all.filter((r) => r.state === undefined);
   process.stdout.write(readings.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  if (readings.length === 0 && text.trim() !== "") {
+  if (all.length === 0 && text.trim() !== "") {
     process.stderr.write(`presage-agent: no readings found in the input; is it really ${values.format} output?\n`);
     return 1;
   }
