@@ -1,4 +1,4 @@
-import { Readable, Writable } from "node:stream";
+import { PassThrough, Readable, Writable } from "node:stream";
 import { parseEvent } from "@presage/shared";
 import { describe, expect, it } from "vitest";
 import { runReplay } from "../../src/replay.js";
@@ -72,7 +72,7 @@ describe("replay", () => {
       good(T0 + 120_000, 5_000),
     ];
     const { res, err } = await replay(lines.join("\r\n"));
-    expect(res).toEqual({ readings: 3, events: 0, skipped: 5 });
+    expect(res).toEqual({ readings: 3, events: 0, skipped: 5, late: 0 });
     const reported = err.trim().split("\n");
     expect(reported.map((l) => l.split(":")[0])).toEqual(["line 2", "line 3", "line 4", "line 7", "line 8"]);
     expect(reported[1]).toMatch(/host/);
@@ -89,5 +89,57 @@ describe("replay", () => {
     const res = await runReplay({ input: Readable.from(chunks), output: out.stream, errors: sink().stream });
     expect(res).toEqual(whole.res);
     expect(out.text()).toBe(whole.out);
+  });
+
+  it("streams: events of a live pipe come out before the input ends, in time order", async () => {
+    const lines = trace().trim().split("\n");
+    const input = new PassThrough();
+    const out = sink();
+    const done = runReplay({ input, output: out.stream, errors: sink().stream });
+    // feed the first 20 h (the fan stop at 10 h), then keep the pipe open
+    const cut = lines.findIndex((l) => JSON.parse(l).ts >= T0 + 20 * HOUR);
+    for (let i = 0; i < cut; i += 500) input.write(`${lines.slice(i, Math.min(i + 500, cut)).join("\n")}\n`);
+    const deadline = Date.now() + 20_000;
+    while (!out.text().includes('"kind":"failure"') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    const early = out.text();
+    expect(early).toContain('"host":"rack1-a"');
+    expect(early).toContain('"kind":"failure"');
+    input.end(`${lines.slice(cut).join("\n")}\n`);
+    const res = await done;
+    expect(res.late).toBe(0);
+    // streaming changed when events come out, not what comes out
+    expect(out.text()).toBe((await replay(trace())).out);
+    expect(out.text().startsWith(early)).toBe(true);
+  });
+
+  it("a host that goes silent holds output back by at most lagMs of reading time", async () => {
+    const input = new PassThrough();
+    const out = sink();
+    const done = runReplay({ input, output: out.stream, errors: sink().stream, lagMs: 30 * 60_000 });
+    const at = (i: number) => T0 + i * 60_000;
+    // "quiet" reports once and falls silent; "busy" has four fans and loses one after 2 h
+    input.write(
+      `${JSON.stringify({ ts: at(0), host: "quiet", sensor: "FAN1", type: "fan", unit: "RPM", value: 5_000 })}\n`,
+    );
+    for (let i = 0; i < 400; i++) {
+      const rows = [1, 2, 3, 4].map((f) =>
+        JSON.stringify({
+          ts: at(i),
+          host: "busy",
+          sensor: `FAN${f}`,
+          type: "fan",
+          unit: "RPM",
+          value: f === 1 && i >= 120 ? 0 : 5_000 + ((i * f) % 7) * 10,
+        }),
+      );
+      input.write(`${rows.join("\n")}\n`);
+    }
+    const deadline = Date.now() + 20_000;
+    while (!out.text().includes('"kind":"failure"') && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(out.text()).toContain('"host":"busy"');
+    input.end();
+    await done;
   });
 });
