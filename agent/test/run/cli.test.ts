@@ -46,7 +46,7 @@ describe("presage-agent CLI", () => {
     ["ipmimonitoring", "ipmimonitoring/lenovo.csv", 7],
   ])("parse --format %s writes one valid reading per sensor", async (format, file, n) => {
     const r = await agentCli(
-      ["parse", "--format", format, "--host", "web-3", "--ts", "1700000000000"],
+      ["parse", "--format", format, "--host", "web-3", "--ts", "1700000000000", "--discrete"],
       readFileSync(join(FIX, file), "utf8"),
     );
     expect(r.code).toBe(0);
