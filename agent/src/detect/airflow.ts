@@ -5,6 +5,11 @@
  * stays put when the fan curve, room temperature or load change, and grows when the same air moves less heat.
  * What is left of the load dependence (idle power that is not CPU heat) is removed by a baseline per power band
  * learned over the first `airflowLearnMs` of data; bands never seen while learning are not judged.
+ * The model is only approximate (at low duty the chassis still moves some air), so a fan-curve change or a faster
+ * replacement fan shifts x a little. What tells them from a clog is the CPU rise itself against its baseline in
+ * the same power band: a clog makes the CPUs hotter (the fan loop only speeds up when they are), more fan for the
+ * same need makes them cooler. x moving up while the CPUs run cooler is such a change of context: the
+ * per-band baselines are learned again (for `airflowLearnMs`, during which airflow is not judged).
  */
 import type { SensorEvent } from "@presage/shared";
 import { Channel } from "./channel.js";
@@ -20,13 +25,17 @@ export class AirflowTracker {
   readonly episode: Episode;
   readonly #cfg: DetectConfig;
   readonly #channel: Channel;
-  readonly #bands = new Map<number, { sum: number; n: number }>();
+  /** per power band: sums of x and of ln(CPU rise over inlet) */
+  readonly #bands = new Map<number, { sum: number; sumT: number; n: number }>();
+  /** ln(rise) against its band baseline, bucketed alongside x so both are judged on the same buckets */
+  readonly #thermal: Channel;
   #learnUntil: number | null = null;
   #normalBuckets = 0;
 
   constructor(cfg: DetectConfig, prefix: string, host: string) {
     this.#cfg = cfg;
     this.#channel = new Channel(cfg, cfg.airflowMinLoss, false);
+    this.#thermal = new Channel(cfg, cfg.airflowMinLoss, false);
     this.episode = new Episode(prefix, host, "airflow", "thermal", null);
   }
 
@@ -38,17 +47,19 @@ export class AirflowTracker {
     const inlet = ctx.inlet && ts - ctx.inlet.ts <= this.#cfg.staleMs ? ctx.inlet.v : null;
     if (cpu === null || fan === null || inlet === null || fan < this.#cfg.fanSpinningRpm) return;
     const rise = Math.max(5, cpu - inlet);
-    const x = Math.log(rise) + 0.8 * Math.log(fan) - Math.log(powerW);
+    const thermal = Math.log(rise);
+    const x = thermal + 0.8 * Math.log(fan) - Math.log(powerW);
     const band = Math.floor(Math.log(powerW) / BAND);
     this.#learnUntil ??= ts + this.#cfg.airflowLearnMs;
     let b = this.#bands.get(band);
     if (ts < this.#learnUntil) {
       if (!b && this.#bands.size < MAX_BANDS) {
-        b = { sum: 0, n: 0 };
+        b = { sum: 0, sumT: 0, n: 0 };
         this.#bands.set(band, b);
       }
       if (b) {
         b.sum += x;
+        b.sumT += thermal;
         b.n++;
       }
       return;
@@ -58,7 +69,21 @@ export class AirflowTracker {
     // failure point: the residual at which the hottest CPU would reach its limit at this power
     const limit = this.#cfg.cpuMaxC;
     const a = this.#channel.add(ts, residual, residual + Math.log(Math.max(1, limit - inlet) / rise));
+    const th = this.#thermal.add(ts, thermal - b.sumT / b.n, Number.POSITIVE_INFINITY);
     if (!a) return;
+    if (th && a.dev >= this.#cfg.airflowMinLoss / 2 && th.dev <= 0) {
+      // the shift differs per power band (at high load the fans were above the curve's minimum anyway): re-learn all
+      this.#bands.clear();
+      this.#learnUntil = null;
+      this.#rebaseline();
+      if (this.episode.open)
+        this.episode.clear(
+          ts,
+          "fans changed speed while the CPUs ran cooler: a new fan curve or fan, new baseline",
+          out,
+        );
+      return;
+    }
     const loss = Math.round((1 - Math.exp(-a.dev)) * 100);
     const trending = a.established && a.z >= this.#cfg.minTrendZ;
     if (trending || (this.episode.open && a.dev >= this.#cfg.airflowMinLoss)) {
@@ -81,8 +106,13 @@ export class AirflowTracker {
     }
     if (this.episode.open && a.dev < this.#cfg.airflowMinLoss / 2 && ++this.#normalBuckets >= this.#cfg.clearBuckets) {
       this.episode.clear(ts, "cooling back to its baseline efficiency", out);
-      this.#channel.rebaseline();
-      this.#normalBuckets = 0;
+      this.#rebaseline();
     }
+  }
+
+  #rebaseline(): void {
+    this.#channel.rebaseline();
+    this.#thermal.rebaseline();
+    this.#normalBuckets = 0;
   }
 }
