@@ -65,6 +65,8 @@ export type RebalanceOptions = {
   memoryWeight?: number;
   /** bandwidth for cost estimates, MiB/s; default DEFAULT_MIGRATION_BANDWIDTH_MIBPS */
   bandwidthMiBps?: number;
+  /** imbalance score a fleet may have without any move; default TOLERANCE[aggressiveness] */
+  tolerance?: number;
 };
 
 export type RebalanceResult = {
@@ -89,6 +91,24 @@ export const MIN_GAIN: Readonly<Record<Aggressiveness, number>> = {
   4: 0.002,
   5: 0.0002,
 };
+
+/**
+ * DRS-style tolerance per aggressiveness: a fleet whose imbalance score is at or below it is left
+ * alone, so a balanced fleet costs no migrations. 5 balances whenever a move is worth its minimum gain.
+ */
+export const TOLERANCE: Readonly<Record<Aggressiveness, number>> = {
+  1: 0.15,
+  2: 0.1,
+  3: 0.07,
+  4: 0.04,
+  5: 0,
+};
+
+/**
+ * A plan that starts (imbalance above the tolerance) stops once the imbalance is at this fraction of
+ * the tolerance: hysteresis, so drift does not trigger a few small moves every round.
+ */
+export const TOLERANCE_STOP_FRACTION = 0.6;
 
 /** A move whose migration takes this long needs twice the gain of a free one. */
 export const COST_REF_SECONDS = 300;
@@ -119,6 +139,7 @@ export function planRebalance(fleet: FleetView, opts: RebalanceOptions): Rebalan
   const memoryWeight = opts.memoryWeight ?? DEFAULT_MEMORY_WEIGHT;
   const bandwidth = opts.bandwidthMiBps ?? DEFAULT_MIGRATION_BANDWIDTH_MIBPS;
   const minGain = MIN_GAIN[opts.aggressiveness];
+  const tolerance = opts.tolerance ?? TOLERANCE[opts.aggressiveness];
   const hosts = balancedHosts(fleet);
   const usage = demandByHost(fleet);
   const usageOf = (h: HostView) => usage.get(h.name) as HostUsage;
@@ -140,6 +161,12 @@ export function planRebalance(fleet: FleetView, opts: RebalanceOptions): Rebalan
   const skipped = new Map<string, string>();
   if (opts.evacuationsRunning) return result([], "paused: evacuations are running", skipped);
   if (hosts.length < 2) return result([], `nothing to balance: ${hosts.length} healthy host(s)`, skipped);
+  if (before.score <= tolerance)
+    return result(
+      [],
+      `balanced enough: imbalance ${before.score.toFixed(4)} is within tolerance ${tolerance} (aggressiveness ${opts.aggressiveness})`,
+      skipped,
+    );
 
   const hostByName = new Map(fleet.hosts.map((h) => [h.name, h]));
   const vmsOn = new Map<string, VmRecord[]>(hosts.map((h) => [h.name, []]));
@@ -175,7 +202,8 @@ export function planRebalance(fleet: FleetView, opts: RebalanceOptions): Rebalan
 
   const moves: PlanMove[] = [];
   let bestRejected = 0;
-  while (moves.length < opts.maxMoves) {
+  const stopAt = tolerance * TOLERANCE_STOP_FRACTION;
+  while (moves.length < opts.maxMoves && stats.measure().score > stopAt) {
     const { sources, targets } = candidates(hosts, load, memoryWeight);
     const ss = stats.ss;
     let best: Best | null = null;

@@ -8,6 +8,8 @@ import {
   planRebalance,
   RETURN_BAN_COOLDOWNS,
   type RebalanceOptions,
+  TOLERANCE,
+  TOLERANCE_STOP_FRACTION,
 } from "../../src/balance/planner.js";
 import type { FleetView, HostView } from "../../src/model.js";
 import { isEligibleTarget, placementBlocker } from "../../src/placement/capacity.js";
@@ -169,6 +171,23 @@ describe("balance planner - properties on random fleets", () => {
     );
   });
 
+  it("leaves a fleet within its tolerance alone, and once started stops at the first move below the stop level", () => {
+    fc.assert(
+      fc.property(fleetArb, optsArb, fc.double({ min: 0, max: 0.4, noNaN: true }), (fleet, o, tolerance) => {
+        const r = planRebalance(fleet, opts({ ...o, tolerance }));
+        if (r.imbalanceBefore <= tolerance) {
+          expect(r.moves).toEqual([]);
+          return;
+        }
+        // every move but the last leaves the fleet above the stop level: the plan moves toward it, not past it
+        const stop = tolerance * TOLERANCE_STOP_FRACTION;
+        for (let i = 1; i < r.moves.length; i++)
+          expect(measureImbalance(applyMoves(fleet, r.moves.slice(0, i))).score).toBeGreaterThan(stop);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it("a higher aggressiveness only adds moves after the ones a lower one makes", () => {
     fc.assert(
       fc.property(fleetArb, fc.constantFrom<Aggressiveness>(1, 2, 3, 4), (fleet, a) => {
@@ -262,6 +281,22 @@ describe("balance planner - examples", () => {
     expect(planRebalance(fleet, opts({ aggressiveness: 1 })).moves).toEqual([]);
     expect(planRebalance(fleet, opts({ aggressiveness: 1 })).reason).toMatch(/balanced enough/);
     expect(planRebalance(fleet, opts({ aggressiveness: 5 })).moves.length).toBe(1);
+  });
+
+  it("a fleet within the tolerance of its aggressiveness gets no moves, and says so", () => {
+    // CPU loads 0.31 / 0.19 / 0.25: imbalance about 0.055, within aggressiveness 3's tolerance, not 5's
+    const fleet: FleetView = {
+      hosts: [host("a"), host("b"), host("c")],
+      vms: [vm("v1", "a", 6), vm("v2", "a", 2), vm("v5", "a", 2), vm("v3", "b", 6), vm("v4", "c", 8)],
+    };
+    const calm = planRebalance(fleet, opts({ aggressiveness: 3 }));
+    expect(calm.imbalanceBefore).toBeGreaterThan(0.03);
+    expect(calm.imbalanceBefore).toBeLessThanOrEqual(TOLERANCE[3]);
+    expect(calm.moves).toEqual([]);
+    expect(calm.reason).toMatch(/within tolerance 0.07 \(aggressiveness 3\)/);
+    const eager = planRebalance(fleet, opts({ aggressiveness: 5 }));
+    expect(eager.moves).toContainEqual(expect.objectContaining({ from: "a", to: "b" }));
+    expect(eager.imbalanceAfter).toBeLessThan(calm.imbalanceBefore);
   });
 
   it("counts measured CPU no VM accounts for as load that stays on the host", () => {
