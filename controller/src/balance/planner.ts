@@ -99,7 +99,7 @@ export const MIN_GAIN: Readonly<Record<Aggressiveness, number>> = {
 export const TOLERANCE: Readonly<Record<Aggressiveness, number>> = {
   1: 0.15,
   2: 0.1,
-  3: 0.07,
+  3: 0.06,
   4: 0.04,
   5: 0,
 };
