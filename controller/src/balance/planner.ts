@@ -9,7 +9,9 @@
  * seconds comes from memory to copy and dirty rate (cost.ts). Aggressiveness 1..5 sets the minimum
  * cost-adjusted gain (MIN_GAIN): 1 moves only for large wins, 5 for any measurable one. Sources are the
  * most loaded healthy hosts, targets the least loaded ones (CANDIDATE_HOSTS of each per resource), so a
- * step costs the same on 10 or 10,000 hosts.
+ * step costs the same on 10 or 10,000 hosts. A DRS-style tolerance per aggressiveness (TOLERANCE) leaves a
+ * fleet whose imbalance score is within it alone; a plan that starts stops once the score is at or below
+ * TOLERANCE_STOP_FRACTION of it (hysteresis, so drift does not trigger a few small moves every round).
  *
  * *Requirements* (the health logic always wins): no move while evacuations run; targets are only
  * `healthy`, reachable hosts (placementBlocker), and anti-affinity and headroom hold after every move;
