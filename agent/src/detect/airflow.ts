@@ -20,6 +20,7 @@ import type { HostContext } from "./host.js";
 
 const BAND = 0.1; // power bands 10% wide (log scale)
 const MAX_BANDS = 64;
+const CONTEXT_BUCKETS = 3;
 
 export class AirflowTracker {
   readonly episode: Episode;
@@ -31,6 +32,8 @@ export class AirflowTracker {
   readonly #thermal: Channel;
   #learnUntil: number | null = null;
   #normalBuckets = 0;
+  /** consecutive buckets in which the fans ran faster while the CPUs ran cooler than their baseline */
+  #coolerBuckets = 0;
 
   constructor(cfg: DetectConfig, prefix: string, host: string) {
     this.#cfg = cfg;
@@ -71,17 +74,14 @@ export class AirflowTracker {
     const a = this.#channel.add(ts, residual, residual + Math.log(Math.max(1, limit - inlet) / rise));
     const th = this.#thermal.add(ts, thermal - b.sumT / b.n, Number.POSITIVE_INFINITY);
     if (!a) return;
-    if (th && a.dev >= this.#cfg.airflowMinLoss / 2 && th.dev <= 0) {
+    // sustained and clearly cooler, so that noise in the CPU rise during a real clog does not re-learn it away
+    const cooler = th !== null && a.dev >= this.#cfg.airflowMinLoss / 2 && th.dev <= -this.#cfg.airflowMinLoss / 3;
+    this.#coolerBuckets = cooler && !this.episode.open ? this.#coolerBuckets + 1 : 0;
+    if (this.#coolerBuckets >= CONTEXT_BUCKETS) {
       // the shift differs per power band (at high load the fans were above the curve's minimum anyway): re-learn all
       this.#bands.clear();
       this.#learnUntil = null;
       this.#rebaseline();
-      if (this.episode.open)
-        this.episode.clear(
-          ts,
-          "fans changed speed while the CPUs ran cooler: a new fan curve or fan, new baseline",
-          out,
-        );
       return;
     }
     const loss = Math.round((1 - Math.exp(-a.dev)) * 100);
@@ -114,5 +114,6 @@ export class AirflowTracker {
     this.#channel.rebaseline();
     this.#thermal.rebaseline();
     this.#normalBuckets = 0;
+    this.#coolerBuckets = 0;
   }
 }
