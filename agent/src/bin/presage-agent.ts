@@ -19,8 +19,11 @@ Usage:
                                                      turn one tool capture into readings (NDJSON on stdout);
                                                      --discrete adds discrete sensors (presence, redundancy)
                                                      with value null and their state
-  presage-agent replay   [--input FILE|-] [--config FILE]
+  presage-agent replay   [--input FILE|-] [--config FILE] [--lag MS]
                                                      run the detection pipeline over readings NDJSON, events out
+                                                     in time order as they become final (--lag: how long, in
+                                                     reading time, a silent host may hold output back;
+                                                     default 600000)
   presage-agent --help | --version
 
 Formats for parse (the exact command whose output it reads):
@@ -119,8 +122,14 @@ async function cmdSensors(args: string[]): Promise<number> {
 }
 
 async function cmdReplay(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { input: { type: "string" }, config: { type: "string" } } });
+  const { values } = parseArgs({
+    args,
+    options: { input: { type: "string" }, config: { type: "string" }, lag: { type: "string" } },
+  });
   const detect = configFile(values.config) ? loadConfigOrThrow(values.config).detect : {};
+  if (values.lag !== undefined && !/^\d+$/.test(values.lag))
+    throw new UsageError(`--lag must be milliseconds of reading time, got "${values.lag}"`);
+  const lag = values.lag === undefined ? {} : { lagMs: Number(values.lag) };
   const input = !values.input || values.input === "-" ? process.stdin : createReadStream(values.input);
   const opened = new Promise<void>((resolve, reject) => {
     if (input === process.stdin) return resolve();
@@ -129,7 +138,7 @@ async function cmdReplay(args: string[]): Promise<number> {
   });
   await opened;
   const { runReplay } = await import("../replay.js");
-  const r = await runReplay({ input, output: process.stdout, errors: process.stderr, config: detect });
+  const r = await runReplay({ input, output: process.stdout, errors: process.stderr, config: detect, ...lag });
   process.stderr.write(`replayed ${r.readings} readings: ${r.events} events, ${r.skipped} lines skipped\n`);
   return 0;
 }
