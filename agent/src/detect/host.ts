@@ -1,7 +1,8 @@
 /** What one host's detector knows across sensors: latest sibling values and whether the host is powered. */
 import type { DetectConfig } from "./config.js";
 
-type Latest = { v: number; ts: number };
+/** mutable and updated in place: one object per sensor, none per reading (replay hot path) */
+type Latest = { name: string; v: number; ts: number };
 
 export class HostContext {
   readonly host: string;
@@ -27,6 +28,23 @@ export class HostContext {
     return ts - this.lastOnTs <= this.#cfg.staleMs && this.lastZeroPowerTs < this.lastOnTs;
   }
 
+  /** Record the latest value of `name` in `group`, reusing its entry. */
+  record(group: Map<string, Latest>, name: string, v: number, ts: number): void {
+    const l = group.get(name);
+    if (l) {
+      l.v = v;
+      l.ts = ts;
+    } else group.set(name, { name, v, ts });
+  }
+
+  /** Record the latest inlet temperature, reusing its entry. */
+  recordInlet(v: number, ts: number): void {
+    if (this.inlet) {
+      this.inlet.v = v;
+      this.inlet.ts = ts;
+    } else this.inlet = { name: "inlet", v, ts };
+  }
+
   /**
    * The siblings' level: trimmed mean (without min and max) of the fresh values in `group` other than `self`; null
    * when none. Not the median: with dual-rotor fans (A and B rotors at different speeds) the median jumps between
@@ -38,8 +56,8 @@ export class HostContext {
     let n = 0;
     let lo = Number.POSITIVE_INFINITY;
     let hi = Number.NEGATIVE_INFINITY;
-    for (const [name, l] of group) {
-      if (name === self || ts - l.ts > this.#cfg.staleMs) continue;
+    for (const l of group.values()) {
+      if (l.name === self || ts - l.ts > this.#cfg.staleMs) continue;
       sum += l.v;
       n++;
       if (l.v < lo) lo = l.v;

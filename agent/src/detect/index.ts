@@ -23,10 +23,22 @@ const STATUS: Record<number, HealthStatus> = {
   [Phase.Critical]: "critical",
 };
 
+/** returned when a reading produced no event (almost always): frozen, so a caller that pushes to it fails loudly */
+const NONE = Object.freeze([]) as unknown as SensorEvent[];
+
 export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPrefix?: string } = {}): Detector {
   const cfg = resolveDetectConfig(config);
   const prefix = opts.idPrefix ?? "";
   const hosts = new Map<string, HostState>();
+  // trackers append here; a reading allocates an array only when it produced events
+  const scratch: SensorEvent[] = [];
+
+  function emitted(): SensorEvent[] {
+    if (scratch.length === 0) return NONE;
+    const events = scratch.slice();
+    scratch.length = 0;
+    return events;
+  }
 
   function tracker(h: HostState, r: Reading & { value: number }): Tracker | null {
     let t = h.trackers.get(r.sensor);
@@ -65,19 +77,17 @@ export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPre
         };
         hosts.set(r.host, h);
       }
-      if (r.value === null) return [];
+      if (r.value === null) return NONE;
       if (r.type === "power" && r.unit === "W") {
         if (r.value > 0) h.ctx.lastOnTs = r.ts;
         else h.ctx.lastZeroPowerTs = r.ts;
-        const out: SensorEvent[] = [];
-        h.airflow.ingest(r.ts, r.value, h.ctx, out);
-        return out;
+        h.airflow.ingest(r.ts, r.value, h.ctx, scratch);
+        return emitted();
       }
       const t = tracker(h, r as Reading & { value: number });
-      if (!t) return [];
-      const out: SensorEvent[] = [];
-      t.ingest(r as Reading & { value: number }, h.ctx, out);
-      return out;
+      if (!t) return NONE;
+      t.ingest(r as Reading & { value: number }, h.ctx, scratch);
+      return emitted();
     },
 
     health(host: string) {

@@ -73,13 +73,16 @@ abstract class TrendTracker implements Tracker {
     return this.#stuck;
   }
 
-  /** One sample at or past the failure point (true) or not (false), while the host is powered. */
-  protected sample(ts: number, failing: boolean, describe: () => string, out: SensorEvent[]): void {
+  /**
+   * One sample, while the host is powered: `failure` says why it is at or past the failure point, null when it is
+   * not (a string built only for failing samples, so healthy ones allocate nothing).
+   */
+  protected sample(ts: number, failure: string | null, out: SensorEvent[]): void {
     if (ts - this.#lastTs > this.cfg.maxGapMs) this.#failRun = 0;
     this.#lastTs = ts;
     const n = ++this.#samples;
     while (this.#stalls.length && n - (this.#stalls[0] as number) >= this.cfg.stallWindowSamples) this.#stalls.shift();
-    if (!failing) {
+    if (failure === null) {
       this.#failRun = 0;
       if (this.episode.latched && ts - this.#lastFailTs >= this.cfg.failureClearMs) {
         this.episode.clear(ts, `${this.name} back to normal for ${duration(ts - this.#lastFailTs)}`, out);
@@ -96,7 +99,7 @@ abstract class TrendTracker implements Tracker {
     const within = `${stalls} times in its last ${n - (this.#stalls[0] as number) + 1} samples`;
     if (this.#failRun >= this.cfg.confirmSamples) {
       this.episode.raise(
-        { ts, severity: "critical", kind: "failure", reason: describe(), predictedFailureAt: ts, confidence: 0.95 },
+        { ts, severity: "critical", kind: "failure", reason: failure, predictedFailureAt: ts, confidence: 0.95 },
         out,
       );
     } else if (stalls >= this.cfg.stallWarnCount) {
@@ -188,7 +191,7 @@ export class FanTracker extends TrendTracker {
     const group = this.#psu ? ctx.psuFans : ctx.fans;
     const sib = ctx.siblingLevel(group, r.sensor, r.ts);
     const stuck = sib !== null && this.stuck(r.ts, r.value, sib);
-    group.set(r.sensor, { v: r.value, ts: r.ts });
+    ctx.record(group, r.sensor, r.value, r.ts);
     if (r.value >= this.cfg.fanSpinningRpm && !this.#psu) ctx.lastOnTs = r.ts;
     if (sib === null || sib < this.cfg.fanSpinningRpm) return; // alone, or all stopped together: host off
     const lcr = th(r, "lcr");
@@ -196,9 +199,9 @@ export class FanTracker extends TrendTracker {
     // a frozen tach (same value while the siblings moved) is a sensor fault; a stopped fan reads ~0, not frozen
     this.sample(
       r.ts,
-      r.value <= failRpm && !(stuck && r.value >= this.cfg.fanSpinningRpm),
-      () =>
-        `${this.name} reads ${rpm(r.value)} while its siblings turn at ${rpm(sib)}${lcr !== null ? ` (lower critical ${rpm(lcr)})` : ""}: fan stopped or failed`,
+      r.value <= failRpm && !(stuck && r.value >= this.cfg.fanSpinningRpm)
+        ? `${this.name} reads ${rpm(r.value)} while its siblings turn at ${rpm(sib)}${lcr !== null ? ` (lower critical ${rpm(lcr)})` : ""}: fan stopped or failed`
+        : null,
       out,
     );
     if (stuck) return;
@@ -227,13 +230,12 @@ export class CpuTracker extends TrendTracker {
 
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
     const sib = ctx.siblingLevel(ctx.cpus, r.sensor, r.ts);
-    ctx.cpus.set(r.sensor, { v: r.value, ts: r.ts });
+    ctx.record(ctx.cpus, r.sensor, r.value, r.ts);
     ctx.lastOnTs = r.ts;
     const limit = th(r, "ucr") ?? this.cfg.cpuMaxC;
     this.sample(
       r.ts,
-      r.value >= limit,
-      () => `${this.name} at ${degC(r.value)}, at or above its critical ${degC(limit)}`,
+      r.value >= limit ? `${this.name} at ${degC(r.value)}, at or above its critical ${degC(limit)}` : null,
       out,
     );
     if (sib === null || this.stuck(r.ts, r.value, sib)) return;
@@ -264,7 +266,7 @@ export class InletTracker implements Tracker {
     this.episode = new Episode(prefix, host, name, "thermal");
   }
   ingest(r: Reading & { value: number }, ctx: HostContext): void {
-    ctx.inlet = { v: r.value, ts: r.ts };
+    ctx.recordInlet(r.value, r.ts);
   }
 }
 
@@ -308,8 +310,9 @@ export class RailTracker extends TrendTracker {
     const hi = th(r, "ucr") ?? nom * (1 + this.cfg.railTolerance);
     this.sample(
       r.ts,
-      r.value <= lo || r.value >= hi,
-      () => `${this.name} reads ${volts(r.value)}, outside ${volts(lo)}..${volts(hi)} for a ${nom} V rail`,
+      r.value <= lo || r.value >= hi
+        ? `${this.name} reads ${volts(r.value)}, outside ${volts(lo)}..${volts(hi)} for a ${nom} V rail`
+        : null,
       out,
     );
     const a = this.channel.add(r.ts, -r.value, -lo);
