@@ -25,7 +25,7 @@ import type {
   MigrationPhase,
   MigrationProgress,
 } from "./engine.js";
-import { RecordStore } from "./records.js";
+import { activeFromRecords, assertNewMigration, RecordStore } from "./records.js";
 import { isTerminal, MigrationTracker, type ProgressListener } from "./tracker.js";
 
 const execFileP = promisify(execFile);
@@ -239,27 +239,18 @@ export class LibvirtEngine implements MigrationEngine {
   }
 
   async activeMigrations(): Promise<MigrationProgress[]> {
-    const out: MigrationProgress[] = [];
-    for (const r of this.#records.all()) {
-      if (isTerminal(r.phase)) continue;
-      const t = this.#trackers.get(r.migrationId) ?? this.#follow(r);
-      if (!t.finished) out.push(t.last);
-    }
-    return out;
+    // a migration left by a previous controller is picked up here and driven to its end
+    return activeFromRecords(this.#records, this.#trackers, (r) => this.#follow(r));
   }
 
   async migrate(vmId: string, toHost: string, opts: MigrateOptions): Promise<MigrationHandle> {
     if (!/^[A-Za-z0-9_.-]{1,128}$/.test(opts.migrationId))
       throw new OpsError(ErrorCode.BadRequest, `invalid migration id ${JSON.stringify(opts.migrationId)}`);
-    if (this.#records.load(opts.migrationId))
-      throw new OpsError(ErrorCode.Conflict, `migration id ${opts.migrationId} was already used; attach() to it`);
     const to = this.#host(toHost);
     const owner = await this.#owner(vmId);
     if (!owner) throw new OpsError(ErrorCode.BadRequest, `VM ${vmId} is not running on any known host`);
     if (owner.host === toHost) throw new OpsError(ErrorCode.BadRequest, `VM ${vmId} already runs on ${toHost}`);
-    for (const t of this.#trackers.values())
-      if (!t.finished && t.last.vm === vmId)
-        throw new OpsError(ErrorCode.Conflict, `VM ${vmId} is already migrating (${t.migrationId})`);
+    assertNewMigration(this.#records, this.#trackers, opts.migrationId, vmId);
     const from = this.#host(owner.host);
 
     const bandwidthMiBps = Math.max(1, Math.round((opts.bandwidthBps ?? this.#o.bandwidthBps) / MiB));

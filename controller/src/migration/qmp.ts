@@ -33,7 +33,7 @@ import {
   vmIdError,
 } from "./qemu-host.js";
 import { QmpError } from "./qmp-client.js";
-import { RecordStore, readJsonFile, writeJsonFile } from "./records.js";
+import { activeFromRecords, assertNewMigration, RecordStore, readJsonFile, writeJsonFile } from "./records.js";
 import { isTerminal, MigrationTracker, type ProgressListener } from "./tracker.js";
 
 export type QemuEngineOptions = {
@@ -210,30 +210,20 @@ export class QemuEngine implements MigrationEngine {
   }
 
   async activeMigrations(): Promise<MigrationProgress[]> {
-    const out: MigrationProgress[] = [];
-    for (const r of this.#records.all()) {
-      if (isTerminal(r.phase)) continue;
-      // a migration left by a previous controller is picked up here and driven to its end
-      const t = this.#trackers.get(r.migrationId) ?? this.#resume(r);
-      if (!t.finished) out.push(t.last);
-    }
-    return out;
+    // a migration left by a previous controller is picked up here and driven to its end
+    return activeFromRecords(this.#records, this.#trackers, (r) => this.#resume(r));
   }
 
   async migrate(vmId: string, toHost: string, opts: MigrateOptions): Promise<MigrationHandle> {
     const bad = vmIdError(opts.migrationId);
     if (bad) throw new OpsError(ErrorCode.BadRequest, bad.replace("VM id", "migration id"));
-    if (this.#records.load(opts.migrationId))
-      throw new OpsError(ErrorCode.Conflict, `migration id ${opts.migrationId} was already used; attach() to it`);
     const to = this.#host(toHost);
     const spec = this.#spec(vmId);
     if (!spec) throw new OpsError(ErrorCode.BadRequest, `unknown VM ${vmId}`);
     const where = await this.#whereRuns(vmId);
     if (!where) throw new OpsError(ErrorCode.Conflict, `VM ${vmId} is not running anywhere`);
     if (where.host === toHost) throw new OpsError(ErrorCode.BadRequest, `VM ${vmId} already runs on ${toHost}`);
-    for (const t of this.#trackers.values())
-      if (!t.finished && t.last.vm === vmId)
-        throw new OpsError(ErrorCode.Conflict, `VM ${vmId} is already migrating (${t.migrationId})`);
+    assertNewMigration(this.#records, this.#trackers, opts.migrationId, vmId);
 
     const deadlineMs = opts.deadlineMs ?? this.#o.deadlineMs;
     const r: Record_ = {

@@ -4,7 +4,9 @@
  */
 import { mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { MigrationPhase } from "./engine.js";
+import { ErrorCode, OpsError } from "@presage/shared";
+import type { MigrationPhase, MigrationProgress } from "./engine.js";
+import { isTerminal, type MigrationTracker } from "./tracker.js";
 
 export type BaseRecord = { migrationId: string; vm: string; from: string; to: string; phase: MigrationPhase };
 
@@ -50,4 +52,36 @@ export class RecordStore<R extends BaseRecord> {
     }
     return out;
   }
+}
+
+/**
+ * What every engine with on-disk records reports as active: each unfinished record, followed by a
+ * tracker (an existing one, or `follow` re-attaches to a migration a previous process started).
+ */
+export function activeFromRecords<R extends BaseRecord>(
+  records: RecordStore<R>,
+  trackers: ReadonlyMap<string, MigrationTracker>,
+  follow: (r: R) => MigrationTracker,
+): MigrationProgress[] {
+  const out: MigrationProgress[] = [];
+  for (const r of records.all()) {
+    if (isTerminal(r.phase)) continue;
+    const t = trackers.get(r.migrationId) ?? follow(r);
+    if (!t.finished) out.push(t.last);
+  }
+  return out;
+}
+
+/** Refuse to start a migration whose id was used before, or of a VM that is already migrating. */
+export function assertNewMigration<R extends BaseRecord>(
+  records: RecordStore<R>,
+  trackers: ReadonlyMap<string, MigrationTracker>,
+  migrationId: string,
+  vmId: string,
+): void {
+  if (records.load(migrationId))
+    throw new OpsError(ErrorCode.Conflict, `migration id ${migrationId} was already used; attach() to it`);
+  for (const t of trackers.values())
+    if (!t.finished && t.last.vm === vmId)
+      throw new OpsError(ErrorCode.Conflict, `VM ${vmId} is already migrating (${t.migrationId})`);
 }
