@@ -26,8 +26,8 @@ export class AirflowTracker {
   readonly episode: Episode;
   readonly #cfg: DetectConfig;
   readonly #channel: Channel;
-  /** per power band: sums of x and of ln(CPU rise over inlet) */
-  readonly #bands = new Map<number, { sum: number; sumT: number; n: number }>();
+  /** per power band: sums of x, x squared and ln(CPU rise over inlet) */
+  readonly #bands = new Map<number, { sum: number; sumSq: number; sumT: number; n: number }>();
   /** ln(rise) against its band baseline, bucketed alongside x so both are judged on the same buckets */
   readonly #thermal: Channel;
   #learnUntil: number | null = null;
@@ -57,18 +57,24 @@ export class AirflowTracker {
     let b = this.#bands.get(band);
     if (ts < this.#learnUntil) {
       if (!b && this.#bands.size < MAX_BANDS) {
-        b = { sum: 0, sumT: 0, n: 0 };
+        b = { sum: 0, sumSq: 0, sumT: 0, n: 0 };
         this.#bands.set(band, b);
       }
       if (b) {
         b.sum += x;
+        b.sumSq += x * x;
         b.sumT += thermal;
         b.n++;
       }
       return;
     }
     if (!b || b.n < 10) return;
-    const residual = x - b.sum / b.n;
+    const mean = b.sum / b.n;
+    // only what exceeds the band's own learned spread counts: at low load the fans sit at the curve minimum and x
+    // wanders there with the room and load mix, which alone must not look like lost airflow
+    const spread = Math.sqrt(Math.max(0, b.sumSq / b.n - mean * mean));
+    const raw = x - mean;
+    const residual = raw > spread ? raw - spread : raw < -spread ? raw + spread : 0;
     // failure point: the residual at which the hottest CPU would reach its limit at this power
     const limit = this.#cfg.cpuMaxC;
     const a = this.#channel.add(ts, residual, residual + Math.log(Math.max(1, limit - inlet) / rise));
