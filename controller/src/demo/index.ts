@@ -165,7 +165,7 @@ class Demo {
     const evacuated = await this.#waitState(ctl, sick, HostState.Quarantined, 90_000);
     const evacStartTs = seen.stateTs.get(HostState.Evacuating) ?? critical.ts;
     n.say(`${sick} is empty and quarantined: ${seen.migrationsDone} VMs moved`, "good");
-    assertPlacement(
+    await assertPlacement(
       engine,
       fleet.vms.map((v) => v.id),
     );
@@ -294,11 +294,10 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 /** Every VM exists on exactly one host (the engine is the truth). */
-function assertPlacement(engine: SimEngine, ids: string[]): void {
-  void Promise.all(ids.map((id) => engine.locate(id))).then((where) => {
-    const lost = ids.filter((_, i) => where[i] === null);
-    if (lost.length) throw new Error(`VMs lost: ${lost.join(", ")}`);
-  });
+async function assertPlacement(engine: SimEngine, ids: string[]): Promise<void> {
+  const where = await Promise.all(ids.map((id) => engine.locate(id)));
+  const lost = ids.filter((_, i) => where[i] === null);
+  if (lost.length) throw new Error(`VMs lost: ${lost.join(", ")}`);
 }
 
 async function waitHome(engine: SimEngine, home: Map<string, string>, realTimeoutMs: number): Promise<number> {
