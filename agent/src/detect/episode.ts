@@ -1,16 +1,10 @@
 /** One condition's life: none -> warning -> critical -> cleared, each severity at most once per episode. */
-import type { Component, EventKind, SensorEvent, Severity } from "@presage/shared";
+import type { Component, SensorEvent } from "@presage/shared";
 
 export const Phase = { None: 0, Info: 1, Warning: 2, Critical: 3 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
 
-export type Raise = {
-  ts: number;
-  severity: Severity;
-  kind: EventKind;
-  reason: string;
-  predictedFailureAt: number | null;
-  confidence: number | null;
+export type Raise = Pick<SensorEvent, "ts" | "severity" | "kind" | "reason" | "predictedFailureAt" | "confidence"> & {
   /** single-sample evidence (failure, stalls): the episode clears only after failureClearMs of normal samples */
   latched?: boolean;
 };
