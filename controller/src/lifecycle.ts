@@ -1,5 +1,5 @@
 /**
- * The host state machine (CONTRACT.md section 5), as a pure function of (state, trigger).
+ * The host state machine (docs/contract.md section 5), as a pure function of (state, trigger).
  * Every allowed transition is listed; anything else is a ForbiddenTransition error that names
  * both the state and the trigger, so an operator sees why (e.g. `repaired` on a healthy host).
  */

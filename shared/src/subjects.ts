@@ -1,4 +1,4 @@
-/** NATS subject names (CONTRACT.md section 4). Host names are validated before they become tokens. */
+/** NATS subject names (docs/contract.md section 4). Host names are validated before they become tokens. */
 import { hostNameError } from "./schema.js";
 
 export const SUBJECT_ROOT = "presage.v1";

@@ -1,5 +1,5 @@
 /**
- * Message shapes that cross process boundaries (CONTRACT.md sections 1, 2, 4, 5).
+ * Message shapes that cross process boundaries (docs/contract.md sections 1, 2, 4, 5).
  * Data shapes are plain types; enums are const objects so they exist at runtime for validation.
  */
 
@@ -24,7 +24,7 @@ export type Thresholds = {
   unr: number | null;
 };
 
-/** One sensor sample (CONTRACT.md section 1). */
+/** One sensor sample (docs/contract.md section 1). */
 export type Reading = {
   /** sample time, ms since the Unix epoch (UTC) */
   ts: number;
@@ -56,7 +56,7 @@ export const Component = {
 } as const;
 export type Component = (typeof Component)[keyof typeof Component];
 
-/** What an agent concludes (CONTRACT.md section 2). */
+/** What an agent concludes (docs/contract.md section 2). */
 export type SensorEvent = {
   id: string;
   /** time of the reading that triggered it, ms */
@@ -98,7 +98,7 @@ export type Heartbeat = {
   agentVersion?: string;
 };
 
-/** Host lifecycle states (CONTRACT.md section 5). */
+/** Host lifecycle states (docs/contract.md section 5). */
 export const HostState = {
   Healthy: "healthy",
   Suspect: "suspect",

@@ -1,4 +1,4 @@
-/** The five capture formats of CONTRACT.md section 3, by name. Parsers are pure and never throw. */
+/** The five capture formats of docs/contract.md section 3, by name. Parsers are pure and never throw. */
 import type { Reading } from "@presage/shared";
 import type { ParseContext } from "./common.js";
 import { parseFreeipmiCsv } from "./freeipmi.js";

@@ -1,4 +1,4 @@
-/** The controller's durable state: one KV bucket per record kind (host state in presage-hosts, CONTRACT.md 4). */
+/** The controller's durable state: one KV bucket per record kind (host state in presage-hosts, docs/contract.md 4). */
 import { Kvm } from "@nats-io/kv";
 import {
   type Alert,
