@@ -1,7 +1,8 @@
 /**
- * A fast path in front of shared/schema.ts `readingCheck` for replay's hot loop. It accepts only values that pass the
- * same tests readingCheck makes, and remembers host names already
- * found valid; anything else goes to readingCheck itself, so what is rejected, and the message, do not change.
+ * A fast path in front of the shared ReadingSchema's `readingCheck` (shared/src/messages.ts) for replay's hot loop.
+ * It accepts only values that pass the same tests the schema makes, and remembers host names already found valid
+ * (the schema runs the host regex on every reading); anything else goes to readingCheck itself, so what is
+ * rejected, and the message, do not change. agent/test/replay/reading-fast-check.test.ts holds them to that.
  */
 import { isValidHostName, readingCheck, SensorType } from "@presage/shared";
 

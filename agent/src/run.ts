@@ -4,9 +4,8 @@
  * process (tests, demo) or from `presage-agent run`. All scheduling goes through the injected Clock.
  */
 import {
-  type Check,
   type Clock,
-  check,
+  checkOf,
   createLogger,
   ensureStreams,
   type Heartbeat,
@@ -17,11 +16,13 @@ import {
   type Reading,
   readingCheck,
   type SensorEvent,
+  type Static,
   type Subscription,
   scaledClock,
   subjects,
   subscribeJson,
   systemClock,
+  Type,
   validate,
 } from "@presage/shared";
 import type { AgentConfig } from "./config.js";
@@ -34,8 +35,9 @@ import type { SensorSource } from "./sources/source.js";
 import { AGENT_VERSION } from "./version.js";
 
 /** Requests the agent answers on presage.v1.commands.<host>. */
-export type AgentCommand = { command: "poll-now" | "status" };
-export const agentCommandCheck: Check = check.obj({ command: check.oneOf(["poll-now", "status"]) });
+export const AgentCommandSchema = Type.Object({ command: Type.Enum(["poll-now", "status"]) });
+export type AgentCommand = Static<typeof AgentCommandSchema>;
+export const agentCommandCheck = checkOf(AgentCommandSchema);
 
 export type StartAgentOptions = {
   config: AgentConfig;

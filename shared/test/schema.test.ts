@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parseEvent, parseReading, subjects } from "../src/index.js";
+import { opsRequestChecks, parseEvent, parseReading, subjects } from "../src/index.js";
 
 const good = { ts: 1, host: "h1", sensor: "FAN1", type: "fan", unit: "RPM", value: null };
 
@@ -39,6 +39,20 @@ describe("schema - events", () => {
     expect(parseEvent(JSON.stringify(ev)).ok).toBe(true);
     expect(parseEvent(JSON.stringify({ ...ev, severity: "fatal" })).ok).toBe(false);
     expect(parseEvent(JSON.stringify({ ...ev, confidence: 2 })).ok).toBe(false);
+  });
+});
+
+describe("schema - ops requests", () => {
+  it("refuse unknown keys and name the bad path in the operator's words", () => {
+    expect(opsRequestChecks.repaired({ host: "h1", note: "fan swapped" }, "")).toBeNull();
+    expect(opsRequestChecks.repaired({ host: "h1", nots: "typo" }, "")).toMatch(/nots is not a known key/);
+    expect(opsRequestChecks.status({ by: "alice" }, "")).toMatch(/by is not a known key/);
+    expect(opsRequestChecks["maintenance-enter"]({ hosts: ["h1", "a.b"] }, "")).toMatch(
+      /hosts\[1\]: invalid host name/,
+    );
+    expect(opsRequestChecks.events({ severity: "fatal" }, "")).toBe("severity must be one of info, warning, critical");
+    expect(opsRequestChecks.rebalance({ aggressiveness: 2.5 }, "")).toBe("aggressiveness must be an integer");
+    expect(opsRequestChecks.host([], "")).toBe("message must be a JSON object");
   });
 });
 

@@ -1,61 +1,71 @@
-/** Detection settings: one object of documented defaults (docs/detection.md) and its config check. */
-import { type Check, check } from "@presage/shared";
+/** Detection settings: one object of documented defaults (docs/detection.md) and their schema. */
+import { checkOf, type Static, Strict, Type, UNKNOWN_KEY } from "@presage/shared";
 
-export type DetectConfig = {
-  /** samples are reduced to one robust value (median) per bucket; makes detection sample-rate independent */
-  bucketMs: number;
-  /** buckets kept per channel for trend fitting (bounds memory per sensor) */
-  windowBuckets: number;
-  /** buckets used to learn a channel's baseline after start or a re-baseline */
-  learnBuckets: number;
-  /** a predicted failure inside this horizon makes a degradation critical (time to evacuate plus margin) */
-  horizonMs: number;
-  /** CUSUM allowance and decision threshold, in noise-sigma units */
-  cusumK: number;
-  cusumH: number;
-  /** Mann-Kendall z a trend needs before it counts as established */
-  minTrendZ: number;
-  /** smallest fan drop (fraction of its baseline ratio to its siblings) that can be a degradation */
-  fanMinDrop: number;
-  /** fan failure point when the BMC gives no lower-critical threshold: this fraction of its siblings' median */
-  fanFailRatio: number;
-  /** below this the siblings are not spinning: host off or all fans stopped together, not a fan failure */
-  fanSpinningRpm: number;
-  /** stalls (runs of samples at the failure point while the host is powered) within the last
-   * `stallWindowSamples` samples that make a sensor intermittent; counted in samples so a glitch rate is rate-free */
-  stallWarnCount: number;
-  stallCriticalCount: number;
-  stallWindowSamples: number;
-  /** a value unchanged for at least stuckMs while its siblings' reference moved by stuckMove (fraction) is a stuck
-   * sensor: its trend is not judged and siblings ignore it until it changes */
-  stuckMs: number;
-  stuckMove: number;
-  /** rail failure point when the BMC gives none: nominal +/- this fraction */
-  railTolerance: number;
-  /** smallest rail droop (fraction of nominal) that can be a degradation */
-  railMinDrop: number;
-  /** smallest excess of a CPU's rise over inlet compared with its twin's (0.15 = 15% hotter) that can be a degradation */
-  cpuMinExcess: number;
-  /** smallest loss of cooling efficiency (log units, 0.15 ~ 14%) that can be an airflow degradation */
-  airflowMinLoss: number;
-  /** how long a host's per-power-band cooling baseline is learned before airflow is judged */
-  airflowLearnMs: number;
-  /** CPU failure point when the BMC gives no upper-critical threshold */
-  cpuMaxC: number;
-  /** consecutive samples at the failure point before an outright failure is declared (1 = first sample) */
-  confirmSamples: number;
-  /** buckets of normal values before a degradation episode clears */
-  clearBuckets: number;
-  /** normal time before a failure episode clears (an intermittent fan must not re-trigger) */
-  failureClearMs: number;
-  /** silence longer than this resets the partial bucket and stall counters (BMC reset, dropout) */
-  maxGapMs: number;
-  /** silence longer than this also re-learns baselines: after an outage the host may have been serviced or
-   * power-cycled into another regime (FASRC: PSU fans after the restore) */
-  relearnGapMs: number;
-  /** sibling values older than this are ignored */
-  staleMs: number;
-};
+const pos = () => Type.Number({ minimum: 0 });
+const posInt = () => Type.Integer({ minimum: 1 });
+const frac = () => Type.Number({ minimum: 0, maximum: 1 });
+
+const UNKNOWN = "detection setting (docs/detection.md)";
+
+export const DetectConfigSchema = Strict(
+  {
+    /** samples are reduced to one robust value (median) per bucket; makes detection sample-rate independent */
+    bucketMs: Type.Integer({ minimum: 1_000 }),
+    /** buckets kept per channel for trend fitting (bounds memory per sensor) */
+    windowBuckets: Type.Integer({ minimum: 6, maximum: 1_000 }),
+    /** buckets used to learn a channel's baseline after start or a re-baseline */
+    learnBuckets: posInt(),
+    /** a predicted failure inside this horizon makes a degradation critical (time to evacuate plus margin) */
+    horizonMs: Type.Integer({ minimum: 0 }),
+    /** CUSUM allowance and decision threshold, in noise-sigma units */
+    cusumK: pos(),
+    cusumH: pos(),
+    /** Mann-Kendall z a trend needs before it counts as established */
+    minTrendZ: pos(),
+    /** smallest fan drop (fraction of its baseline ratio to its siblings) that can be a degradation */
+    fanMinDrop: frac(),
+    /** fan failure point when the BMC gives no lower-critical threshold: this fraction of its siblings' median */
+    fanFailRatio: frac(),
+    /** below this the siblings are not spinning: host off or all fans stopped together, not a fan failure */
+    fanSpinningRpm: pos(),
+    /** stalls (runs of samples at the failure point while the host is powered) within the last
+     * `stallWindowSamples` samples that make a sensor intermittent; counted in samples so a glitch rate is rate-free */
+    stallWarnCount: posInt(),
+    stallCriticalCount: posInt(),
+    stallWindowSamples: posInt(),
+    /** a value unchanged for at least stuckMs while its siblings' reference moved by stuckMove (fraction) is a stuck
+     * sensor: its trend is not judged and siblings ignore it until it changes */
+    stuckMs: Type.Integer({ minimum: 0 }),
+    stuckMove: frac(),
+    /** rail failure point when the BMC gives none: nominal +/- this fraction */
+    railTolerance: frac(),
+    /** smallest rail droop (fraction of nominal) that can be a degradation */
+    railMinDrop: frac(),
+    /** smallest excess of a CPU's rise over inlet compared with its twin's (0.15 = 15% hotter) that can be a degradation */
+    cpuMinExcess: pos(),
+    /** smallest loss of cooling efficiency (log units, 0.15 ~ 14%) that can be an airflow degradation */
+    airflowMinLoss: pos(),
+    /** how long a host's per-power-band cooling baseline is learned before airflow is judged */
+    airflowLearnMs: Type.Integer({ minimum: 0 }),
+    /** CPU failure point when the BMC gives no upper-critical threshold */
+    cpuMaxC: pos(),
+    /** consecutive samples at the failure point before an outright failure is declared (1 = first sample) */
+    confirmSamples: posInt(),
+    /** buckets of normal values before a degradation episode clears */
+    clearBuckets: posInt(),
+    /** normal time before a failure episode clears (an intermittent fan must not re-trigger) */
+    failureClearMs: Type.Integer({ minimum: 0 }),
+    /** silence longer than this resets the partial bucket and stall counters (BMC reset, dropout) */
+    maxGapMs: Type.Integer({ minimum: 1_000 }),
+    /** silence longer than this also re-learns baselines: after an outage the host may have been serviced or
+     * power-cycled into another regime (FASRC: PSU fans after the restore) */
+    relearnGapMs: Type.Integer({ minimum: 1_000 }),
+    /** sibling values older than this are ignored */
+    staleMs: Type.Integer({ minimum: 1_000 }),
+  },
+  UNKNOWN,
+);
+export type DetectConfig = Static<typeof DetectConfigSchema>;
 
 export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   bucketMs: 300_000,
@@ -87,40 +97,12 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   staleMs: 600_000,
 };
 
-const pos = check.num({ min: 0 });
-const posInt = check.int({ min: 1 });
-const frac = check.num({ min: 0, max: 1 });
-
-/** Every key optional, so an agent config can embed a partial `detect` section. */
-export const detectConfigCheck: Check = check.obj({
-  bucketMs: check.optional(check.int({ min: 1_000 })),
-  windowBuckets: check.optional(check.int({ min: 6, max: 1_000 })),
-  learnBuckets: check.optional(posInt),
-  horizonMs: check.optional(check.int({ min: 0 })),
-  cusumK: check.optional(pos),
-  cusumH: check.optional(pos),
-  minTrendZ: check.optional(pos),
-  fanMinDrop: check.optional(frac),
-  fanFailRatio: check.optional(frac),
-  fanSpinningRpm: check.optional(pos),
-  stallWarnCount: check.optional(posInt),
-  stallCriticalCount: check.optional(posInt),
-  stallWindowSamples: check.optional(posInt),
-  stuckMs: check.optional(check.int({ min: 0 })),
-  stuckMove: check.optional(frac),
-  railTolerance: check.optional(frac),
-  railMinDrop: check.optional(frac),
-  cpuMinExcess: check.optional(pos),
-  airflowMinLoss: check.optional(pos),
-  airflowLearnMs: check.optional(check.int({ min: 0 })),
-  cpuMaxC: check.optional(pos),
-  confirmSamples: check.optional(posInt),
-  clearBuckets: check.optional(posInt),
-  failureClearMs: check.optional(check.int({ min: 0 })),
-  maxGapMs: check.optional(check.int({ min: 1_000 })),
-  relearnGapMs: check.optional(check.int({ min: 1_000 })),
-  staleMs: check.optional(check.int({ min: 1_000 })),
+/** Every key optional, so an agent config can embed a partial `detect` section; unknown keys are refused. */
+export const PartialDetectConfigSchema = Type.Partial(DetectConfigSchema, {
+  additionalProperties: false,
+  [UNKNOWN_KEY]: UNKNOWN,
 });
+export const detectConfigCheck = checkOf(PartialDetectConfigSchema);
 
 export function resolveDetectConfig(c: Partial<DetectConfig> = {}): DetectConfig {
   const out = { ...DEFAULT_DETECT_CONFIG };

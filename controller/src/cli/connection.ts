@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
-import { check, type NatsSettings, validate } from "@presage/shared";
+import { checkOf, type NatsSettings, type Static, Strict, Type, validate } from "@presage/shared";
 import { usageError } from "./exit.js";
 
 export const DEFAULT_URL = "nats://127.0.0.1:4222";
@@ -25,25 +25,20 @@ export type ConnectionFlags = {
   by?: string;
 };
 
-export type Context = {
-  url?: string;
-  user?: string;
-  password?: string;
-  creds?: string;
-  tls?: { ca?: string; cert?: string; key?: string };
-  /** the operator name sent with requests (the server's identity wins when it has one) */
-  by?: string;
-};
+const OptStr = () => Type.Optional(Type.String({ minLength: 1 }));
 
-const optStr = check.optional(check.str({ min: 1 }));
-const contextCheck = check.obj({
-  url: optStr,
-  user: optStr,
-  password: optStr,
-  creds: optStr,
-  tls: check.optional(check.obj({ ca: optStr, cert: optStr, key: optStr })),
-  by: optStr,
+/** A context file (`--context FILE`): strict, so a misspelt key is an error, not a silent default. */
+export const ContextSchema = Strict({
+  url: OptStr(),
+  user: OptStr(),
+  password: OptStr(),
+  creds: OptStr(),
+  tls: Type.Optional(Strict({ ca: OptStr(), cert: OptStr(), key: OptStr() })),
+  /** the operator name sent with requests (the server's identity wins when it has one) */
+  by: OptStr(),
 });
+export type Context = Static<typeof ContextSchema>;
+const contextCheck = checkOf(ContextSchema);
 
 export function defaultContextPath(env: NodeJS.ProcessEnv): string {
   const base = env.XDG_CONFIG_HOME || join(homedir(), ".config");

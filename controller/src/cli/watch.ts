@@ -4,17 +4,27 @@
  * does not look like what its subject carries is shown as such, never crashes the watch.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type Check, check, eventCheck, parseJson, subjects } from "@presage/shared";
+import {
+  AlertSchema,
+  AuditRecordSchema,
+  type Check,
+  checkOf,
+  eventCheck,
+  MigrationRecordSchema,
+  parseJson,
+  subjects,
+  Type,
+} from "@presage/shared";
 import { ago, colourOf, iso, paint, type Style } from "./format.js";
 
 type Kind = "event" | "alert" | "migration" | "audit";
 
-/** Only the fields watch prints; the producers' full shapes live in shared/types.ts. */
+/** The fields watch prints, picked from what the producers publish (shared/src/messages.ts, records.ts). */
 const checks: Record<Kind, Check> = {
   event: eventCheck,
-  alert: check.obj({ id: check.str(), host: check.str(), severity: check.str(), reason: check.str() }),
-  migration: check.obj({ id: check.str(), vm: check.str(), from: check.str(), to: check.str(), status: check.str() }),
-  audit: check.obj({ ts: check.num(), action: check.str(), actor: check.str(), detail: check.str() }),
+  alert: checkOf(Type.Pick(AlertSchema, ["id", "host", "severity", "reason"])),
+  migration: checkOf(Type.Pick(MigrationRecordSchema, ["id", "vm", "from", "to", "status"])),
+  audit: checkOf(Type.Pick(AuditRecordSchema, ["ts", "action", "actor", "detail"])),
 };
 
 const sources: [Kind, string][] = [

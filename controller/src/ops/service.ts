@@ -15,6 +15,7 @@ import {
   type OpsEndpoint,
   OpsError,
   type OpsErrorBody,
+  type OpsRequests,
   opsRequestChecks,
   subjects,
   validate,
@@ -22,25 +23,26 @@ import {
 import type { ControllerApi } from "../api.js";
 import { type Actor, actorOf } from "./identity.js";
 
-type Req = Record<string, unknown>;
-type Call = (api: ControllerApi, req: Req, actor: string) => Promise<object>;
+/** A request as a method sees it: the self-declared `by` already turned into the actor. */
+type Req<E extends OpsEndpoint> = Omit<OpsRequests[E], "by">;
+type Call<E extends OpsEndpoint> = (api: ControllerApi, req: Req<E>, actor: string) => Promise<object>;
 
-/** Endpoint -> ControllerApi method; `satisfies` makes the table exhaustive at compile time. */
-const calls = {
+/** Endpoint -> ControllerApi method; the mapped type makes the table exhaustive and each request typed. */
+const calls: { [E in OpsEndpoint]: Call<E> } = {
   hosts: (api, r) => api.hosts(r),
-  host: (api, r) => api.host(r as { host: string }),
+  host: (api, r) => api.host(r),
   events: (api, r) => api.events(r),
-  ack: (api, r, a) => api.ack(r as { target: string }, a),
-  repaired: (api, r, a) => api.repaired(r as { host: string }, a),
-  "maintenance-enter": (api, r, a) => api.maintenanceEnter(r as { hosts: string[] }, a),
-  "maintenance-exit": (api, r, a) => api.maintenanceExit(r as { hosts: string[] }, a),
+  ack: (api, r, a) => api.ack(r, a),
+  repaired: (api, r, a) => api.repaired(r, a),
+  "maintenance-enter": (api, r, a) => api.maintenanceEnter(r, a),
+  "maintenance-exit": (api, r, a) => api.maintenanceExit(r, a),
   migrations: (api, r) => api.migrations(r),
   plans: (api, r) => api.plans(r),
-  "plan-approve": (api, r, a) => api.planApprove(r as { id: string }, a),
-  "plan-reject": (api, r, a) => api.planReject(r as { id: string }, a),
+  "plan-approve": (api, r, a) => api.planApprove(r, a),
+  "plan-reject": (api, r, a) => api.planReject(r, a),
   rebalance: (api, r, a) => api.rebalance(r, a),
   status: (api, r) => api.status(r),
-} satisfies Record<OpsEndpoint, Call>;
+};
 
 /** Numeric codes for the Nats-Service-Error-Code header (HTTP-like, as the services API suggests). */
 const statusOf: Record<ErrorCode, number> = {
@@ -61,7 +63,10 @@ const knownCodes = new Set<string>(Object.values(ErrorCode));
 export type OpsServiceOptions = { log: Logger; metrics?: Metrics; version?: string };
 
 /** Parse and validate a request body; an empty body is an empty request. */
-export function parseOpsRequest(endpoint: OpsEndpoint, data: Uint8Array): { ok: true; req: Req } | OpsErrorBody {
+export function parseOpsRequest<E extends OpsEndpoint>(
+  endpoint: E,
+  data: Uint8Array,
+): { ok: true; req: Req<E>; by: string | undefined } | OpsErrorBody {
   const text = new TextDecoder().decode(data).trim();
   let v: unknown = {};
   if (text) {
@@ -71,10 +76,11 @@ export function parseOpsRequest(endpoint: OpsEndpoint, data: Uint8Array): { ok: 
       return { code: ErrorCode.BadRequest, message: `request is not JSON: ${(e as Error).message}` };
     }
   }
-  const r = validate<Req>(opsRequestChecks[endpoint], v);
-  return r.ok
-    ? { ok: true, req: r.value }
-    : { code: ErrorCode.BadRequest, message: `bad ${endpoint} request: ${r.error}` };
+  // endpoints that do not act refuse `by`, so it is absent there
+  const r = validate<OpsRequests[E] & { by?: string }>(opsRequestChecks[endpoint], v);
+  if (!r.ok) return { code: ErrorCode.BadRequest, message: `bad ${endpoint} request: ${r.error}` };
+  const { by, ...req } = r.value;
+  return { ok: true, req, by };
 }
 
 /** Turn anything a ControllerApi method threw into an error body a person can act on. */
@@ -110,14 +116,14 @@ export async function startOpsService(
     });
   }
 
-  async function handle(endpoint: OpsEndpoint, msg: ServiceMsg): Promise<void> {
+  async function handle<E extends OpsEndpoint>(endpoint: E, msg: ServiceMsg): Promise<void> {
     const started = Date.now();
     const parsed = parseOpsRequest(endpoint, msg.data);
     if (!("ok" in parsed)) return replyError(endpoint, msg, parsed);
-    const actor: Actor = actorOf(msg.headers, parsed.req.by);
-    const { by: _declared, ...req } = parsed.req;
+    const actor: Actor = actorOf(msg.headers, parsed.by);
+    const call: Call<E> = calls[endpoint];
     try {
-      const data = await calls[endpoint](api, req, actor.name);
+      const data = await call(api, parsed.req, actor.name);
       respond(msg, JSON.stringify({ ok: true, ...data }));
       opts.metrics?.inc("presage_ops_requests_total", { endpoint, result: "ok" });
       log.debug({ endpoint, actor, ms: Date.now() - started }, "ops request served");

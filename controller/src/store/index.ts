@@ -2,20 +2,24 @@
 import { Kvm } from "@nats-io/kv";
 import {
   type Alert,
+  alertCheck,
   type Check,
   type HostRecord,
+  hostRecordCheck,
   KV_CONTROL,
   KV_HOSTS,
   KV_VMS,
   type Logger,
   type Metrics,
   type MigrationRecord,
+  migrationRecordCheck,
   type NatsConnection,
   type Plan,
+  planCheck,
   type VmRecord,
+  vmRecordCheck,
 } from "@presage/shared";
 import { CachedBucket } from "./bucket.js";
-import { alertCheck, hostRecordCheck, migrationRecordCheck, planCheck, vmRecordCheck } from "./checks.js";
 import { KvWriter } from "./writer.js";
 
 export const KV_ALERTS = "presage-alerts";
