@@ -92,18 +92,5 @@ export function dueEscalations(alerts: Iterable<Alert>, now: number, intervalMs:
   return due;
 }
 
-/** Whether the host still has an open (uncleared) alert from its agent. */
-export function hasOpenCondition(alerts: Iterable<Alert>, host: string, severity?: Severity): boolean {
-  for (const a of alerts)
-    if (
-      a.host === host &&
-      !a.cleared &&
-      !a.id.startsWith(CONTROLLER_ALERT_PREFIX) &&
-      (!severity || a.severity === severity)
-    )
-      return true;
-  return false;
-}
-
 /** Ids of alerts raised by the controller itself start with this. */
 export const CONTROLLER_ALERT_PREFIX = "ctl-";

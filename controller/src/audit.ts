@@ -10,6 +10,7 @@ import {
   type Metrics,
   type NatsConnection,
   STREAM_AUDIT,
+  sleep,
   subjects,
 } from "@presage/shared";
 
@@ -78,7 +79,7 @@ export class AuditLog {
             { err: String((results[ok] as PromiseRejectedResult).reason) },
             "audit publish failed; retrying",
           );
-          await new Promise((res) => setTimeout(res, 500));
+          await sleep(500);
         }
       }
     } finally {
@@ -98,7 +99,7 @@ export class AuditLog {
 
   /** Like drained, but gives up after timeoutMs. */
   async flush(timeoutMs = 5_000): Promise<void> {
-    await Promise.race([this.drained(), new Promise((r) => setTimeout(r, timeoutMs))]);
+    await Promise.race([this.drained(), sleep(timeoutMs)]);
   }
 }
 

@@ -3,119 +3,92 @@
  * shared `loadConfig` (unknown keys and bad values fail with the key's name). All durations are
  * milliseconds of the controller's clock, which a demo may run faster than real time.
  */
-import { type Check, check, loadConfig, type NatsSettings } from "@presage/shared";
+import {
+  checkOf,
+  type DeepPartial,
+  fromCheck,
+  loadConfig,
+  NatsSettingsSchema,
+  OneOf,
+  type Static,
+  Strict,
+  Type,
+  withOverrides,
+} from "@presage/shared";
+
+export type { DeepPartial } from "@presage/shared";
 import { defaultEngineConfig, type EngineConfig, engineConfigCheck } from "./migration/index.js";
-import type { Headroom } from "./model.js";
 
 export const PolicyMode = { Automatic: "automatic", Manual: "manual", Monitor: "monitor" } as const;
 export type PolicyMode = (typeof PolicyMode)[keyof typeof PolicyMode];
 
-export type ControllerConfig = {
-  nats: NatsSettings;
+const Mode = () => OneOf(PolicyMode);
+const Pos = () => Type.Integer({ minimum: 1 });
+const MsOrNull = () => Type.Union([Type.Integer({ minimum: 1 }), Type.Null()]);
+const Frac = () => Type.Number({ minimum: 0, maximum: 0.95 });
+const MapOf = <T extends Parameters<typeof Type.Record>[1]>(v: T) => Type.Record(Type.String(), v);
+
+export const ControllerConfigSchema = Strict({
+  nats: NatsSettingsSchema,
   /** replica name (lease holder id, audit actor); default the host name + pid */
-  name: string;
+  name: Type.String({ minLength: 1, maxLength: 128 }),
   /** passed to the migration engine factory (`createEngine`, migration/index.ts) */
-  engine: EngineConfig;
+  engine: fromCheck<EngineConfig>(engineConfigCheck),
   /** VM id -> placement attributes the hypervisor does not know */
-  vms: Record<string, { priority?: number; antiAffinityGroup?: string | null }>;
-  policy: {
-    mode: PolicyMode;
-    /** host name -> mode */
-    hosts: Record<string, PolicyMode>;
-    /** group name -> mode, with `hostGroups` saying which hosts are in which group */
-    groups: Record<string, PolicyMode>;
-    hostGroups: Record<string, string>;
-  };
-  headroom: Headroom;
-  concurrency: {
-    /** migrations at once off one host */
-    perSource: number;
-    /** migrations at once onto one host */
-    perTarget: number;
-    fleet: number;
-  };
-  brake: {
-    /** at most this many hosts in remediation at once */
-    maxHosts: number;
-    /** and at most this percent of the fleet */
-    maxPercent: number;
-  };
-  alerts: { escalationIntervalMs: number };
-  returns: { gracePeriodMs: number; waveSize: number };
-  heartbeat: { lostAfterMs: number };
-  leader: { enabled: boolean; leaseTtlMs: number };
-  reconcile: { intervalMs: number };
-  migration: {
-    bandwidthBps: number | null;
-    downtimeLimitMs: number | null;
-    deadlineMs: number | null;
-    /** a VM whose migration failed is planned again after this long */
-    retryAfterMs: number;
-  };
-  rebalance: { intervalMs: number | null; maxMoves: number; aggressiveness: 1 | 2 | 3 | 4 | 5; cooldownMs: number };
-  /** readings kept per sensor for `presage host` sparklines */
-  readingsHistory: number;
-  metricsPort: number | null;
-  /** run the controller's clock this many times faster than real time (demo, tests); 1 in production */
-  clockSpeed: number;
-};
-
-const mode = check.oneOf(Object.values(PolicyMode));
-const pos = check.int({ min: 1 });
-const msOrNull = check.nullable(check.int({ min: 1 }));
-const frac = check.num({ min: 0, max: 0.95 });
-
-function recordOf(c: Check): Check {
-  return (v, p) => {
-    if (typeof v !== "object" || v === null || Array.isArray(v)) return `${p} must be an object`;
-    for (const [k, x] of Object.entries(v)) {
-      const e = c(x, `${p}.${k}`);
-      if (e) return e;
-    }
-    return null;
-  };
-}
-
-export const controllerConfigCheck: Check = check.obj({
-  nats: check.obj({ url: check.str({ min: 1 }) }),
-  name: check.str({ min: 1, max: 128 }),
-  engine: engineConfigCheck,
-  vms: recordOf(
-    check.obj({
-      priority: check.optional(check.num()),
-      antiAffinityGroup: check.optional(check.nullable(check.str({ min: 1, max: 128 }))),
+  vms: MapOf(
+    Strict({
+      priority: Type.Optional(Type.Number()),
+      antiAffinityGroup: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 128 }), Type.Null()])),
     }),
   ),
-  policy: check.obj({
-    mode,
-    hosts: recordOf(mode),
-    groups: recordOf(mode),
-    hostGroups: recordOf(check.str({ min: 1 })),
+  policy: Strict({
+    mode: Mode(),
+    /** host name -> mode */
+    hosts: MapOf(Mode()),
+    /** group name -> mode, with `hostGroups` saying which hosts are in which group */
+    groups: MapOf(Mode()),
+    hostGroups: MapOf(Type.String({ minLength: 1 })),
   }),
-  headroom: check.obj({ cpu: frac, memory: frac }),
-  concurrency: check.obj({ perSource: pos, perTarget: pos, fleet: pos }),
-  brake: check.obj({ maxHosts: pos, maxPercent: check.num({ min: 0, max: 100 }) }),
-  alerts: check.obj({ escalationIntervalMs: pos }),
-  returns: check.obj({ gracePeriodMs: check.int({ min: 0 }), waveSize: pos }),
-  heartbeat: check.obj({ lostAfterMs: pos }),
-  leader: check.obj({ enabled: check.bool(), leaseTtlMs: check.int({ min: 500 }) }),
-  reconcile: check.obj({ intervalMs: pos }),
-  migration: check.obj({
-    bandwidthBps: msOrNull,
-    downtimeLimitMs: msOrNull,
-    deadlineMs: msOrNull,
-    retryAfterMs: check.int({ min: 0 }),
+  headroom: Strict({ cpu: Frac(), memory: Frac() }),
+  concurrency: Strict({
+    /** migrations at once off one host */
+    perSource: Pos(),
+    /** migrations at once onto one host */
+    perTarget: Pos(),
+    fleet: Pos(),
   }),
-  rebalance: check.obj({
-    intervalMs: msOrNull,
-    maxMoves: pos,
-    aggressiveness: check.int({ min: 1, max: 5 }),
-    cooldownMs: check.int({ min: 0 }),
+  brake: Strict({
+    /** at most this many hosts in remediation at once */
+    maxHosts: Pos(),
+    /** and at most this percent of the fleet */
+    maxPercent: Type.Number({ minimum: 0, maximum: 100 }),
   }),
-  readingsHistory: check.int({ min: 1, max: 10_000 }),
-  metricsPort: check.nullable(check.int({ min: 0, max: 65_535 })),
-  clockSpeed: check.num({ min: 0.001, max: 10_000 }),
+  alerts: Strict({ escalationIntervalMs: Pos() }),
+  returns: Strict({ gracePeriodMs: Type.Integer({ minimum: 0 }), waveSize: Pos() }),
+  heartbeat: Strict({ lostAfterMs: Pos() }),
+  leader: Strict({ enabled: Type.Boolean(), leaseTtlMs: Type.Integer({ minimum: 500 }) }),
+  reconcile: Strict({ intervalMs: Pos() }),
+  migration: Strict({
+    bandwidthBps: MsOrNull(),
+    downtimeLimitMs: MsOrNull(),
+    deadlineMs: MsOrNull(),
+    /** a VM whose migration failed is planned again after this long */
+    retryAfterMs: Type.Integer({ minimum: 0 }),
+  }),
+  rebalance: Strict({
+    intervalMs: MsOrNull(),
+    maxMoves: Pos(),
+    aggressiveness: Type.Enum([1, 2, 3, 4, 5]),
+    cooldownMs: Type.Integer({ minimum: 0 }),
+  }),
+  /** readings kept per sensor for `presage host` sparklines */
+  readingsHistory: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  metricsPort: Type.Union([Type.Integer({ minimum: 0, maximum: 65_535 }), Type.Null()]),
+  /** run the controller's clock this many times faster than real time (demo, tests); 1 in production */
+  clockSpeed: Type.Number({ minimum: 0.001, maximum: 10_000 }),
 });
+export type ControllerConfig = Static<typeof ControllerConfigSchema>;
+export const controllerConfigCheck = checkOf(ControllerConfigSchema);
 
 export function defaultControllerConfig(): ControllerConfig {
   return {
@@ -142,7 +115,7 @@ export function defaultControllerConfig(): ControllerConfig {
 
 /** A full config from partial overrides (tests, demo), validated like a file. */
 export function controllerConfig(over: DeepPartial<ControllerConfig> = {}): ControllerConfig {
-  const cfg = deepMerge(defaultControllerConfig(), over) as ControllerConfig;
+  const cfg = withOverrides(defaultControllerConfig(), over);
   const err = controllerConfigCheck(cfg, "");
   if (err) throw new Error(`invalid controller config: ${err}`);
   return cfg;
@@ -175,14 +148,4 @@ export function policyFor(cfg: ControllerConfig, host: string): PolicyMode {
   const group = cfg.policy.hostGroups[host];
   const g = group ? cfg.policy.groups[group] : undefined;
   return g ?? cfg.policy.mode;
-}
-
-export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
-
-function deepMerge(base: unknown, over: unknown): unknown {
-  if (typeof base !== "object" || base === null || Array.isArray(base)) return over === undefined ? base : over;
-  if (typeof over !== "object" || over === null) return over === undefined ? base : over;
-  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
-  for (const [k, v] of Object.entries(over)) out[k] = deepMerge(out[k], v);
-  return out;
 }

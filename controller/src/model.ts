@@ -27,5 +27,3 @@ export type Headroom = {
   /** 0..1 of memoryMiB that placement must leave free */
   memory: number;
 };
-
-export const DEFAULT_HEADROOM: Headroom = { cpu: 0.1, memory: 0.1 };

@@ -12,21 +12,25 @@ import {
 } from "@nats-io/transport-node";
 import type { Logger } from "./logger.js";
 import type { Metrics } from "./metrics.js";
-import { type Check, validate } from "./schema.js";
+import { type Check, type Static, Strict, Type, validate } from "./schema.js";
 
 export type { Msg, NatsConnection, Subscription };
 
-export type NatsSettings = {
-  url: string;
-  user?: string;
-  pass?: string;
-  token?: string;
+const Path = () => Type.Optional(Type.String({ minLength: 1 }));
+
+/** How to reach NATS: the `nats` section of every config and CLI context. */
+export const NatsSettingsSchema = Strict({
+  url: Type.String({ minLength: 1 }),
+  user: Type.Optional(Type.String()),
+  pass: Type.Optional(Type.String()),
+  token: Type.Optional(Type.String()),
   /** path of a .creds file (JWT + nkey seed) */
-  creds?: string;
+  creds: Path(),
   /** TLS: CA file, client cert and key */
-  tls?: { ca?: string; cert?: string; key?: string } | null;
-  name?: string;
-};
+  tls: Type.Optional(Type.Union([Strict({ ca: Path(), cert: Path(), key: Path() }), Type.Null()])),
+  name: Path(),
+});
+export type NatsSettings = Static<typeof NatsSettingsSchema>;
 
 export async function connectNats(s: NatsSettings, log?: Logger): Promise<NatsConnection> {
   const opts: ConnectionOptions = {
@@ -112,8 +116,4 @@ export function subscribeJson<T>(
     }
   })().catch((e) => o.log.error({ err: e, subject }, "subscription ended with an error"));
   return sub;
-}
-
-export function encodeJson(v: unknown): string {
-  return JSON.stringify(v);
 }

@@ -8,7 +8,8 @@ export interface Clock {
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-function abortable(realMs: number, signal?: AbortSignal): Promise<void> {
+/** Wall-clock wait (polling a process or socket), rejected with the signal's reason on abort. */
+export function sleep(realMs: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
     const t = setTimeout(() => {
@@ -25,7 +26,7 @@ function abortable(realMs: number, signal?: AbortSignal): Promise<void> {
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  sleep: (ms, signal) => abortable(Math.max(0, ms), signal),
+  sleep: (ms, signal) => sleep(Math.max(0, ms), signal),
 };
 
 /**
@@ -35,7 +36,7 @@ export const systemClock: Clock = {
 export function scaledClock(speed: number, start = Date.now(), realStart = Date.now()): Clock {
   return {
     now: () => Math.round(start + (Date.now() - realStart) * speed),
-    sleep: (ms, signal) => abortable(Math.max(0, ms / speed), signal),
+    sleep: (ms, signal) => sleep(Math.max(0, ms / speed), signal),
   };
 }
 

@@ -9,10 +9,11 @@ import type { Check } from "./schema.js";
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Deep-merge `over` onto `base`; arrays and scalars replace. Unknown keys are reported. */
+/** Deep-merge `over` onto `base`; arrays and scalars replace, undefined keeps the base. Unknown keys are reported. */
 function merge(base: Obj, over: Obj, path: string, unknown: string[]): Obj {
   const out: Obj = { ...base };
   for (const [k, v] of Object.entries(over)) {
+    if (v === undefined) continue;
     const p = path ? `${path}.${k}` : k;
     if (!(k in base)) {
       unknown.push(p);
@@ -21,6 +22,13 @@ function merge(base: Obj, over: Obj, path: string, unknown: string[]): Obj {
     else out[k] = v;
   }
   return out;
+}
+
+export type DeepPartial<T> = { [K in keyof T]?: T[K] extends object ? DeepPartial<T[K]> : T[K] };
+
+/** Defaults with overrides (tests, demo) laid over them, the way a config file is; validate the result. */
+export function withOverrides<T extends Obj>(defaults: T, over: DeepPartial<T>): T {
+  return merge(defaults, over as Obj, "", []) as T;
 }
 
 /** Keys whose defaults are objects of free-form entries (e.g. per-host overrides) skip the unknown-key check. */

@@ -5,6 +5,7 @@ import { migrationCost } from "../../controller/dist/balance/cost.js";
 import { planGreedyBaseline } from "../../controller/dist/balance/greedy-baseline.js";
 import { measureImbalance } from "../../controller/dist/balance/imbalance.js";
 import { planRebalance } from "../../controller/dist/balance/planner.js";
+import { seededRandom as rng } from "../../shared/dist/random.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -12,17 +13,6 @@ const ROUND = 15 * MIN; // the controller's automatic rebalance period in this r
 const DAY_ROUNDS = (24 * HOUR) / ROUND;
 const HEADROOM = { cpu: 0.1, memory: 0.1 };
 const CLASSES = 8; // workload classes with their own daily peak (web by day, batch by night, ...)
-
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * A skewed fleet: VMs of one workload class cluster on neighbouring hosts (tenants are placed

@@ -9,9 +9,9 @@ import { join } from "node:path";
 import { generateFleet } from "../../controller/dist/migration/fleet.js";
 import { buildGuestImage } from "../../controller/dist/migration/guest-image.js";
 import { QemuEngine } from "../../controller/dist/migration/qmp.js";
-import { seededRandom } from "../../controller/dist/migration/random.js";
 import { SimEngine } from "../../controller/dist/migration/sim.js";
 import { ManualClock } from "../../shared/dist/clock.js";
+import { seededRandom } from "../../shared/dist/random.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;

@@ -43,12 +43,6 @@ const NAME_RULES: [RegExp, SensorType][] = [
 
 export type Classified = { type: SensorType; unit: string };
 
-/** Normalise a printed unit ("degrees C" -> "C"); unknown units are kept as printed, trimmed. */
-export function normaliseUnit(printed: string): string {
-  const p = printed.trim();
-  return UNITS[p.toLowerCase()]?.unit ?? p;
-}
-
 /**
  * Classify one sensor. `unit` is what the tool printed (may be empty), `typeWord` the tool's own
  * category if it has one. Returns type "other" when nothing is known.
@@ -62,32 +56,4 @@ export function classify(name: string, unit: string, typeWord = ""): Classified 
   if (u !== "") return { type: "other", unit: u };
   for (const [re, type] of NAME_RULES) if (re.test(name)) return { type, unit: "" };
   return { type: "other", unit: "" };
-}
-
-export const SensorRole = {
-  Inlet: "inlet",
-  Exhaust: "exhaust",
-  Cpu: "cpu",
-  Memory: "memory",
-  Psu: "psu",
-  Gpu: "gpu",
-  Board: "board",
-  Other: "other",
-} as const;
-export type SensorRole = (typeof SensorRole)[keyof typeof SensorRole];
-
-const ROLE_RULES: [RegExp, SensorRole][] = [
-  [/inlet|ambient|intake|front panel|\bamb\b/i, "inlet"],
-  [/exhaust|outlet|rear/i, "exhaust"],
-  [/\bcpu|\bproc|\bp\d+\b|\bsocket|\bdts\b|vcore/i, "cpu"],
-  [/\bdimm|\bmem/i, "memory"],
-  [/\bpsu?\d*\b|\bps\s?\d|power supply|pws/i, "psu"],
-  [/\bgpu/i, "gpu"],
-  [/sys|board|mb\b|pch|planar/i, "board"],
-];
-
-/** What a sensor measures, from its vendor name: Supermicro `CPU1 Temp`, Dell `Inlet Temp`, HPE `01-Inlet Ambient`. */
-export function sensorRole(name: string): SensorRole {
-  for (const [re, role] of ROLE_RULES) if (re.test(name)) return role;
-  return "other";
 }

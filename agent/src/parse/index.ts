@@ -31,6 +31,6 @@ export function isFormat(f: string): f is Format {
   return (FORMATS as string[]).includes(f);
 }
 
-export { classify, normaliseUnit, SensorRole, sensorRole } from "./classify.js";
+export { classify } from "./classify.js";
 export type { ParseContext } from "./common.js";
 export { parseFreeipmiCsv, parseIpmitoolSdr, parseIpmitoolSdrElist, parseIpmitoolSensor };

@@ -1,4 +1,5 @@
 /** Seeded randomness so every trace is reproducible from (seed, host). */
+import { seededRandom } from "@presage/shared";
 
 export type Rng = {
   next(): number;
@@ -7,16 +8,9 @@ export type Rng = {
   pick<T>(a: readonly T[]): T;
 };
 
-/** mulberry32: tiny, fast and good enough for simulation noise. */
+/** Uniform draws from the shared mulberry32, plus normals (Box-Muller) for sensor noise. */
 export function createRng(seed: number): Rng {
-  let s = seed >>> 0;
-  const next = () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
+  const next = seededRandom(seed);
   let spare: number | null = null;
   return {
     next,

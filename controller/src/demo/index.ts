@@ -22,6 +22,7 @@ import {
   type SensorEvent,
   scaledClock,
   silentLogger,
+  sleep,
   subjects,
 } from "@presage/shared";
 import { startNatsServer } from "@presage/shared/testing";
@@ -262,7 +263,7 @@ class Demo {
       if (!strict && rec && rank(rec.state) > rank(state)) return rec;
       if (Date.now() > deadline)
         throw new Error(`${host} did not reach ${state} in ${realTimeoutMs / 1000} s (it is ${rec?.state})`);
-      await new Promise((r) => setTimeout(r, 50));
+      await sleep(50);
     }
   }
 
@@ -306,7 +307,7 @@ async function waitHome(engine: SimEngine, home: Map<string, string>, realTimeou
     const where = await Promise.all([...home.keys()].map((id) => engine.locate(id)));
     const atHome = [...home.values()].filter((h, i) => where[i] === h).length;
     if (atHome === home.size || Date.now() > deadline) return atHome;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100);
   }
 }
 
@@ -336,7 +337,7 @@ function watch(nc: NatsConnection, sick: string, n: Narrator): Watcher {
         const v = get();
         if (v !== null && v !== undefined) return v;
         if (Date.now() > deadline) throw new Error(`timed out waiting for the ${what}`);
-        await new Promise((r) => setTimeout(r, 25));
+        await sleep(25);
       }
     },
     stop() {

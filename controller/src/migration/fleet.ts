@@ -2,8 +2,7 @@
  * Reproducible synthetic fleets for the demo, chaos tests and benchmarks. One pass, no per-VM
  * allocation beyond the records themselves: 10,000 hosts / 200,000 VMs take well under a second.
  */
-import { type Check, check } from "@presage/shared";
-import { pickWeighted, seededRandom } from "./random.js";
+import { type Check, check, pickWeighted, seededRandom } from "@presage/shared";
 import type { SimFleet, SimHostSpec, SimVmSpec } from "./sim.js";
 
 export type FleetOptions = {

@@ -62,8 +62,3 @@ export function buildGuestImage(o: GuestImageOptions): Buffer {
         ]);
   return Buffer.concat([header, pass, tail]);
 }
-
-/** Guest RAM needed for an image's region (region + the 2 MiB below it), MiB. */
-export function guestMemoryFloorMiB(o: GuestImageOptions): number {
-  return o.regionMiB + 2;
-}

@@ -15,7 +15,16 @@ import { execFile, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type Check, check, ErrorCode, type Logger, OpsError, PresageError, silentLogger } from "@presage/shared";
+import {
+  type Check,
+  check,
+  ErrorCode,
+  type Logger,
+  OpsError,
+  PresageError,
+  silentLogger,
+  sleep,
+} from "@presage/shared";
 import type {
   EngineHost,
   EngineVm,
@@ -128,8 +137,6 @@ export function parseColonLines(text: string): Map<string, string> {
   }
   return m;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class LibvirtEngine implements MigrationEngine {
   readonly kind = "libvirt";

@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { type Check, check } from "@presage/shared";
+import { type Check, check, sleep } from "@presage/shared";
 import { QmpClient } from "./qmp-client.js";
 
 export type QemuHostSpec = {
@@ -82,8 +82,6 @@ export interface QemuHostOps {
 }
 
 export type QemuRuntime = { qemuBin: string; accel: string };
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A host whose QEMUs run on this machine (optionally inside a network namespace). */
 export class LocalQemuHost implements QemuHostOps {

@@ -14,7 +14,7 @@
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { ErrorCode, type Logger, OpsError, silentLogger } from "@presage/shared";
+import { ErrorCode, type Logger, OpsError, silentLogger, sleep } from "@presage/shared";
 import type {
   EngineHost,
   EngineVm,
@@ -103,8 +103,6 @@ const OWNER_STATES = new Set([
   "guest-panicked",
   "io-error",
 ]);
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export class QemuEngine implements MigrationEngine {
   readonly kind = "qemu";

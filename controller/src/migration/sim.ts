@@ -11,7 +11,7 @@
  * *Limitations*: bandwidth sharing is per-link fair share, not max-min; dirtying is a fluid rate (pages
  * dirtied twice in one round count twice, capped at the VM's memory); no CPU or disk model.
  */
-import { type Clock, ErrorCode, type Logger, OpsError, silentLogger } from "@presage/shared";
+import { type Clock, ErrorCode, type Logger, OpsError, type Random, seededRandom, silentLogger } from "@presage/shared";
 import type {
   EngineHost,
   EngineVm,
@@ -21,7 +21,6 @@ import type {
   MigrationPhase,
   MigrationProgress,
 } from "./engine.js";
-import { type Random, seededRandom } from "./random.js";
 import { MigrationTracker, type ProgressListener } from "./tracker.js";
 
 const MiB = 1024 * 1024;

@@ -7,7 +7,7 @@
  * the KV value wins, so a stale replica cannot overwrite a newer decision.
  */
 import type { KV } from "@nats-io/kv";
-import { type Check, type Logger, type Metrics, validate } from "@presage/shared";
+import { type Check, type Logger, type Metrics, sleep, validate } from "@presage/shared";
 import type { KvWriter } from "./writer.js";
 
 type Slot<T> = { value: T; rev: number; writing: Promise<void> | null; dirty: boolean };
@@ -112,7 +112,7 @@ export class CachedBucket<T> {
             if (this.#closed) throw e;
             this.metrics?.inc("presage_kv_retries_total", { bucket: this.name });
             s.dirty = true;
-            await new Promise((r) => setTimeout(r, 250));
+            await sleep(250);
             continue;
           }
           this.metrics?.inc("presage_kv_conflicts_total", { bucket: this.name });

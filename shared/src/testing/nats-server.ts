@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sleep } from "../clock.js";
 
 export type NatsServerHandle = {
   url: string;
@@ -115,7 +116,7 @@ export async function startNatsServer(opts: StartNatsOptions = {}): Promise<Nats
           return;
         } catch (e) {
           if (i >= 20) throw e;
-          await new Promise((r) => setTimeout(r, 250));
+          await sleep(250);
         }
       }
     },

@@ -1,6 +1,7 @@
-/** A small seeded PRNG (mulberry32): the simulator and fleet generator must be reproducible under a seed. */
+/** Seeded randomness (mulberry32): simulators, fleet generators and benchmarks must be reproducible under a seed. */
 export type Random = () => number;
 
+/** mulberry32: tiny, fast and good enough for simulation noise; uniform in [0, 1). */
 export function seededRandom(seed: number): Random {
   let a = seed >>> 0;
   return () => {
