@@ -17,6 +17,7 @@ import {
 } from "@presage/shared";
 
 export type { DeepPartial } from "@presage/shared";
+
 import { defaultEngineConfig, type EngineConfig, engineConfigCheck } from "./migration/index.js";
 
 export const PolicyMode = { Automatic: "automatic", Manual: "manual", Monitor: "monitor" } as const;

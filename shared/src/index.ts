@@ -8,6 +8,7 @@ export * from "./logger.js";
 export * from "./messages.js";
 export * from "./metrics.js";
 export * from "./metrics-server.js";
+export * from "./nats-server.js";
 export * from "./ops.js";
 export * from "./random.js";
 export * from "./records.js";

@@ -4,8 +4,8 @@
  * At the end every VM exists exactly once on a healthy host, no migration ran twice, and the audit
  * trail tells the story.
  */
-import { connectNats, type NatsConnection, scaledClock } from "@presage/shared";
-import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
+import { scaledClock } from "@presage/shared";
+import { natsEnv } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { criticalFanEvent, poll, publishEvent, readAudit, vmPlacement } from "../e2e/harness.js";
 import {
@@ -22,33 +22,28 @@ import {
 const MAX_KILLS = 20;
 
 describe("chaos - controller killed at every step", () => {
-  let nats: NatsServerHandle;
-  let nc: NatsConnection;
+  const env = natsEnv();
   let hv: Hypervisor;
   let ctl: ControllerProc | null = null;
 
   beforeAll(async () => {
     await buildController();
-    nats = await startNatsServer();
-    nc = await connectNats({ url: nats.url });
   }, 200_000);
   afterAll(async () => {
     await ctl?.kill9();
     await hv?.close();
-    await nc?.close();
-    await nats?.stop();
   });
 
   it("chaos - kill -9 after every audited step of a 50-VM evacuation; nothing lost, nothing doubled", async () => {
     const fleet = chaosFleet(50);
     const ids = fleet.vms.map((v) => v.id);
     const sick = fleet.vms.filter((v) => v.host === "c0").map((v) => v.id);
-    hv = await startHypervisor(nats.url, fleet, scaledClock(3));
-    const audit = watchAudit(nc);
+    hv = await startHypervisor(env.url, fleet, scaledClock(3));
+    const audit = watchAudit(env.nc);
     try {
-      ctl = startControllerProc(nats.url, "chaos-ctl");
+      ctl = startControllerProc(env.url, "chaos-ctl");
       await poll("first leader", () => audit.records.some((r) => r.action === "leader"), 30_000);
-      await publishEvent(nc, criticalFanEvent("c0", Date.now()));
+      await publishEvent(env.nc, criticalFanEvent("c0", Date.now()));
 
       let kills = 0;
       const done = () => audit.records.some((r) => r.action === "transition" && r.data?.to === "quarantined");
@@ -68,7 +63,7 @@ describe("chaos - controller killed at every step", () => {
         kills++;
         // the hypervisor never stops: the invariant holds even while no controller runs
         await vmPlacement(hv.engine, ids);
-        ctl = startControllerProc(nats.url, "chaos-ctl");
+        ctl = startControllerProc(env.url, "chaos-ctl");
       }
       expect(kills).toBeGreaterThanOrEqual(12);
       await poll("quarantined", done, 120_000);
@@ -76,7 +71,7 @@ describe("chaos - controller killed at every step", () => {
       await poll("settled", async () => (await hv.engine.activeMigrations()).length === 0, 30_000);
       const where = await vmPlacement(hv.engine, ids);
       for (const id of sick) expect(where.get(id), id).not.toBe("c0");
-      const store = await readStore(nc);
+      const store = await readStore(env.nc);
       for (const h of new Set(where.values())) expect(store.hosts.get(h)?.state, h).toBe("healthy");
       expect(store.vms.size).toBe(ids.length);
       expect(store.hosts.get("c0")?.state).toBe("quarantined");
@@ -89,7 +84,7 @@ describe("chaos - controller killed at every step", () => {
           id,
         ).toHaveLength(1);
       expect(migs.some((m) => m.status === "queued" || m.status === "running")).toBe(false);
-      const stored = await readAudit(nc);
+      const stored = await readAudit(env.nc);
       const starts = stored.filter((r) => r.action === "migration.start").map((r) => r.data?.migration);
       expect(new Set(starts).size).toBe(starts.length);
       const story = stored.filter((r) => r.host === "c0" && r.action === "transition").map((r) => r.data?.to);

@@ -2,8 +2,8 @@
  * Two controller replicas: kill -9 the leader mid-evacuation; the follower takes over within
  * seconds (lease expiry), re-attaches to the running migrations and finishes the evacuation.
  */
-import { connectNats, type NatsConnection, scaledClock } from "@presage/shared";
-import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
+import { scaledClock } from "@presage/shared";
+import { natsEnv } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { criticalFanEvent, poll, publishEvent, readAudit, vmPlacement } from "../e2e/harness.js";
 import {
@@ -18,37 +18,32 @@ import {
 } from "./harness.js";
 
 describe("chaos - leader failover", () => {
-  let nats: NatsServerHandle;
-  let nc: NatsConnection;
+  const env = natsEnv();
   let hv: Hypervisor;
   const procs: ControllerProc[] = [];
 
   beforeAll(async () => {
     await buildController();
-    nats = await startNatsServer();
-    nc = await connectNats({ url: nats.url });
   }, 200_000);
   afterAll(async () => {
     for (const p of procs) await p.kill9();
     await hv?.close();
-    await nc?.close();
-    await nats?.stop();
   });
 
   it("chaos - kill -9 the leader of two replicas; the follower takes over within seconds and finishes", async () => {
     const fleet = chaosFleet(30);
     const ids = fleet.vms.map((v) => v.id);
-    hv = await startHypervisor(nats.url, fleet, scaledClock(2));
-    const audit = watchAudit(nc);
+    hv = await startHypervisor(env.url, fleet, scaledClock(2));
+    const audit = watchAudit(env.nc);
     try {
-      procs.push(startControllerProc(nats.url, "replica-a"));
+      procs.push(startControllerProc(env.url, "replica-a"));
       await poll("a leads", () => audit.records.some((r) => r.action === "leader"), 30_000);
-      procs.push(startControllerProc(nats.url, "replica-b"));
+      procs.push(startControllerProc(env.url, "replica-b"));
       await new Promise((r) => setTimeout(r, 1_500)); // b is up and campaigning
       const leaderName = audit.records.find((r) => r.action === "leader")?.actor;
       expect(leaderName).toBe("replica-a");
 
-      await publishEvent(nc, criticalFanEvent("c0", Date.now()));
+      await publishEvent(env.nc, criticalFanEvent("c0", Date.now()));
       await poll(
         "evacuation under way",
         () => audit.records.filter((r) => r.action === "migration.done").length >= 5,
@@ -75,9 +70,9 @@ describe("chaos - leader failover", () => {
       await poll("settled", async () => (await hv.engine.activeMigrations()).length === 0, 30_000);
       const where = await vmPlacement(hv.engine, ids);
       expect([...where.values()]).not.toContain("c0");
-      const store = await readStore(nc);
+      const store = await readStore(env.nc);
       for (const h of new Set(where.values())) expect(store.hosts.get(h)?.state).toBe("healthy");
-      const trail = await readAudit(nc);
+      const trail = await readAudit(env.nc);
       // once b leads, only b decides; a's decisions all come before
       const bFrom = trail.findIndex((r) => r.action === "leader" && r.actor === "replica-b");
       expect(trail.slice(bFrom).every((r) => r.data?.replica === "replica-b")).toBe(true);

@@ -3,9 +3,9 @@
  * reconnects, its durable consumer resumes, KV writes and audit records queued during the outage
  * land, and an event published after the restart is not lost.
  */
-import { connectNats, type NatsConnection, scaledClock, silentLogger } from "@presage/shared";
-import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectNats, scaledClock, silentLogger } from "@presage/shared";
+import { natsEnv } from "@presage/shared/testing";
+import { afterAll, describe, expect, it } from "vitest";
 import { controllerConfig } from "../../controller/src/config.js";
 import { type Controller, createController } from "../../controller/src/controller.js";
 import { SimEngine } from "../../controller/src/migration/index.js";
@@ -13,20 +13,13 @@ import { criticalFanEvent, poll, publishEvent, readAudit, vmPlacement } from "..
 import { chaosFleet, readStore, watchAudit } from "./harness.js";
 
 describe("chaos - nats-server restart mid-evacuation", () => {
-  let nats: NatsServerHandle;
-  let nc: NatsConnection;
+  const env = natsEnv();
   let ctl: Controller;
   let engine: SimEngine;
 
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    nc = await connectNats({ url: nats.url });
-  });
   afterAll(async () => {
     await ctl?.stop();
     await engine?.close();
-    await nc?.close();
-    await nats?.stop();
   });
 
   it("chaos - evacuation completes across a NATS restart; no event, VM or audit record lost", async () => {
@@ -35,36 +28,36 @@ describe("chaos - nats-server restart mid-evacuation", () => {
     const clock = scaledClock(2);
     engine = new SimEngine({ ...fleet, clock, log: silentLogger });
     const config = controllerConfig({
-      nats: { url: nats.url },
+      nats: { url: env.url },
       leader: { enabled: true, leaseTtlMs: 4_000 },
       reconcile: { intervalMs: 1_000 },
       concurrency: { perSource: 3, perTarget: 2, fleet: 6 },
       brake: { maxHosts: 3, maxPercent: 50 },
     });
-    const ctlNc = await connectNats({ url: nats.url });
+    const ctlNc = await connectNats({ url: env.url });
     ctl = await createController({ nc: ctlNc, engine, config, clock, log: silentLogger, name: "ctl-r" });
     await ctl.start();
     await poll("leader", () => ctl.isLeader());
-    const audit = watchAudit(nc);
+    const audit = watchAudit(env.nc);
     try {
-      await publishEvent(nc, criticalFanEvent("c0", clock.now()));
+      await publishEvent(env.nc, criticalFanEvent("c0", clock.now()));
       await poll(
         "some migrations done",
         () => audit.records.filter((r) => r.action === "migration.done").length >= 5,
         60_000,
       );
-      await nats.restart();
+      await env.server.restart();
       // an agent publishes a second critical right after the restart, while the controller reconnects
       await poll(
         "event stored",
         async () => {
-          await publishEvent(nc, criticalFanEvent("c5", clock.now()));
+          await publishEvent(env.nc, criticalFanEvent("c5", clock.now()));
           return true;
         },
         30_000,
         250,
       );
-      const store = async () => readStore(nc);
+      const store = async () => readStore(env.nc);
       await poll(
         "both quarantined",
         async () => {
@@ -79,7 +72,7 @@ describe("chaos - nats-server restart mid-evacuation", () => {
       const s = await store();
       for (const h of new Set(where.values())) expect(s.hosts.get(h)?.state).toBe("healthy");
       const trail = await poll("audit complete", async () => {
-        const a = await readAudit(nc);
+        const a = await readAudit(env.nc);
         return a.filter((r) => r.action === "transition" && r.data?.to === "quarantined").length === 2 ? a : null;
       });
       for (const h of ["c0", "c5"])

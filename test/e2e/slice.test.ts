@@ -3,30 +3,23 @@
  * host, the alert is acknowledged, the host is marked repaired, reports healthy heartbeats, and
  * its VMs go home. At every stage: no VM lost, none on two hosts, none placed on the sick host.
  */
-import { connectNats, type NatsConnection, scaledClock, silentLogger } from "@presage/shared";
-import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { scaledClock, silentLogger } from "@presage/shared";
+import { natsEnv } from "@presage/shared/testing";
+import { afterAll, describe, expect, it } from "vitest";
 import { controllerConfig } from "../../controller/src/config.js";
 import { type Controller, createController } from "../../controller/src/controller.js";
 import { generateFleet, SimEngine } from "../../controller/src/migration/index.js";
 import { criticalFanEvent, heartbeats, poll, publishEvent, readAudit, vmPlacement } from "./harness.js";
 
 describe("slice - fan failure to evacuation to repair to VMs home", () => {
-  let nats: NatsServerHandle;
-  let nc: NatsConnection;
+  const env = natsEnv();
   let ctl: Controller;
   let engine: SimEngine;
   const clock = scaledClock(40);
 
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    nc = await connectNats({ url: nats.url });
-  });
   afterAll(async () => {
     await ctl?.stop();
     await engine?.close();
-    await nc?.close();
-    await nats?.stop();
   });
 
   it("slice - every VM is somewhere exactly once at every stage and all are home at the end", async () => {
@@ -41,18 +34,18 @@ describe("slice - fan failure to evacuation to repair to VMs home", () => {
     expect(onSick.length).toBeGreaterThan(0);
 
     const config = controllerConfig({
-      nats: { url: nats.url },
+      nats: { url: env.url },
       leader: { enabled: true, leaseTtlMs: 2_000 },
       reconcile: { intervalMs: 1_000 },
       returns: { gracePeriodMs: 10_000, waveSize: 2 },
       alerts: { escalationIntervalMs: 3_600_000 },
     });
-    ctl = await createController({ nc, engine, config, clock, log: silentLogger, name: "ctl-a" });
+    ctl = await createController({ nc: env.nc, engine, config, clock, log: silentLogger, name: "ctl-a" });
     await ctl.start();
     await poll("leadership", () => ctl.isLeader());
 
     let sickStatus: "ok" | "critical" = "ok";
-    const hb = heartbeats(nc, hosts, (h) => (h === sick ? sickStatus : "ok"));
+    const hb = heartbeats(env.nc, hosts, (h) => (h === sick ? sickStatus : "ok"));
     // the invariant, sampled all along: never a VM lost or doubled, never one moved onto the sick host
     const violations: string[] = [];
     let stage = "healthy";
@@ -72,7 +65,7 @@ describe("slice - fan failure to evacuation to repair to VMs home", () => {
       sickStatus = "critical";
       stage = "evacuating";
       const ev = criticalFanEvent(sick, clock.now());
-      await publishEvent(nc, ev);
+      await publishEvent(env.nc, ev);
       await poll("quarantined", async () => (await ctl.host({ host: sick })).host.state === "quarantined", 90_000);
       const afterEvac = await vmPlacement(engine, ids);
       for (const id of onSick) expect(afterEvac.get(id)).not.toBe(sick);
@@ -104,7 +97,7 @@ describe("slice - fan failure to evacuation to repair to VMs home", () => {
 
       // 4. the audit trail tells the story, with the operator as actor where it was one
       const audit = await poll("audit stored", async () => {
-        const a = await readAudit(nc);
+        const a = await readAudit(env.nc);
         return a.some((r) => r.action === "transition" && r.data?.to === "healthy") ? a : null;
       });
       const story = audit.filter((r) => r.host === sick && r.action === "transition").map((r) => r.data?.to);

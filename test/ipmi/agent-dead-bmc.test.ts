@@ -2,16 +2,8 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  connectNats,
-  type Heartbeat,
-  type NatsConnection,
-  type ReadingBatch,
-  type SensorEvent,
-  silentLogger,
-  subjects,
-} from "@presage/shared";
-import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
+import { type Heartbeat, type ReadingBatch, type SensorEvent, silentLogger, subjects } from "@presage/shared";
+import { natsEnv } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AGENT_DEFAULTS, type AgentConfig } from "../../agent/src/config.js";
 import { startAgent } from "../../agent/src/run.js";
@@ -38,13 +30,10 @@ function strayTools(): string[] {
 }
 
 describe("live agent - real BMC simulators over lanplus", () => {
-  let ns: NatsServerHandle;
-  let nc: NatsConnection;
+  const env = natsEnv();
   let good: SimBmc;
   let doomed: SimBmc;
   beforeAll(async () => {
-    ns = await startNatsServer();
-    nc = await connectNats({ url: ns.url });
     const sensors = [
       { num: 1, name: "FAN1", type: FAN, unit: UNIT.RPM, m: 50, rexp: 0, raw: 96, th: { lnr: 8, lc: 14, lnc: 20 } },
       { num: 2, name: "CPU1 Temp", type: TEMP, unit: UNIT.C, m: 1, rexp: 0, raw: 45, th: { unc: 80, uc: 90, unr: 95 } },
@@ -53,8 +42,6 @@ describe("live agent - real BMC simulators over lanplus", () => {
   });
   afterAll(async () => {
     await Promise.all([good?.stop(), doomed?.stop()]);
-    await nc?.close().catch(() => {});
-    await ns?.stop();
   });
 
   it("reads two BMCs as two hosts; a dead one times out, backs off and raises one sensor warning", async () => {
@@ -91,18 +78,18 @@ describe("live agent - real BMC simulators over lanplus", () => {
       sources: [src("node-a", good, "ipmitool"), src("node-b", doomed, "freeipmi")],
     };
     const batches = new Map<string, ReadingBatch[]>();
-    const sub = nc.subscribe(subjects.allReadings, {
+    const sub = env.nc.subscribe(subjects.allReadings, {
       callback: (_e, m) => {
         const b = m.json<ReadingBatch>();
         batches.set(b.host, [...(batches.get(b.host) ?? []), b]);
       },
     });
     const beats: Heartbeat[] = [];
-    const subH = nc.subscribe(subjects.health("node-b"), { callback: (_e, m) => beats.push(m.json()) });
+    const subH = env.nc.subscribe(subjects.health("node-b"), { callback: (_e, m) => beats.push(m.json()) });
     // events go through JetStream; a core subscriber sees what the stream stores
     const events: SensorEvent[] = [];
-    const subE = nc.subscribe(subjects.allEvents, { callback: (_e, m) => events.push(m.json()) });
-    const agent = await startAgent({ config, nc, log: silentLogger });
+    const subE = env.nc.subscribe(subjects.allEvents, { callback: (_e, m) => events.push(m.json()) });
+    const agent = await startAgent({ config, nc: env.nc, log: silentLogger });
     try {
       await until(() => (batches.get("node-a")?.length ?? 0) >= 2 && (batches.get("node-b")?.length ?? 0) >= 2);
       const fan = (h: string) =>

@@ -2,6 +2,8 @@
  * Real QEMU (TCG) live migrations driven over QMP. Guests are tiny multiboot images built here: one fills
  * 48 MiB of its RAM and halts, one re-dirties 64 MiB forever. Host "ha" is the root namespace, "hb" a
  * network namespace behind a veth pair (so the link can be cut), "hc" the root namespace on loopback.
+ * Nothing assumes this machine's TCG speed: tests that need bytes in flight wait until QEMU reports the fill guest
+ * halted (its memory written), and the dirtying tests set the link below the dirty rate QEMU measures for the guest.
  */
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -11,6 +13,7 @@ import type { MigrationProgress } from "../../controller/src/migration/engine.js
 import { buildGuestImage } from "../../controller/src/migration/guest-image.js";
 import { QemuEngine, type QemuEngineOptions } from "../../controller/src/migration/qmp.js";
 import { createNetnsHost, type NetnsHost, netnsUnavailable } from "./netns.js";
+import { dirtyRateMiBps, probeArgs, untilHalted } from "./probe.js";
 
 const MiB = 1024 * 1024;
 const noQemu = spawnSync("qemu-system-x86_64", ["--version"]).status !== 0;
@@ -52,7 +55,20 @@ async function until<T>(what: string, f: () => Promise<T | null | undefined | fa
   }
 }
 
-const vm = (id: string, kernel = fillImg) => ({ id, memoryMiB: 128, vcpus: 1, kernel });
+const vm = (id: string, kernel = fillImg) => ({ id, memoryMiB: 128, vcpus: 1, kernel, extraArgs: probeArgs(dir, id) });
+
+/** Boot the fill guest and wait until it has written its 48 MiB, so a migration has real bytes to move. */
+async function startFilled(e: QemuEngine, id: string, host: string): Promise<void> {
+  await e.startVm(vm(id), host);
+  await untilHalted(dir, id);
+}
+
+/** A link this many times slower than the guest dirties memory, as QEMU measures it here (at least 1 MiB/s). */
+async function linkBelowDirtyRate(id: string, factor: number): Promise<number> {
+  const rate = await dirtyRateMiBps(dir, id);
+  expect(rate, "QEMU measured no dirtying by the dirty guest").toBeGreaterThan(0);
+  return Math.max(1, Math.floor(rate / factor)) * MiB;
+}
 
 describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => {
   beforeAll(() => {
@@ -61,7 +77,7 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
     dirtyImg = join(dir, "dirty.bin");
     writeFileSync(fillImg, buildGuestImage({ regionMiB: 48, mode: "fill" }));
     writeFileSync(dirtyImg, buildGuestImage({ regionMiB: 64, mode: "dirty" }));
-    // ~5 passes/s over 16 MiB on TCG here: ~80 MiB/s of dirtying, well above the 32 MiB/s link below
+    // a slower dirtier (a delay loop between passes over 16 MiB) that auto-converge's throttling can tame
     slowDirtyImg = join(dir, "slow-dirty.bin");
     writeFileSync(slowDirtyImg, buildGuestImage({ regionMiB: 16, mode: "dirty", delayLoops: 10_000_000 }));
     nsB = createNetnsHost("q");
@@ -79,7 +95,7 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
 
   it("migrates a running guest into another namespace: target runs, source quits", async () => {
     const e = engine();
-    await e.startVm(vm("ok1"), "ha");
+    await startFilled(e, "ok1", "ha");
     expect(await e.locate("ok1")).toBe("ha");
     const srcPid = await e.pidOf("ok1", "ha");
     const seen: MigrationProgress[] = [];
@@ -98,7 +114,7 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
 
   it("cancel mid-migration: cancelled, VM keeps running on the source, no target left", async () => {
     const e = engine();
-    await e.startVm(vm("cx1"), "ha");
+    await startFilled(e, "cx1", "ha");
     const h = await e.migrate("cx1", "hc", { migrationId: "q-cx1", bandwidthBps: 8 * MiB });
     await until("bytes moving", async () => (h.current?.().transferredBytes ?? 0) > 2 * MiB);
     await h.cancel();
@@ -111,7 +127,7 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
 
   it("target killed mid-migration: failed with QEMU's reason, VM still on the source", async () => {
     const e = engine();
-    await e.startVm(vm("tk1"), "ha");
+    await startFilled(e, "tk1", "ha");
     const h = await e.migrate("tk1", "hc", { migrationId: "q-tk1", bandwidthBps: 8 * MiB });
     await until("bytes moving", async () => (h.current?.().transferredBytes ?? 0) > 2 * MiB);
     process.kill((await e.pidOf("tk1", "hc")) as number, "SIGKILL");
@@ -124,7 +140,7 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
 
   it("source killed mid-migration: failed, and locate says the VM is nowhere", async () => {
     const e = engine();
-    await e.startVm(vm("sk1"), "ha");
+    await startFilled(e, "sk1", "ha");
     const h = await e.migrate("sk1", "hc", { migrationId: "q-sk1", bandwidthBps: 8 * MiB });
     await until("bytes moving", async () => (h.current?.().transferredBytes ?? 0) > 2 * MiB);
     process.kill((await e.pidOf("sk1", "ha")) as number, "SIGKILL");
@@ -153,7 +169,7 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
 
   it("network cut mid-migration: the stalled stream is given up, VM stays on the source", async () => {
     const e = engine();
-    await e.startVm(vm("nc1"), "ha");
+    await startFilled(e, "nc1", "ha");
     const h = await e.migrate("nc1", "hb", { migrationId: "q-nc1", bandwidthBps: 8 * MiB });
     await until("bytes moving", async () => (h.current?.().transferredBytes ?? 0) > 2 * MiB);
     nsB?.setLink(false);
@@ -171,28 +187,31 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
   it("a guest dirtying memory faster than the bandwidth never converges: given up at the deadline", async () => {
     const e = engine();
     await e.startVm(vm("dz1", dirtyImg), "ha");
+    const bandwidthBps = await linkBelowDirtyRate("dz1", 4);
+    // room for at least two passes over the 64 MiB the guest keeps dirtying
+    const deadlineMs = Math.max(8_000, Math.ceil(((2.5 * 64 * MiB) / bandwidthBps) * 1000));
     const t0 = Date.now();
-    const end = await (
-      await e.migrate("dz1", "hc", { migrationId: "q-dz1", bandwidthBps: 32 * MiB, deadlineMs: 8_000 })
-    ).done;
+    const end = await (await e.migrate("dz1", "hc", { migrationId: "q-dz1", bandwidthBps, deadlineMs })).done;
     expect(end.phase).toBe("failed");
     expect(end.error).toMatch(/deadline/);
-    expect(Date.now() - t0).toBeGreaterThanOrEqual(8_000);
+    expect(Date.now() - t0).toBeGreaterThanOrEqual(deadlineMs);
     // it kept re-sending dirtied pages: several passes, more bytes than the 64 MiB the guest ever wrote
     expect(end.round).toBeGreaterThanOrEqual(2);
     expect(end.transferredBytes).toBeGreaterThan(64 * MiB);
     expect(await e.locate("dz1")).toBe("ha");
     expect((await e.listVms()).find((v) => v.id === "dz1")?.running).toBe(true);
-  });
+  }, 300_000);
 
   it("policy auto-converge: QEMU throttles the dirtying guest until the migration completes", async () => {
     const e = engine({ autoConverge: true });
     await e.startVm(vm("ac1", slowDirtyImg), "ha");
+    // half the guest's dirty rate: without throttling it could never converge
+    const bandwidthBps = await linkBelowDirtyRate("ac1", 2);
     let maxThrottle = 0;
     const h = await e.migrate("ac1", "hc", {
       migrationId: "q-ac1",
-      bandwidthBps: 32 * MiB,
-      deadlineMs: 60_000,
+      bandwidthBps,
+      deadlineMs: Math.max(60_000, Math.ceil(((40 * 16 * MiB) / bandwidthBps) * 1000)),
       onProgress: (p) => {
         maxThrottle = Math.max(maxThrottle, p.cpuThrottlePct ?? 0);
       },
@@ -202,11 +221,11 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
     expect(end.phase).toBe("completed");
     expect(maxThrottle).toBeGreaterThan(0);
     expect(await e.locate("ac1")).toBe("hc");
-  }, 90_000);
+  }, 300_000);
 
   it("a restarted engine finds the running migration on disk and sees it through", async () => {
     const first = engine();
-    await first.startVm(vm("rs1"), "ha");
+    await startFilled(first, "rs1", "ha");
     const h0 = await first.migrate("rs1", "hc", { migrationId: "q-rs1", bandwidthBps: 16 * MiB });
     await until("bytes moving", async () => (h0.current?.().transferredBytes ?? 0) > 2 * MiB);
     await first.close(); // the controller dies; QEMU carries on

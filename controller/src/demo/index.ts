@@ -23,9 +23,9 @@ import {
   scaledClock,
   silentLogger,
   sleep,
+  startNatsServer,
   subjects,
 } from "@presage/shared";
-import { startNatsServer } from "@presage/shared/testing";
 import { controllerConfig } from "../config.js";
 import { createController } from "../controller.js";
 import { generateFleet, SimEngine } from "../migration/index.js";

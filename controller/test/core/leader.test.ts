@@ -1,25 +1,16 @@
 /** Leader election over the KV lease, against a real nats-server. */
-import { connectNats, type NatsConnection, silentLogger } from "@presage/shared";
-import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "@presage/shared";
+import { natsEnv } from "@presage/shared/testing";
+import { describe, expect, it } from "vitest";
 import { poll } from "../../../test/e2e/harness.js";
 import { LeaderElection } from "../../src/leader.js";
 import { openControlBucket } from "../../src/store/index.js";
 
 describe("leader", () => {
-  let nats: NatsServerHandle;
-  let nc: NatsConnection;
-  beforeAll(async () => {
-    nats = await startNatsServer();
-    nc = await connectNats({ url: nats.url });
-  });
-  afterAll(async () => {
-    await nc?.close();
-    await nats?.stop();
-  });
+  const env = natsEnv();
 
   it("leader - one of two wins; a stop hands over at once; an expired lease is taken and the old leader steps down", async () => {
-    const kv = await openControlBucket(nc);
+    const kv = await openControlBucket(env.nc);
     const changes: string[] = [];
     // b's clock can be pushed forward to make a's lease look expired while a still runs
     let skewB = 0;

@@ -270,15 +270,11 @@ describe("sim engine - determinism", () => {
 });
 
 describe("fleet generator", () => {
-  it("10,000 hosts x 20 VMs in well under a second, within capacity, reproducible", () => {
-    // CPU time, not wall time: other processes on a shared 2-core box must not fail this test
-    const cpu0 = process.cpuUsage();
+  // how fast it generates is pnpm bench:migration's business; a test never asserts on this machine's speed
+  it("10,000 hosts x 20 VMs, within capacity, reproducible", () => {
     const f = generateFleet({ hosts: 10_000, vmsPerHost: 20, seed: 3 });
-    const cpu = process.cpuUsage(cpu0);
-    const cpuMs = (cpu.user + cpu.system) / 1000;
     expect(f.hosts).toHaveLength(10_000);
     expect(f.vms.length).toBeGreaterThan(190_000);
-    expect(cpuMs).toBeLessThan(1_000);
     const used = new Map<string, number>();
     for (const v of f.vms) used.set(v.host, (used.get(v.host) ?? 0) + v.memoryMiB);
     const overfull = f.hosts.filter((h) => (used.get(h.name) ?? 0) > h.memoryMiB * 0.7);

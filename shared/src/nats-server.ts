@@ -1,12 +1,13 @@
 /**
  * Start a real nats-server (Debian package) with JetStream on a free loopback port and a temp
- * store dir; used by the demo and by tests. Never touches the machine's server on :4222.
+ * store dir: the demo's private bus, and every test's (through natsEnv in ./testing). Never touches the
+ * machine's server on :4222.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { sleep } from "../clock.js";
+import { sleep } from "./clock.js";
 
 export type NatsServerHandle = {
   url: string;
