@@ -13,7 +13,7 @@ const PROCESS_TESTS = [
   "agent/test/parse/fasrc-cli.test.ts",
   "agent/test/run/agent.test.ts",
   "agent/test/run/cli.test.ts",
-  "controller/test/cli/watch.test.ts",
+  "cli/test/watch.test.ts",
   "controller/test/core/api.test.ts",
   "controller/test/core/leader.test.ts",
   "controller/test/core/maintenance-rack.test.ts",
@@ -31,14 +31,16 @@ const TRACE_TESTS = [
   "agent/test/sim/fleet.test.ts",
   "agent/test/sim/host.test.ts",
 ];
-const PACKAGE_TESTS = "{shared,agent,controller}/test/**/*.test.ts";
+const PACKAGE_TESTS = "{shared,agent,controller,cli,demo}/test/**/*.test.ts";
 const ignored = ["**/node_modules/**", "**/dist/**"];
 
 export default defineConfig({
   resolve: {
     alias: [
+      // tests run on the sources: each package's public entry and its internal one (never a dist/ beside a src/)
       { find: /^@presage\/shared\/testing$/, replacement: r("./shared/src/testing/index.ts") },
-      { find: /^@presage\/shared$/, replacement: r("./shared/src/index.ts") },
+      { find: /^@presage\/(shared|agent|controller|cli|demo)$/, replacement: r("./$1/src/index.ts") },
+      { find: /^@presage\/(agent|controller|cli|demo)\/internal$/, replacement: r("./$1/src/internal.ts") },
     ],
   },
   test: {

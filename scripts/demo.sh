@@ -3,4 +3,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec node controller/dist/bin/presage.js demo "$@"
+exec node demo/dist/bin/presage-demo.js "$@"

@@ -12,5 +12,7 @@ export {
 } from "./config.js";
 export { type Controller, type ControllerOptions, createController } from "./controller.js";
 export { canTransition, nextState, Trigger } from "./lifecycle.js";
+export { generateFleet, SimEngine } from "./migration/index.js";
 export type { FleetView, Headroom, HostView } from "./model.js";
+export { startOpsService } from "./ops/service.js";
 export { planEvacuation, planReturn, startable } from "./placement/planner.js";

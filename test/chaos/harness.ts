@@ -8,6 +8,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writ
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { EngineServer } from "@presage/controller/internal";
+import { openStore, SimEngine, type SimFleet, type Store, serveEngine } from "@presage/controller/internal";
 import {
   type AuditRecord,
   type Clock,
@@ -16,9 +18,6 @@ import {
   silentLogger,
   subjects,
 } from "@presage/shared";
-import { SimEngine, type SimFleet, serveEngine } from "../../controller/src/migration/index.js";
-import type { EngineServer } from "../../controller/src/migration/remote.js";
-import { openStore, type Store } from "../../controller/src/store/index.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
 const BIN = join(ROOT, "controller/dist/bin/presage-controller.js");

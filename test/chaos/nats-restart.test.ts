@@ -3,12 +3,11 @@
  * reconnects, its durable consumer resumes, KV writes and audit records queued during the outage
  * land, and an event published after the restart is not lost.
  */
+
+import { type Controller, controllerConfig, createController, SimEngine } from "@presage/controller/internal";
 import { connectNats, scaledClock, silentLogger } from "@presage/shared";
 import { natsEnv } from "@presage/shared/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { controllerConfig } from "../../controller/src/config.js";
-import { type Controller, createController } from "../../controller/src/controller.js";
-import { SimEngine } from "../../controller/src/migration/index.js";
 import { criticalFanEvent, poll, publishEvent, readAudit, vmPlacement } from "../e2e/harness.js";
 import { chaosFleet, readStore, watchAudit } from "./harness.js";
 

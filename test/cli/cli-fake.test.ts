@@ -6,14 +6,14 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startOpsService } from "@presage/controller/internal";
 import { silentLogger } from "@presage/shared";
-import { natsEnv } from "@presage/shared/testing";
+import { natsEnv, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startOpsService } from "../../controller/src/ops/service.js";
 import { fakeControllerApi } from "../../controller/test/ops/fake-api.js";
 import { assertBuilt, CLI, presage, presageWatch } from "./run-cli.js";
 
-const _env = natsEnv();
+const nats = natsEnv();
 let fake: ReturnType<typeof fakeControllerApi>;
 let svc: { stop(): Promise<void> };
 let env: Record<string, string>;
@@ -22,8 +22,8 @@ let dir: string;
 beforeAll(async () => {
   assertBuilt();
   fake = fakeControllerApi(Date.now());
-  svc = await startOpsService(env.nc, fake.api, { log: silentLogger });
-  env = { NATS_URL: env.url };
+  svc = await startOpsService(nats.nc, fake.api, { log: silentLogger });
+  env = { NATS_URL: nats.url };
   dir = mkdtempSync(join(tmpdir(), "presage-cli-"));
 });
 
@@ -229,12 +229,12 @@ describe("presage CLI (fake controller)", () => {
 
   it("cli - the server comes from --server, else NATS_URL, else the context file", async () => {
     const ctx = join(dir, "context.json");
-    writeFileSync(ctx, JSON.stringify({ url: env.url, by: "ctx-operator" }));
+    writeFileSync(ctx, JSON.stringify({ url: nats.url, by: "ctx-operator" }));
     const r = await presage(["ack", "ev-1", "--context", ctx]);
     expect(r.code).toBe(0);
     expect(fake.calls.at(-1)?.actor).toBe("ctx-operator");
     // the flag wins over the environment
-    const flagWins = await presage(["status", "--server", env.url], { NATS_URL: "nats://127.0.0.1:1" });
+    const flagWins = await presage(["status", "--server", nats.url], { NATS_URL: "nats://127.0.0.1:1" });
     expect(flagWins.code).toBe(0);
     writeFileSync(ctx, "{ url: nope");
     const broken = await presage(["status", "--context", ctx]);
@@ -244,12 +244,12 @@ describe("presage CLI (fake controller)", () => {
   });
 
   it("cli - watch tails events, alerts, migrations and audit, skipping malformed messages", async () => {
-    const w = presageWatch(["--json", "--count", "4"], { NATS_URL: env.url });
+    const w = presageWatch(["--json", "--count", "4"], { NATS_URL: nats.url });
     try {
       await w.ready;
       const now = Date.now();
-      env.nc.publish("presage.v1.events.h1", "{broken");
-      env.nc.publish(
+      nats.nc.publish("presage.v1.events.h1", "{broken");
+      nats.nc.publish(
         "presage.v1.events.h1",
         JSON.stringify({
           id: "ev-9",
@@ -264,15 +264,15 @@ describe("presage CLI (fake controller)", () => {
           confidence: 0.7,
         }),
       );
-      env.nc.publish(
+      nats.nc.publish(
         "presage.v1.alerts",
         JSON.stringify({ id: "ev-9", host: "h1", severity: "warning", reason: "FAN1 slowing" }),
       );
-      env.nc.publish(
+      nats.nc.publish(
         "presage.v1.migrations",
         JSON.stringify({ id: "m-9", vm: "vm-1", from: "h1", to: "h3", status: "running", progress: 0.5 }),
       );
-      env.nc.publish(
+      nats.nc.publish(
         "presage.v1.audit.transition",
         JSON.stringify({ ts: now, action: "transition", actor: "controller", detail: "h1 healthy -> suspect" }),
       );

@@ -3,19 +3,24 @@
  * the issue-3 operator path (hosts, events, ack, migrations, repaired) plus the refusals a person
  * meets (forbidden transition, unknown host), each with its exit code.
  */
+
+import {
+  type Controller,
+  controllerConfig,
+  createController,
+  generateFleet,
+  SimEngine,
+  startOpsService,
+} from "@presage/controller/internal";
 import { scaledClock, silentLogger } from "@presage/shared";
 import { natsEnv } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { controllerConfig } from "../../controller/src/config.js";
-import { type Controller, createController } from "../../controller/src/controller.js";
-import { generateFleet, SimEngine } from "../../controller/src/migration/index.js";
-import { startOpsService } from "../../controller/src/ops/service.js";
 import { criticalFanEvent, heartbeats, poll, publishEvent, readAudit } from "../e2e/harness.js";
 import { assertBuilt, presage } from "./run-cli.js";
 
 type HostRow = { host: string; state: string };
 
-const _env = natsEnv();
+const nats = natsEnv();
 let ctl: Controller;
 let engine: SimEngine;
 let ops: { stop(): Promise<void> };
@@ -38,16 +43,16 @@ beforeAll(async () => {
   assertBuilt();
   engine = new SimEngine({ ...fleet, clock, log: silentLogger });
   const config = controllerConfig({
-    nats: { url: env.url },
+    nats: { url: nats.url },
     leader: { enabled: true, leaseTtlMs: 2_000 },
     reconcile: { intervalMs: 1_000 },
     returns: { gracePeriodMs: 5_000, waveSize: 2 },
   });
-  ctl = await createController({ nc: env.nc, engine, config, clock, log: silentLogger, name: "ctl-cli" });
+  ctl = await createController({ nc: nats.nc, engine, config, clock, log: silentLogger, name: "ctl-cli" });
   await ctl.start();
   await poll("leadership", () => ctl.isLeader());
-  ops = await startOpsService(env.nc, ctl, { log: silentLogger });
-  env = { NATS_URL: env.url };
+  ops = await startOpsService(nats.nc, ctl, { log: silentLogger });
+  env = { NATS_URL: nats.url };
 });
 
 afterAll(async () => {
@@ -59,7 +64,7 @@ afterAll(async () => {
 describe("presage CLI (real controller)", () => {
   it("cli e2e - hosts, refusals, evacuation, ack, migrations, repaired, VMs home", async () => {
     let sickStatus: "ok" | "critical" = "ok";
-    const hb = heartbeats(env.nc, hosts, (h) => (h === sick ? sickStatus : "ok"));
+    const hb = heartbeats(nats.nc, hosts, (h) => (h === sick ? sickStatus : "ok"));
     try {
       await poll(
         "hosts known",
@@ -85,9 +90,9 @@ describe("presage CLI (real controller)", () => {
       // readings feed the sensor table and its sparkline
       for (const rpm of [9000, 8600, 8100, 7300, 6200]) {
         const readings = [{ ts: clock.now(), host: sick, sensor: "FAN3", type: "fan", unit: "RPM", value: rpm }];
-        env.nc.publish(`presage.v1.readings.${sick}`, JSON.stringify({ host: sick, readings }));
+        nats.nc.publish(`presage.v1.readings.${sick}`, JSON.stringify({ host: sick, readings }));
       }
-      await env.nc.flush();
+      await nats.nc.flush();
       const fanRow = await poll(
         "FAN3 readings",
         async () => (await presage(["host", sick], env)).stdout.split("\n").find((l) => l.startsWith("FAN3")),
@@ -107,7 +112,7 @@ describe("presage CLI (real controller)", () => {
 
       // a critical fan event evacuates the host
       sickStatus = "critical";
-      await publishEvent(env.nc, criticalFanEvent(sick, clock.now()));
+      await publishEvent(nats.nc, criticalFanEvent(sick, clock.now()));
       await poll("sick host quarantined", async () => (await stateOf(sick)) === "quarantined", 60_000, 500);
 
       const ev = await cliJson<{ alerts: { host: string; ack: unknown }[] }>(["events", "--unacked", "--host", sick]);
@@ -141,7 +146,7 @@ describe("presage CLI (real controller)", () => {
       expect(home.vms.filter((v) => v.host === sick && v.home === sick).length).toBe(onSick);
 
       // the operator's declared name is what the audit trail records for their actions
-      const audit = await readAudit(env.nc);
+      const audit = await readAudit(nats.nc);
       expect(audit.some((a) => a.actor === "carol" && a.host === sick)).toBe(true);
 
       const status = await cliJson<{ leader: boolean; vms: number }>(["status"]);

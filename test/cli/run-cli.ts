@@ -1,9 +1,9 @@
-/** Spawn the BUILT `presage` CLI (controller/dist/bin/presage.js) and collect its output. */
+/** Spawn the BUILT `presage` CLI (cli/dist/bin/presage.js) and collect its output. */
 import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
-export const CLI = fileURLToPath(new URL("../../controller/dist/bin/presage.js", import.meta.url));
+export const CLI = fileURLToPath(new URL("../../cli/dist/bin/presage.js", import.meta.url));
 
 export function assertBuilt(): void {
   if (!existsSync(CLI)) throw new Error(`${CLI} is missing: build first with \`npx tsc -b controller\``);

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "../..");
-const CLI = join(ROOT, "controller/dist/bin/presage.js");
+const CLI = join(ROOT, "cli/dist/bin/presage.js");
 
 function pids(pattern: string): string[] {
   try {

@@ -3,8 +3,9 @@
  * audit trail back from JetStream, and check the one invariant that matters most: every VM exists
  * exactly once, on a host that exists.
  */
+
+import type { MigrationEngine } from "@presage/controller/internal";
 import { type Heartbeat, type NatsConnection, type SensorEvent, subjects } from "@presage/shared";
-import type { MigrationEngine } from "../../controller/src/migration/engine.js";
 
 export async function poll<T>(
   what: string,
@@ -85,4 +86,4 @@ export async function vmPlacement(
   return where;
 }
 
-export { readAuditTrail as readAudit } from "../../controller/src/audit.js";
+export { readAuditTrail as readAudit } from "@presage/controller/internal";

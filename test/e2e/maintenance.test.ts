@@ -4,11 +4,12 @@
  * enter` empties the host (state `maintenance`) without using the suspect host; the safety brake
  * refuses a second host; `maintenance exit` brings the home VMs back; a scheduled window starts on time.
  */
+
+import type { SimFleet } from "@presage/controller/internal";
+import { startOpsService } from "@presage/controller/internal";
 import type { OpsReplies } from "@presage/shared";
 import { silentLogger } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SimFleet } from "../../controller/src/migration/index.js";
-import { startOpsService } from "../../controller/src/ops/service.js";
 import { type Env, startEnv } from "../../controller/test/core/env.js";
 import { assertBuilt, presage } from "../cli/run-cli.js";
 import { criticalFanEvent, poll, publishEvent, vmPlacement } from "./harness.js";

@@ -4,11 +4,12 @@
  * demand. A dry run shows the imbalance before and after and moves nothing; `rebalance` moves VMs off
  * the busy host, never onto a host that is not healthy; nothing is balanced while a host drains.
  */
+
+import type { SimFleet } from "@presage/controller/internal";
+import { startOpsService } from "@presage/controller/internal";
 import type { MigrationRecord, OpsReplies } from "@presage/shared";
 import { silentLogger } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { SimFleet } from "../../controller/src/migration/index.js";
-import { startOpsService } from "../../controller/src/ops/service.js";
 import { type Env, startEnv } from "../../controller/test/core/env.js";
 import { assertBuilt, presage } from "../cli/run-cli.js";
 import { criticalFanEvent, poll, publishEvent, vmPlacement } from "./harness.js";

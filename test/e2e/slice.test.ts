@@ -3,12 +3,17 @@
  * host, the alert is acknowledged, the host is marked repaired, reports healthy heartbeats, and
  * its VMs go home. At every stage: no VM lost, none on two hosts, none placed on the sick host.
  */
+
+import {
+  type Controller,
+  controllerConfig,
+  createController,
+  generateFleet,
+  SimEngine,
+} from "@presage/controller/internal";
 import { scaledClock, silentLogger } from "@presage/shared";
 import { natsEnv } from "@presage/shared/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { controllerConfig } from "../../controller/src/config.js";
-import { type Controller, createController } from "../../controller/src/controller.js";
-import { generateFleet, SimEngine } from "../../controller/src/migration/index.js";
 import { criticalFanEvent, heartbeats, poll, publishEvent, readAudit, vmPlacement } from "./harness.js";
 
 describe("slice - fan failure to evacuation to repair to VMs home", () => {

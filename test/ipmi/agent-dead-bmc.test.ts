@@ -2,11 +2,10 @@
 import { execFileSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { AGENT_DEFAULTS, type AgentConfig, startAgent } from "@presage/agent/internal";
 import { type Heartbeat, type ReadingBatch, type SensorEvent, silentLogger, subjects } from "@presage/shared";
 import { natsEnv } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { AGENT_DEFAULTS, type AgentConfig } from "../../agent/src/config.js";
-import { startAgent } from "../../agent/src/run.js";
 import { FAN, type SimBmc, startSimBmc, TEMP, UNIT } from "./ipmi-sim.mjs";
 
 const until = async <T>(f: () => T | undefined | null | false, ms = 30_000): Promise<T> => {

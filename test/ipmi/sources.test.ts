@@ -1,10 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { SensorSource } from "@presage/agent/internal";
+import { freeipmiSource, ipmitoolSource } from "@presage/agent/internal";
 import type { Reading } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freeipmiSource } from "../../agent/src/sources/freeipmi.js";
-import { ipmitoolSource } from "../../agent/src/sources/ipmitool.js";
-import type { SensorSource } from "../../agent/src/sources/source.js";
 import { FAN, type SimBmc, startSimBmc, TEMP, UNIT, VOLT } from "./ipmi-sim.mjs";
 
 const SENSORS = [

@@ -6,10 +6,9 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { MigrationProgress } from "@presage/controller/internal";
+import { buildGuestImage, LibvirtEngine } from "@presage/controller/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MigrationProgress } from "../../controller/src/migration/engine.js";
-import { buildGuestImage } from "../../controller/src/migration/guest-image.js";
-import { LibvirtEngine } from "../../controller/src/migration/libvirt.js";
 import { type LibvirtPair, libvirtUnavailable, startLibvirtPair } from "./daemons.js";
 
 const MiB = 1024 * 1024;

@@ -4,7 +4,7 @@
  * the VM's own QMP socket; this one is passed as extraArgs, so a migration target re-creates (re-binds) it too.
  */
 import { join } from "node:path";
-import { QmpClient } from "../../controller/src/migration/qmp-client.js";
+import { QmpClient } from "@presage/controller/internal";
 
 export const probeArgs = (dir: string, vmId: string) => [
   "-qmp",

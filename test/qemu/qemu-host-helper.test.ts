@@ -6,13 +6,17 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import {
+  buildGuestImage,
+  LocalQemuHost,
+  QemuEngine,
+  RemoteQemuHost,
+  serveQemuHost,
+} from "@presage/controller/internal";
 import { connectNats, type NatsConnection } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildGuestImage } from "../../controller/src/migration/guest-image.js";
-import { LocalQemuHost } from "../../controller/src/migration/qemu-host.js";
-import { RemoteQemuHost, serveQemuHost } from "../../controller/src/migration/qemu-host-remote.js";
-import { QemuEngine } from "../../controller/src/migration/qmp.js";
+import { probeArgs, untilHalted } from "./probe.js";
 
 const MiB = 1024 * 1024;
 const skip =
@@ -46,8 +50,10 @@ describe.skipIf(skip)("qemu engine - a host behind its NATS helper", () => {
       remoteHost: (spec) => new RemoteQemuHost(engineNc, spec),
       pollMs: 50,
     });
-    await engine.startVm({ id: "hv1", memoryMiB: 128, vcpus: 1, kernel }, "near");
-  }, 60_000);
+    await engine.startVm({ id: "hv1", memoryMiB: 128, vcpus: 1, kernel, extraArgs: probeArgs(dir, "hv1") }, "near");
+    // its 48 MiB written before it moves, however fast this machine's TCG runs
+    await untilHalted(dir, "hv1");
+  }, 120_000);
 
   afterAll(async () => {
     await engine?.killAll().catch(() => {});

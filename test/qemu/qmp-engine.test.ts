@@ -8,10 +8,9 @@
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { MigrationProgress } from "@presage/controller/internal";
+import { buildGuestImage, QemuEngine, type QemuEngineOptions } from "@presage/controller/internal";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { MigrationProgress } from "../../controller/src/migration/engine.js";
-import { buildGuestImage } from "../../controller/src/migration/guest-image.js";
-import { QemuEngine, type QemuEngineOptions } from "../../controller/src/migration/qmp.js";
 import { createNetnsHost, type NetnsHost, netnsUnavailable } from "./netns.js";
 import { dirtyRateMiBps, probeArgs, untilHalted } from "./probe.js";
 

@@ -2,12 +2,17 @@
  * The real controller behind the deploy/nats permissions: an operator's action lands on the audit
  * stream under the NATS user the server vouches for, not the name the operator claims.
  */
+
+import {
+  type Controller,
+  controllerConfig,
+  createController,
+  generateFleet,
+  SimEngine,
+  startOpsService,
+} from "@presage/controller/internal";
 import { connectNats, type NatsConnection, scaledClock, silentLogger } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { controllerConfig } from "../../controller/src/config.js";
-import { type Controller, createController } from "../../controller/src/controller.js";
-import { generateFleet, SimEngine } from "../../controller/src/migration/index.js";
-import { startOpsService } from "../../controller/src/ops/service.js";
 import { assertBuilt, presage } from "../cli/run-cli.js";
 import { criticalFanEvent, poll, publishEvent, readAudit } from "../e2e/harness.js";
 import { type SecureServer, startSecureNats } from "./secure-server.js";

@@ -3,8 +3,7 @@
  * every failure to an exit code (exit.ts) with a message that says what to do.
  */
 import { parseArgs } from "node:util";
-import type { NatsConnection } from "@nats-io/transport-node";
-import type { OpsEndpoint } from "@presage/shared";
+import type { NatsConnection, OpsEndpoint } from "@presage/shared";
 import { connectCli, opsRequest } from "./client.js";
 import { type Args, type Command, commandByName, commands, int, type OptionSpec } from "./commands.js";
 import { type ConnectionFlags, resolveConnection } from "./connection.js";
@@ -205,11 +204,13 @@ function durationMs(s: string, now: number): number {
 
 async function runDemoCommand(argv: string[], io: CliIo): Promise<number> {
   let mod: { runDemo(argv: string[]): Promise<number> };
+  // the demo package depends on this one, so it is found at run time where it is installed beside the CLI
+  // (the workspace root links it); an operator's CLI works without it
+  const demoPackage = "@presage/demo";
   try {
-    // dynamic: the demo is written separately and the CLI must work without it
-    mod = (await import(["..", "demo", "index.js"].join("/"))) as typeof mod;
+    mod = (await import(demoPackage)) as typeof mod;
   } catch (e) {
-    io.err(`presage demo: the demo is not available in this build (${(e as Error).message})`);
+    io.err(`presage demo: the demo (${demoPackage}) is not installed beside the CLI (${(e as Error).message})`);
     return Exit.Refused;
   }
   return mod.runDemo(argv);

@@ -1,6 +1,6 @@
+import { watch } from "@presage/cli/internal";
 import { natsEnv } from "@presage/shared/testing";
 import { describe, expect, it } from "vitest";
-import { watch } from "../../src/cli/watch.js";
 
 const env = natsEnv();
 

@@ -1,9 +1,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { CliError, DEFAULT_URL, resolveConnection } from "@presage/cli/internal";
 import { afterAll, describe, expect, it } from "vitest";
-import { DEFAULT_URL, resolveConnection } from "../../src/cli/connection.js";
-import { CliError } from "../../src/cli/exit.js";
 
 const dir = mkdtempSync(join(tmpdir(), "presage-ctx-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

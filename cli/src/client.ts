@@ -2,10 +2,10 @@
  * The CLI's NATS edge: connect with helpful errors, and make one operator request whose reply
  * becomes data or a CliError with the right exit code.
  */
-import type { NatsConnection } from "@nats-io/transport-node";
 import {
   connectNats,
   type ErrorCode,
+  type NatsConnection,
   type NatsSettings,
   type OpsEndpoint,
   type OpsReplies,

@@ -8,9 +8,9 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { controllerConfig, createController, generateFleet, SimEngine, startOpsService } from "@presage/controller";
 import {
   type AuditRecord,
   connectNats,
@@ -26,15 +26,11 @@ import {
   startNatsServer,
   subjects,
 } from "@presage/shared";
-import { controllerConfig } from "../config.js";
-import { createController } from "../controller.js";
-import { generateFleet, SimEngine } from "../migration/index.js";
-import { startOpsService } from "../ops/service.js";
+import { binOf } from "./bins.js";
 import { Narrator, type Summary } from "./narrator.js";
 
-const HERE = dirname(fileURLToPath(import.meta.url));
-const AGENT_BIN = join(HERE, "../../../agent/dist/bin/presage-agent.js");
-const CLI_BIN = join(HERE, "../bin/presage.js");
+const AGENT_BIN = binOf("@presage/agent", "presage-agent");
+const CLI_BIN = binOf("@presage/cli", "presage");
 const HOUR = 3_600_000;
 
 const HELP = `presage demo: watch Presage save a fleet from a failing fan, in under a minute

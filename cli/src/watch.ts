@@ -3,7 +3,6 @@
  * subscriptions; nothing is replayed). Each message is checked before it is printed; one that
  * does not look like what its subject carries is shown as such, never crashes the watch.
  */
-import type { NatsConnection } from "@nats-io/transport-node";
 import {
   AlertSchema,
   AuditRecordSchema,
@@ -11,6 +10,7 @@ import {
   checkOf,
   eventCheck,
   MigrationRecordSchema,
+  type NatsConnection,
   parseJson,
   subjects,
   Type,

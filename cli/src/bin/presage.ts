@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** `presage`: the operator CLI (see docs/cli.md). */
-import { runCli } from "../cli/main.js";
+import { runCli } from "../main.js";
 
 const abort = new AbortController();
 process.once("SIGINT", () => abort.abort());

@@ -1,6 +1,6 @@
+import { maintenanceEnterView, rebalanceView } from "@presage/cli/internal";
 import type { Plan } from "@presage/shared";
 import { describe, expect, it } from "vitest";
-import { maintenanceEnterView, rebalanceView } from "../../src/cli/render.js";
 
 const v = { style: { color: false }, now: 0 };
 const plan = (over: Partial<Plan>): Plan => ({

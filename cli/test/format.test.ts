@@ -1,5 +1,5 @@
+import { ago, duration, paint, parseWhen, sparkline, table, visibleLength } from "@presage/cli/internal";
 import { describe, expect, it } from "vitest";
-import { ago, duration, paint, parseWhen, sparkline, table, visibleLength } from "../../src/cli/format.js";
 
 describe("cli format", () => {
   it("format - sparkline scales between min and max, blanks for missing readings", () => {
