@@ -3,7 +3,7 @@
  * every failure to an exit code (exit.ts) with a message that says what to do.
  */
 import { parseArgs } from "node:util";
-import type { NatsConnection, OpsEndpoint } from "@presage/shared";
+import { type NatsConnection, type OpsEndpoint, PRESAGE_VERSION } from "@presage/shared";
 import { connectCli, opsRequest } from "./client.js";
 import { type Args, type Command, commandByName, commands, int, type OptionSpec } from "./commands.js";
 import { type ConnectionFlags, resolveConnection } from "./connection.js";
@@ -103,7 +103,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     return name === undefined ? Exit.Usage : Exit.Ok;
   }
   if (name === "--version") {
-    io.out("presage 0.1.0");
+    io.out(`presage ${PRESAGE_VERSION}`);
     return Exit.Ok;
   }
   const cmd = commandByName.get(name);

@@ -14,3 +14,4 @@ export * from "./random.js";
 export * from "./records.js";
 export * from "./schema.js";
 export * from "./subjects.js";
+export * from "./version.js";

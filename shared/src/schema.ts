@@ -70,8 +70,10 @@ export function fromCheck<T>(c: Check) {
 
 /** Compile a schema into a Check: the compiled verdict first, the explanation only for values that fail. */
 export function checkOf(schema: TSchema): Check {
-  const compiled = Compile(schema);
+  // compiled on first use: a process that never sees a shape (the CLI, most of the schemas) pays nothing for it
+  let compiled: ReturnType<typeof Compile> | undefined;
   return (v, p) => {
+    compiled ??= Compile(schema);
     if (compiled.Check(v)) return null;
     const why = explain(schema as unknown as Schema, v, p);
     if (why) return why;

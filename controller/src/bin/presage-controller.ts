@@ -10,6 +10,7 @@ import {
   connectNats,
   createLogger,
   Metrics,
+  PRESAGE_VERSION,
   scaledClock,
   serveMetrics,
   systemClock,
@@ -27,8 +28,6 @@ const USAGE = `usage: presage-controller run [--config FILE]
                    PRESAGE_CLOCK_SPEED
   -h, --help       this help`;
 
-const VERSION = "0.1.0";
-
 async function run(configFile: string | undefined): Promise<number> {
   const cfg = loadControllerConfig(configFile);
   const log = createLogger("presage-controller");
@@ -43,7 +42,7 @@ async function run(configFile: string | undefined): Promise<number> {
   ctl.onLeaderChange((leader) => {
     opsChange = opsChange
       .then(async () => {
-        if (leader && !ops) ops = await startOpsService(nc, ctl, { log, metrics, version: VERSION });
+        if (leader && !ops) ops = await startOpsService(nc, ctl, { log, metrics, version: PRESAGE_VERSION });
         else if (!leader && ops) {
           await ops.stop();
           ops = null;

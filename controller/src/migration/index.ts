@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Check, type Clock, ConfigError, check, type Logger, validate } from "@presage/shared";
+import { QEMU_ENGINE_DEFAULTS, REAL_ENGINE_DEFAULTS, SIM_ENGINE_DEFAULTS } from "./defaults.js";
 import type { MigrationEngine } from "./engine.js";
 import { fleetCheck, generateFleet } from "./fleet.js";
 import { LibvirtEngine, type LibvirtHostSpec, libvirtHostCheck } from "./libvirt.js";
@@ -72,38 +73,20 @@ export type EngineConfig = {
   libvirt: LibvirtEngineConfig;
 };
 
-const realDefaults = {
-  bandwidthBps: 1.25e9,
-  downtimeLimitMs: 300,
-  autoConverge: true,
-  deadlineMs: 600_000,
-};
-
 export const defaultEngineConfig: EngineConfig = {
   kind: "sim",
-  sim: {
-    fleetFile: null,
-    hosts: 20,
-    vmsPerHost: 10,
-    seed: 1,
-    linkBandwidthBps: 1.25e9,
-    downtimeLimitMs: 300,
-    maxRounds: 30,
-    onNoConvergence: "force",
-    autoConverge: false,
-    setupMs: 100,
-  },
+  sim: { fleetFile: null, hosts: 20, vmsPerHost: 10, seed: 1, ...SIM_ENGINE_DEFAULTS },
   remote: { prefix: DEFAULT_ENGINE_PREFIX, timeoutMs: 10_000, pollMs: 1_000 },
   qemu: {
-    ...realDefaults,
+    ...REAL_ENGINE_DEFAULTS,
     stateDir: "/var/lib/presage/qemu",
     hosts: [],
-    qemuBin: "qemu-system-x86_64",
-    accel: "tcg",
-    setupTimeoutMs: 20_000,
-    stallTimeoutMs: 10_000,
+    qemuBin: QEMU_ENGINE_DEFAULTS.qemuBin,
+    accel: QEMU_ENGINE_DEFAULTS.accel as "tcg" | "kvm",
+    setupTimeoutMs: QEMU_ENGINE_DEFAULTS.setupTimeoutMs,
+    stallTimeoutMs: QEMU_ENGINE_DEFAULTS.stallTimeoutMs,
   },
-  libvirt: { ...realDefaults, stateDir: "/var/lib/presage/libvirt", hosts: [] },
+  libvirt: { ...REAL_ENGINE_DEFAULTS, stateDir: "/var/lib/presage/libvirt", hosts: [] },
 };
 
 const realChecks = {

@@ -25,6 +25,7 @@ import {
   silentLogger,
   sleep,
 } from "@presage/shared";
+import { LIBVIRT_ENGINE_DEFAULTS as D } from "./defaults.js";
 import type {
   EngineHost,
   EngineVm,
@@ -154,13 +155,13 @@ export class LibvirtEngine implements MigrationEngine {
     this.#records = new RecordStore(join(o.stateDir, "migrations"));
     this.#log = o.log ?? silentLogger;
     this.#o = {
-      virsh: o.virsh ?? "virsh",
-      bandwidthBps: o.bandwidthBps ?? 1.25e9,
-      downtimeLimitMs: o.downtimeLimitMs ?? 300,
-      autoConverge: o.autoConverge ?? false,
-      deadlineMs: o.deadlineMs ?? null,
-      pollMs: o.pollMs ?? 500,
-      commandTimeoutMs: o.commandTimeoutMs ?? 30_000,
+      virsh: o.virsh ?? D.virsh,
+      bandwidthBps: o.bandwidthBps ?? D.bandwidthBps,
+      downtimeLimitMs: o.downtimeLimitMs ?? D.downtimeLimitMs,
+      autoConverge: o.autoConverge ?? D.autoConverge,
+      deadlineMs: o.deadlineMs === undefined ? D.deadlineMs : o.deadlineMs,
+      pollMs: o.pollMs ?? D.pollMs,
+      commandTimeoutMs: o.commandTimeoutMs ?? D.commandTimeoutMs,
     };
   }
 

@@ -15,6 +15,7 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, type Logger, OpsError, silentLogger, sleep } from "@presage/shared";
+import { QEMU_ENGINE_DEFAULTS as D } from "./defaults.js";
 import type {
   EngineHost,
   EngineVm,
@@ -120,15 +121,15 @@ export class QemuEngine implements MigrationEngine {
     this.stateDir = o.stateDir;
     this.#log = o.log ?? silentLogger;
     this.#o = {
-      qemuBin: o.qemuBin ?? "qemu-system-x86_64",
-      accel: o.accel ?? "tcg",
-      bandwidthBps: o.bandwidthBps ?? 1.25e9,
-      downtimeLimitMs: o.downtimeLimitMs ?? 300,
-      autoConverge: o.autoConverge ?? false,
-      deadlineMs: o.deadlineMs ?? null,
-      setupTimeoutMs: o.setupTimeoutMs ?? 20_000,
-      stallTimeoutMs: o.stallTimeoutMs ?? 10_000,
-      pollMs: o.pollMs ?? 100,
+      qemuBin: o.qemuBin ?? D.qemuBin,
+      accel: o.accel ?? D.accel,
+      bandwidthBps: o.bandwidthBps ?? D.bandwidthBps,
+      downtimeLimitMs: o.downtimeLimitMs ?? D.downtimeLimitMs,
+      autoConverge: o.autoConverge ?? D.autoConverge,
+      deadlineMs: o.deadlineMs === undefined ? D.deadlineMs : o.deadlineMs,
+      setupTimeoutMs: o.setupTimeoutMs ?? D.setupTimeoutMs,
+      stallTimeoutMs: o.stallTimeoutMs ?? D.stallTimeoutMs,
+      pollMs: o.pollMs ?? D.pollMs,
     };
     mkdirSync(join(o.stateDir, "vms"), { recursive: true });
     this.#records = new RecordStore(join(o.stateDir, "migrations"));

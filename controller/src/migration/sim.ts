@@ -12,6 +12,7 @@
  * dirtied twice in one round count twice, capped at the VM's memory); no CPU or disk model.
  */
 import { type Clock, ErrorCode, type Logger, OpsError, type Random, seededRandom, silentLogger } from "@presage/shared";
+import { SIM_ENGINE_DEFAULTS as D } from "./defaults.js";
 import type {
   EngineHost,
   EngineVm,
@@ -162,12 +163,12 @@ export class SimEngine implements MigrationEngine {
     this.#clock = o.clock;
     this.#rnd = seededRandom(o.seed ?? 1);
     this.#log = o.log ?? silentLogger;
-    this.#linkBps = o.linkBandwidthBps ?? 1.25e9;
-    this.#downtimeLimitMs = o.downtimeLimitMs ?? 300;
-    this.#maxRounds = o.maxRounds ?? 30;
-    this.#policy = o.onNoConvergence ?? "force";
-    this.#autoConverge = o.autoConverge ?? false;
-    this.#setupMs = o.setupMs ?? 100;
+    this.#linkBps = o.linkBandwidthBps ?? D.linkBandwidthBps;
+    this.#downtimeLimitMs = o.downtimeLimitMs ?? D.downtimeLimitMs;
+    this.#maxRounds = o.maxRounds ?? D.maxRounds;
+    this.#policy = o.onNoConvergence ?? D.onNoConvergence;
+    this.#autoConverge = o.autoConverge ?? D.autoConverge;
+    this.#setupMs = o.setupMs ?? D.setupMs;
     this.#tickMs = o.tickMs ?? 100;
     this.#now = o.clock.now();
     for (const h of o.hosts) {

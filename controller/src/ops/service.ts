@@ -17,6 +17,7 @@ import {
   type OpsErrorBody,
   type OpsRequests,
   opsRequestChecks,
+  PRESAGE_VERSION,
   subjects,
   validate,
 } from "@presage/shared";
@@ -99,7 +100,7 @@ export async function startOpsService(
   const svcm = new Svcm(nc as unknown as ConstructorParameters<typeof Svcm>[0]);
   const svc: Service = await svcm.add({
     name: OPS_SERVICE_NAME,
-    version: opts.version ?? "0.1.0",
+    version: opts.version ?? PRESAGE_VERSION,
     description: "Presage controller operator API",
   });
   for (const endpoint of Object.keys(calls) as OpsEndpoint[]) {
