@@ -30,11 +30,13 @@ export function classify(r: Reading): Role {
   const u = r.unit.toUpperCase();
   switch (r.type) {
     case "fan":
-      return u === "RPM" ? Role.Fan : Role.Ignore;
+      return u === "RPM" || u === "%" ? Role.Fan : Role.Ignore;
     case "temperature": {
       if (/inlet|ambient|intake|room/i.test(r.sensor)) return Role.Inlet;
+      // Intel DTS / margin sensors count down to Tjmax: not a temperature to compare with a twin
+      if (/\bdts\b|margin/i.test(r.sensor)) return Role.OtherTemp;
       if (/vr|dimm|mem|pch|gpu|nvme|disk|drive/i.test(r.sensor)) return Role.OtherTemp;
-      if (/cpu|proc|socket|^temp$/i.test(r.sensor)) return Role.Cpu;
+      if (/cpu|proc|socket|^temp(_\d+)?$/i.test(r.sensor)) return Role.Cpu; // Dell: Temp, Temp_2
       return Role.OtherTemp;
     }
     case "voltage":

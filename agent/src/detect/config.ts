@@ -17,10 +17,16 @@ export type DetectConfig = {
   minTrendZ: number;
   /** smallest fan drop (fraction of its baseline ratio to its siblings) that can be a degradation */
   fanMinDrop: number;
-  /** fan failure point when the BMC gives no lower-critical threshold: this fraction of its siblings' median */
+  /** fan failure point when the BMC gives no lower-critical threshold: this fraction of what its peers say */
   fanFailRatio: number;
   /** below this the siblings are not spinning: host off or all fans stopped together, not a fan failure */
   fanSpinningRpm: number;
+  /** the same for fans that report duty in % (HPE iLO) */
+  fanSpinningPct: number;
+  /** how long evidence that two fans move apart (different zones) is remembered; it decays after that */
+  fanPeerMemoryMs: number;
+  /** frame-to-frame change of a fan pair's log ratio that tach quantization and noise alone can give */
+  fanPeerNoise: number;
   /** stalls (runs of samples at the failure point while the host is powered) within the last
    * `stallWindowSamples` samples that make a sensor intermittent; counted in samples so a glitch rate is rate-free */
   stallWarnCount: number;
@@ -34,8 +40,11 @@ export type DetectConfig = {
   railTolerance: number;
   /** smallest rail droop (fraction of nominal) that can be a degradation */
   railMinDrop: number;
-  /** smallest excess of a CPU's rise over inlet compared with its twin's (0.15 = 15% hotter) that can be a degradation */
-  cpuMinExcess: number;
+  /** smallest growth, in degrees, of a CPU's difference to its twin that can be a degradation (twins carry
+   * different loads, so healthy ones differ by several degrees) */
+  cpuMinExcessC: number;
+  /** the CPU twin comparison's bucket: long, so that load shifts between the CPUs cannot add up to a trend */
+  cpuBucketMs: number;
   /** smallest loss of cooling efficiency (log units, 0.15 ~ 14%) that can be an airflow degradation */
   airflowMinLoss: number;
   /** how long a host's per-power-band cooling baseline is learned before airflow is judged */
@@ -68,6 +77,9 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   fanMinDrop: 0.1,
   fanFailRatio: 0.5,
   fanSpinningRpm: 300,
+  fanSpinningPct: 5,
+  fanPeerMemoryMs: 3 * 24 * 3_600_000,
+  fanPeerNoise: 0.03,
   stallWarnCount: 3,
   stallCriticalCount: 6,
   stallWindowSamples: 120,
@@ -75,7 +87,8 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   stuckMove: 0.05,
   railTolerance: 0.08,
   railMinDrop: 0.025,
-  cpuMinExcess: 0.15,
+  cpuMinExcessC: 6,
+  cpuBucketMs: 1_800_000,
   airflowMinLoss: 0.15,
   airflowLearnMs: 24 * 3_600_000,
   cpuMaxC: 95,
@@ -103,6 +116,9 @@ export const detectConfigCheck: Check = check.obj({
   fanMinDrop: check.optional(frac),
   fanFailRatio: check.optional(frac),
   fanSpinningRpm: check.optional(pos),
+  fanSpinningPct: check.optional(pos),
+  fanPeerMemoryMs: check.optional(check.int({ min: 0 })),
+  fanPeerNoise: check.optional(frac),
   stallWarnCount: check.optional(posInt),
   stallCriticalCount: check.optional(posInt),
   stallWindowSamples: check.optional(posInt),
@@ -110,7 +126,8 @@ export const detectConfigCheck: Check = check.obj({
   stuckMove: check.optional(frac),
   railTolerance: check.optional(frac),
   railMinDrop: check.optional(frac),
-  cpuMinExcess: check.optional(pos),
+  cpuMinExcessC: check.optional(pos),
+  cpuBucketMs: check.optional(check.int({ min: 1_000 })),
   airflowMinLoss: check.optional(pos),
   airflowLearnMs: check.optional(check.int({ min: 0 })),
   cpuMaxC: check.optional(pos),

@@ -9,7 +9,8 @@ import { type DetectConfig, resolveDetectConfig } from "./config.js";
 import type { Detector } from "./detector.js";
 import { Phase } from "./episode.js";
 import { HostContext } from "./host.js";
-import { BatteryTracker, CpuTracker, FanTracker, InletTracker, RailTracker, type Tracker } from "./trackers.js";
+import { FanTracker } from "./fan-tracker.js";
+import { BatteryTracker, CpuTracker, InletTracker, RailTracker, type Tracker } from "./trackers.js";
 
 export { DEFAULT_DETECT_CONFIG, type DetectConfig, detectConfigCheck, resolveDetectConfig } from "./config.js";
 export type { Detector } from "./detector.js";
@@ -45,7 +46,7 @@ export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPre
     if (t !== undefined) return t;
     switch (classify(r)) {
       case Role.Fan:
-        t = new FanTracker(cfg, prefix, r.host, r.sensor);
+        t = new FanTracker(cfg, prefix, r.host, r.sensor, r.unit, h.ctx.fans);
         break;
       case Role.Cpu:
         t = new CpuTracker(cfg, prefix, r.host, r.sensor);
