@@ -9,6 +9,7 @@ export const Role = {
   Rail: "rail",
   Battery: "battery",
   Power: "power",
+  PsuOutput: "psu-output",
   Ignore: "ignore",
 } as const;
 export type Role = (typeof Role)[keyof typeof Role];
@@ -25,6 +26,10 @@ export function railNominal(name: string, firstValue: number): number | null {
   for (const n of NOMINALS) if (Math.abs(firstValue - n) <= n * 0.06) return n;
   return null;
 }
+
+/** PSU output sensors: "Power Supply 1", "PS1 Input Power", "PSU2 Output", Dell's per-supply "Current 1" */
+const PSU_OUTPUT = /^ps ?\d|psu|power ?supply/i;
+const PSU_CURRENT = /^(current|ps ?\d|psu|power ?supply)/i;
 
 export function classify(r: Reading): Role {
   const u = r.unit.toUpperCase();
@@ -43,7 +48,10 @@ export function classify(r: Reading): Role {
       if (u !== "V") return Role.Ignore;
       return /bat|cmos|rtc/i.test(r.sensor) ? Role.Battery : Role.Rail;
     case "power":
-      return u === "W" ? Role.Power : Role.Ignore;
+      if (u !== "W") return Role.Ignore;
+      return PSU_OUTPUT.test(r.sensor) ? Role.PsuOutput : Role.Power;
+    case "current":
+      return u === "A" && PSU_CURRENT.test(r.sensor) ? Role.PsuOutput : Role.Ignore;
     default:
       return Role.Ignore;
   }

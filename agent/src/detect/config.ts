@@ -15,6 +15,9 @@ export type DetectConfig = {
   cusumH: number;
   /** Mann-Kendall z a trend needs before it counts as established */
   minTrendZ: number;
+  /** an established trend this many times past its smallest significant change (or half-way to its failure
+   * point) is critical even when its failure is not predicted inside the horizon */
+  criticalDevs: number;
   /** smallest fan drop (fraction of its baseline ratio to its siblings) that can be a degradation */
   fanMinDrop: number;
   /** fan failure point when the BMC gives no lower-critical threshold: this fraction of what its peers say */
@@ -43,8 +46,14 @@ export type DetectConfig = {
   /** smallest growth, in degrees, of a CPU's difference to its twin that can be a degradation (twins carry
    * different loads, so healthy ones differ by several degrees) */
   cpuMinExcessC: number;
-  /** the CPU twin comparison's bucket: long, so that load shifts between the CPUs cannot add up to a trend */
-  cpuBucketMs: number;
+  /** the bucket of slow faults (CPU twins, supply shares): long, so that load shifts cannot add up to a trend */
+  slowBucketMs: number;
+  /** smallest loss of a supply's share of the load (fraction of its fair share) that can be a degradation */
+  psuMinShareDrop: number;
+  /** a supply carrying less than this fraction of its fair share has failed */
+  psuFailShare: number;
+  /** below this fraction of its fair share a supply is off or unplugged (redundancy lost, not a trend) */
+  psuOffShare: number;
   /** smallest loss of cooling efficiency (log units, 0.15 ~ 14%) that can be an airflow degradation */
   airflowMinLoss: number;
   /** how long a host's per-power-band cooling baseline is learned before airflow is judged */
@@ -74,6 +83,7 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   cusumK: 1,
   cusumH: 12,
   minTrendZ: 3,
+  criticalDevs: 2,
   fanMinDrop: 0.1,
   fanFailRatio: 0.5,
   fanSpinningRpm: 300,
@@ -88,7 +98,10 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   railTolerance: 0.08,
   railMinDrop: 0.025,
   cpuMinExcessC: 6,
-  cpuBucketMs: 1_800_000,
+  slowBucketMs: 1_800_000,
+  psuMinShareDrop: 0.1,
+  psuFailShare: 0.5,
+  psuOffShare: 0.05,
   airflowMinLoss: 0.15,
   airflowLearnMs: 24 * 3_600_000,
   cpuMaxC: 95,
@@ -113,6 +126,7 @@ export const detectConfigCheck: Check = check.obj({
   cusumK: check.optional(pos),
   cusumH: check.optional(pos),
   minTrendZ: check.optional(pos),
+  criticalDevs: check.optional(pos),
   fanMinDrop: check.optional(frac),
   fanFailRatio: check.optional(frac),
   fanSpinningRpm: check.optional(pos),
@@ -127,7 +141,10 @@ export const detectConfigCheck: Check = check.obj({
   railTolerance: check.optional(frac),
   railMinDrop: check.optional(frac),
   cpuMinExcessC: check.optional(pos),
-  cpuBucketMs: check.optional(check.int({ min: 1_000 })),
+  slowBucketMs: check.optional(check.int({ min: 1_000 })),
+  psuMinShareDrop: check.optional(frac),
+  psuFailShare: check.optional(frac),
+  psuOffShare: check.optional(frac),
   airflowMinLoss: check.optional(pos),
   airflowLearnMs: check.optional(check.int({ min: 0 })),
   cpuMaxC: check.optional(pos),

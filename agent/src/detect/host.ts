@@ -10,6 +10,8 @@ export class HostContext {
   /** the host's fans, with what was learned of their zones */
   readonly fans: FanBank;
   readonly cpus = new Map<string, Latest>();
+  /** latest output of each power supply, per kind of reading (power, current) */
+  readonly #psu = new Map<string, Map<string, Latest>>();
   /** latest inlet/ambient temperature */
   inlet: Latest | null = null;
   /** last time any evidence said the host is powered: CPU temperature read, power > 0, a fan spinning */
@@ -36,6 +38,16 @@ export class HostContext {
       l.v = v;
       l.ts = ts;
     } else group.set(name, { name, v, ts });
+  }
+
+  /** The supplies' latest outputs of one kind of reading. */
+  psuOutputs(kind: string): Map<string, Latest> {
+    let m = this.#psu.get(kind);
+    if (!m) {
+      m = new Map();
+      this.#psu.set(kind, m);
+    }
+    return m;
   }
 
   /** Record the latest inlet temperature, reusing its entry. */

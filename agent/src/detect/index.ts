@@ -10,6 +10,7 @@ import type { Detector } from "./detector.js";
 import { Phase } from "./episode.js";
 import { HostContext } from "./host.js";
 import { FanTracker } from "./fan-tracker.js";
+import { PsuShareTracker } from "./psu-share.js";
 import { BatteryTracker, CpuTracker, InletTracker, RailTracker, type Tracker } from "./trackers.js";
 
 export { DEFAULT_DETECT_CONFIG, type DetectConfig, detectConfigCheck, resolveDetectConfig } from "./config.js";
@@ -57,6 +58,9 @@ export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPre
       case Role.Rail:
         t = RailTracker.create(cfg, prefix, r.host, r);
         break;
+      case Role.PsuOutput:
+        t = new PsuShareTracker(cfg, prefix, r.host, r);
+        break;
       case Role.Battery:
         t = new BatteryTracker(cfg, prefix, r.host, r.sensor);
         break;
@@ -83,7 +87,6 @@ export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPre
         if (r.value > 0) h.ctx.lastOnTs = r.ts;
         else h.ctx.lastZeroPowerTs = r.ts;
         h.airflow.ingest(r.ts, r.value, h.ctx, scratch);
-        return emitted();
       }
       const t = tracker(h, r as Reading & { value: number });
       if (!t) return NONE;

@@ -141,7 +141,10 @@ export abstract class TrendTracker implements Tracker {
     if (trending || (ep.open && a.dev >= this.minDev)) {
       this.#normalBuckets = 0;
       const crossed = a.level >= a.failAt;
-      const critical = crossed || (soon && a.z >= this.cfg.minTrendZ);
+      // critical: past the failure point, heading there within the horizon, or a trend that has already gone
+      // criticalDevs times past the smallest change that counts (or half-way to failure), whatever its rate
+      const far = a.dev >= Math.min(this.cfg.criticalDevs * this.minDev, (a.failAt - a.base) / 2);
+      const critical = crossed || (a.z >= this.cfg.minTrendZ && (soon || (far && a.established)));
       if (critical || (trending && !ep.open))
         ep.raise(
           {
@@ -185,12 +188,12 @@ export abstract class TrendTracker implements Tracker {
  * A CPU judged against its twin, in degrees. Each CPU carries its own load, so healthy twins differ by several
  * degrees and more while load shifts between them (minutes to hours); the fan loop then holds the hotter one near
  * its set point. Paste or heatsink degradation makes one CPU hotter at every load for days. So the difference is
- * judged on `cpuBucketMs` buckets against a baseline learned over `learnBuckets` of them: a load shift cannot add
+ * judged on `slowBucketMs` buckets against a baseline learned over `learnBuckets` of them: a load shift cannot add
  * up to a trend, a degrading heatsink does. A twin running hotter must not look like this one getting better.
  */
 export class CpuTracker extends TrendTracker {
   constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
-    super(cfg, prefix, host, name, "thermal", cfg.cpuMinExcessC, false, cfg.cpuBucketMs);
+    super(cfg, prefix, host, name, "thermal", cfg.cpuMinExcessC, false, cfg.slowBucketMs);
   }
 
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
