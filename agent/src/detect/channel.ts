@@ -147,11 +147,14 @@ export class Channel {
     return this.#y[(this.#head - 1 - back + cap * 2) % cap] as number;
   }
 
+  /** median of the last three buckets (fewer right after learning), without allocating */
   #recentLevel(): number {
-    const k = Math.min(3, this.#n);
-    const a: number[] = [];
-    for (let i = 0; i < k; i++) a.push(this.#at(i));
-    return median(a);
+    if (this.#n === 1) return this.#at(0);
+    if (this.#n === 2) return (this.#at(0) + this.#at(1)) / 2;
+    const a = this.#at(0);
+    const b = this.#at(1);
+    const c = this.#at(2);
+    return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
   }
 
   #maxRecent(): number {

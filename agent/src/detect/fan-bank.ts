@@ -28,8 +28,8 @@ export type FanFrame = {
   residual: number;
   /** expected speed in the fan's unit */
   expected: number;
-  /** peers the expectation came from */
-  peers: readonly string[];
+  /** the fans the expectation came from, named on demand (only a judgement that speaks needs them) */
+  peers: () => string[];
   /** the fan's own speed stepped up against its peers (a replacement): re-learn */
   replaced: boolean;
 };
@@ -261,17 +261,20 @@ export class FanBank {
     }
     s.expectedLog = a.length ? medianOf(a) : Number.NaN;
     if (replaced) {
-      s.listener.frame({ ts, residual: 0, expected: s.last, peers: [], replaced: true }, out);
+      s.listener.frame({ ts, residual: 0, expected: s.last, peers: () => [], replaced: true }, out);
       return;
     }
     if (!s.has || a.length === 0) return;
-    s.listener.frame({
-      ts,
-      residual: s.log - s.expectedLog,
-      expected: Math.exp(s.expectedLog),
-      peers: s.peers.map((j) => (this.#slots[j] as Slot).name),
-      replaced: false,
-    }, out);
+    s.listener.frame(
+      {
+        ts,
+        residual: s.log - s.expectedLog,
+        expected: Math.exp(s.expectedLog),
+        peers: () => this.peerNames(i),
+        replaced: false,
+      },
+      out,
+    );
   }
 
   #choosePeers(i: number): number[] {

@@ -50,24 +50,28 @@ export class FanTracker extends TrendTracker implements FanListener {
   /** Why this sample is a stopped or failed fan, or null. */
   #failure(ts: number, v: number): string | null {
     const lcr = this.#lcr;
-    const lcrText = lcr !== null ? ` (lower critical ${this.#speed(lcr)})` : "";
+    const lcrText = () => (lcr !== null ? ` (lower critical ${this.#speed(lcr)})` : "");
     const expected = this.#bank.expectedNow(this.#slot, ts);
     if (expected !== null) {
       if (expected < this.#spinning) return null; // its zone spun down together: host off or fans parked
       if (v > (lcr ?? this.cfg.fanFailRatio * expected)) return null;
-      return `${this.name} reads ${this.#speed(v)} while ${list(this.#bank.peerNames(this.#slot))}, which move with it, say ${this.#speed(expected)}${lcrText}: fan stopped or failed`;
+      return `${this.name} reads ${this.#speed(v)} while ${list(this.#bank.peerNames(this.#slot))}, which move with it, say ${this.#speed(expected)}${lcrText()}: fan stopped or failed`;
     }
     // zones not learned yet: only a fan at a standstill (or past its BMC threshold) while others clearly spin
     const other = this.#bank.maxOther(this.#slot, ts);
     if (other < 4 * this.#spinning) return null;
     if (v >= this.#spinning && (lcr === null || v > lcr)) return null;
-    return `${this.name} reads ${this.#speed(v)} while other fans of this host turn at up to ${this.#speed(other)}${lcrText}: fan stopped or failed`;
+    return `${this.name} reads ${this.#speed(v)} while other fans of this host turn at up to ${this.#speed(other)}${lcrText()}: fan stopped or failed`;
   }
 
   frame(f: FanFrame, out: SensorEvent[]): void {
     if (f.replaced) {
       if (this.episode.open && !this.episode.latched)
-        this.episode.clear(f.ts, `${this.name} stepped up against the fans that move with it (replaced): new baseline`, out);
+        this.episode.clear(
+          f.ts,
+          `${this.name} stepped up against the fans that move with it (replaced): new baseline`,
+          out,
+        );
       this.channel.rebaseline();
       return;
     }
@@ -80,7 +84,7 @@ export class FanTracker extends TrendTracker implements FanListener {
   #describe(a: Assessment, f: FanFrame): string {
     const lost = f.expected * (1 - Math.exp(-a.dev));
     const perHour = f.expected * a.slope * 3_600_000;
-    return `${this.name} runs ${this.#speed(lost)} (${Math.round((1 - Math.exp(-a.dev)) * 100)}%) slower than ${list(f.peers)}, which move with it, say it should (${this.#speed(f.expected)}), losing ${this.#speed(perHour)}/h${this.eta(f.ts, a)}`;
+    return `${this.name} runs ${this.#speed(lost)} (${Math.round((1 - Math.exp(-a.dev)) * 100)}%) slower than ${list(f.peers())}, which move with it, say it should (${this.#speed(f.expected)}), losing ${this.#speed(perHour)}/h${this.eta(f.ts, a)}`;
   }
 
   #speed(v: number): string {

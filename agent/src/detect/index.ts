@@ -8,8 +8,8 @@ import { classify, Role } from "./classify.js";
 import { type DetectConfig, resolveDetectConfig } from "./config.js";
 import type { Detector } from "./detector.js";
 import { Phase } from "./episode.js";
-import { HostContext } from "./host.js";
 import { FanTracker } from "./fan-tracker.js";
+import { HostContext } from "./host.js";
 import { PsuShareTracker } from "./psu-share.js";
 import { BatteryTracker, CpuTracker, InletTracker, RailTracker, type Tracker } from "./trackers.js";
 

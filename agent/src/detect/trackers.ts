@@ -160,11 +160,7 @@ export abstract class TrendTracker implements Tracker {
       return;
     }
     if (ep.open && a.dev < this.minDev / 2 && ++this.#normalBuckets >= this.cfg.clearBuckets) {
-      ep.clear(
-        ts,
-        `${this.name} back within its baseline for ${duration(this.#normalBuckets * this.bucketMs)}`,
-        out,
-      );
+      ep.clear(ts, `${this.name} back within its baseline for ${duration(this.#normalBuckets * this.bucketMs)}`, out);
       this.channel.rebaseline();
       this.#normalBuckets = 0;
     }
