@@ -10,7 +10,8 @@
  *   diverge whenever one zone's loop moves and the other's does not. Slow wear changes the ratio by a fraction of
  *   a percent per frame, so it never disqualifies a peer.
  * - `offset`: their mean log ratio over the pair's first `learnBuckets` frames.
- * A fan's peers are the fans whose score is within twice its best score (or the noise floor); its expected speed
+ * A fan's peers are the fans whose score is within twice its best score (or the noise floor), and never past
+ * `fanPeerMaxStep` (fans driven by one loop do not diverge that fast unless one fails); its expected speed
  * is the median over its peers of (peer speed x learned ratio), and its residual the log of actual over expected.
  * A fan whose own speed steps up while its peers' do not was replaced: its pairs are learned again.
  * Memory is fixed per host: O(fans^2) numbers, capped at MAX_FANS fans.
@@ -286,7 +287,9 @@ export class FanBank {
     }
     if (best === Number.POSITIVE_INFINITY) return [];
     const floor = this.#cfg.fanPeerNoise * this.#cfg.fanPeerNoise;
-    const limit = Math.max(4 * best, floor); // scores are squares: twice the change
+    // scores are squares: twice the best pair's change; never past what one control loop can explain, so a fan
+    // alone in its zone has no peers rather than the fans of another zone
+    const limit = Math.min(Math.max(4 * best, floor), this.#cfg.fanPeerMaxStep * this.#cfg.fanPeerMaxStep);
     const out: number[] = [];
     for (let j = 0; j < n; j++) {
       if (j === i || Number.isNaN(this.#off[i * MAX_FANS + j] as number)) continue;
