@@ -52,6 +52,8 @@ type Slot = {
   hadPrev: boolean;
   residual: number;
   hasResidual: boolean;
+  /** frozen tach (its judge says so): no evidence about cooling or about its peers */
+  stuck: boolean;
   /** log of expected speed at the last frame, for the cheap per-sample check */
   expectedLog: number;
   peers: number[];
@@ -96,6 +98,7 @@ export class FanBank {
       hadPrev: false,
       residual: 0,
       hasResidual: false,
+      stuck: false,
       expectedLog: Number.NaN,
       peers: [],
     });
@@ -147,21 +150,24 @@ export class FanBank {
     return m;
   }
 
-  /** Trimmed mean of the fresh latest values (host-level airflow context); null when none. */
-  level(ts: number): number | null {
+  /**
+   * The cooling effort (host-level airflow context): the mean of the faster half of the fresh latest values,
+   * i.e. the zone the loops have spun up, not a mean diluted by a zone that idles; null when none.
+   */
+  effort(ts: number): number | null {
+    const a = this.#scratch;
+    a.length = 0;
+    for (const s of this.#slots) if (!s.stuck && ts - s.lastTs <= this.#cfg.staleMs) a.push(s.last);
+    if (a.length === 0) return null;
+    a.sort((p, q) => q - p);
+    const k = Math.ceil(a.length / 2);
     let sum = 0;
-    let n = 0;
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const s of this.#slots) {
-      if (ts - s.lastTs > this.#cfg.staleMs) continue;
-      sum += s.last;
-      n++;
-      if (s.last < lo) lo = s.last;
-      if (s.last > hi) hi = s.last;
-    }
-    if (n === 0) return null;
-    return n >= 4 ? (sum - lo - hi) / (n - 2) : sum / n;
+    for (let i = 0; i < k; i++) sum += a[i] as number;
+    return sum / k;
+  }
+
+  setStuck(i: number, stuck: boolean): void {
+    (this.#slots[i] as Slot).stuck = stuck;
   }
 
   peerNames(i: number): string[] {
