@@ -4,7 +4,6 @@ import { checkOf, type Static, Strict, Type, UNKNOWN_KEY } from "@presage/shared
 const pos = () => Type.Number({ minimum: 0 });
 const posInt = () => Type.Integer({ minimum: 1 });
 const frac = () => Type.Number({ minimum: 0, maximum: 1 });
-
 const UNKNOWN = "detection setting (docs/detection.md)";
 
 export const DetectConfigSchema = Strict(
@@ -22,12 +21,23 @@ export const DetectConfigSchema = Strict(
     cusumH: pos(),
     /** Mann-Kendall z a trend needs before it counts as established */
     minTrendZ: pos(),
+    /** an established trend this many times past its smallest significant change (or half-way to its failure
+     * point) is critical even when its failure is not predicted inside the horizon */
+    criticalDevs: pos(),
     /** smallest fan drop (fraction of its baseline ratio to its siblings) that can be a degradation */
     fanMinDrop: frac(),
-    /** fan failure point when the BMC gives no lower-critical threshold: this fraction of its siblings' median */
+    /** fan failure point when the BMC gives no lower-critical threshold: this fraction of what its peers say */
     fanFailRatio: frac(),
     /** below this the siblings are not spinning: host off or all fans stopped together, not a fan failure */
     fanSpinningRpm: pos(),
+    /** the same for fans that report duty in % (HPE iLO) */
+    fanSpinningPct: pos(),
+    /** how long evidence that two fans move apart (different zones) is remembered; it decays after that */
+    fanPeerMemoryMs: Type.Integer({ minimum: 0 }),
+    /** frame-to-frame change of a fan pair's log ratio that tach quantization and noise alone can give */
+    fanPeerNoise: frac(),
+    /** frame-to-frame change of a pair's log ratio that one control loop cannot give: such fans are never peers */
+    fanPeerMaxStep: pos(),
     /** stalls (runs of samples at the failure point while the host is powered) within the last
      * `stallWindowSamples` samples that make a sensor intermittent; counted in samples so a glitch rate is rate-free */
     stallWarnCount: posInt(),
@@ -41,8 +51,17 @@ export const DetectConfigSchema = Strict(
     railTolerance: frac(),
     /** smallest rail droop (fraction of nominal) that can be a degradation */
     railMinDrop: frac(),
-    /** smallest excess of a CPU's rise over inlet compared with its twin's (0.15 = 15% hotter) that can be a degradation */
-    cpuMinExcess: pos(),
+    /** smallest growth, in degrees, of a CPU's difference to its twin that can be a degradation (twins carry
+     * different loads, so healthy ones differ by several degrees) */
+    cpuMinExcessC: pos(),
+    /** the bucket of slow faults (CPU twins, supply shares): long, so that load shifts cannot add up to a trend */
+    slowBucketMs: Type.Integer({ minimum: 1_000 }),
+    /** smallest loss of a supply's share of the load (fraction of its fair share) that can be a degradation */
+    psuMinShareDrop: frac(),
+    /** a supply carrying less than this fraction of its fair share has failed */
+    psuFailShare: frac(),
+    /** below this fraction of its fair share a supply is off or unplugged (redundancy lost, not a trend) */
+    psuOffShare: frac(),
     /** smallest loss of cooling efficiency (log units, 0.15 ~ 14%) that can be an airflow degradation */
     airflowMinLoss: pos(),
     /** how long a host's per-power-band cooling baseline is learned before airflow is judged */
@@ -75,9 +94,14 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   cusumK: 1,
   cusumH: 12,
   minTrendZ: 3,
+  criticalDevs: 2,
   fanMinDrop: 0.1,
   fanFailRatio: 0.5,
   fanSpinningRpm: 300,
+  fanSpinningPct: 5,
+  fanPeerMemoryMs: 3 * 24 * 3_600_000,
+  fanPeerNoise: 0.03,
+  fanPeerMaxStep: 0.4,
   stallWarnCount: 3,
   stallCriticalCount: 6,
   stallWindowSamples: 120,
@@ -85,7 +109,11 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   stuckMove: 0.05,
   railTolerance: 0.08,
   railMinDrop: 0.025,
-  cpuMinExcess: 0.15,
+  cpuMinExcessC: 6,
+  slowBucketMs: 1_800_000,
+  psuMinShareDrop: 0.1,
+  psuFailShare: 0.5,
+  psuOffShare: 0.05,
   airflowMinLoss: 0.15,
   airflowLearnMs: 24 * 3_600_000,
   cpuMaxC: 95,
