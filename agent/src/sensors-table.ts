@@ -1,5 +1,5 @@
 /** `presage-agent sensors`: what each configured source sees right now, as a table for the person installing an agent. */
-import type { Reading } from "@presage/shared";
+import { type Reading, textTable } from "@presage/shared";
 
 export type SourceSnapshot = {
   source: string;
@@ -19,18 +19,6 @@ function row(r: Reading): string[] {
   return [r.sensor, r.type, value, r.state !== undefined ? "" : r.unit, r.status ?? "", th];
 }
 
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return rows
-    .map((r) =>
-      r
-        .map((c, i) => c.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n");
-}
-
 export function renderSensors(snaps: SourceSnapshot[]): string {
   const parts: string[] = [];
   for (const s of snaps) {
@@ -41,7 +29,7 @@ export function renderSensors(snaps: SourceSnapshot[]): string {
     }
     const rows = [["SENSOR", "TYPE", "VALUE", "UNIT", "STATUS", "LCR .. UCR"], ...s.readings.map(row)];
     const missing = s.readings.filter((r) => r.value === null && r.state === undefined).length;
-    parts.push(`${head}: ${s.readings.length} sensors, ${missing} without a reading\n${table(rows)}`);
+    parts.push(`${head}: ${s.readings.length} sensors, ${missing} without a reading\n${textTable(rows)}`);
   }
   return `${parts.join("\n\n")}\n`;
 }

@@ -1,4 +1,5 @@
 /** Terminal rendering for the CLI: tables, colour, sparklines, times, sizes. Pure functions. */
+import { textTable } from "@presage/shared";
 
 export type Style = { color: boolean };
 
@@ -48,19 +49,13 @@ const stateColours: Record<string, Colour> = {
 };
 export const colourOf = (word: string): Colour | null => stateColours[word] ?? null;
 
-/** A left-aligned table; the last column is never padded so long reasons do not wrap blank space. */
+/** A left-aligned table with a bold header (shared textTable, measuring cells without their colour codes). */
 export function table(style: Style, header: string[], rows: string[][]): string {
   if (!rows.length) return "";
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => visibleLength(r[i] ?? ""))));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c + " ".repeat((widths[i] ?? 0) - visibleLength(c))))
-      .join("  ")
-      .trimEnd();
-  return [
-    line(header.map((h) => paint(style, "bold", h))).trimEnd(),
-    ...rows.map((r) => line(r.map((c) => c ?? ""))),
-  ].join("\n");
+  return textTable(
+    [header.map((h) => paint(style, "bold", h)), ...rows.map((r) => r.map((c) => c ?? ""))],
+    visibleLength,
+  );
 }
 
 const BARS = "▁▂▃▄▅▆▇█";

@@ -14,4 +14,5 @@ export * from "./random.js";
 export * from "./records.js";
 export * from "./schema.js";
 export * from "./subjects.js";
+export * from "./table.js";
 export * from "./version.js";

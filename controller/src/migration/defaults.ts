@@ -11,6 +11,24 @@ export const REAL_ENGINE_DEFAULTS = {
   deadlineMs: 600_000 as number | null,
 };
 
+type RealEngineOptions = {
+  bandwidthBps?: number;
+  downtimeLimitMs?: number;
+  autoConverge?: boolean;
+  deadlineMs?: number | null;
+};
+
+/** An engine's options with the real-engine defaults filled in (`deadlineMs: null` means no deadline). */
+export function realEngineOptions(o: RealEngineOptions): Required<RealEngineOptions> {
+  const d = REAL_ENGINE_DEFAULTS;
+  return {
+    bandwidthBps: o.bandwidthBps ?? d.bandwidthBps,
+    downtimeLimitMs: o.downtimeLimitMs ?? d.downtimeLimitMs,
+    autoConverge: o.autoConverge ?? d.autoConverge,
+    deadlineMs: o.deadlineMs === undefined ? d.deadlineMs : o.deadlineMs,
+  };
+}
+
 export const QEMU_ENGINE_DEFAULTS = {
   ...REAL_ENGINE_DEFAULTS,
   qemuBin: "qemu-system-x86_64",

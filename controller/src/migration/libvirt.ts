@@ -25,7 +25,7 @@ import {
   silentLogger,
   sleep,
 } from "@presage/shared";
-import { LIBVIRT_ENGINE_DEFAULTS as D } from "./defaults.js";
+import { LIBVIRT_ENGINE_DEFAULTS as D, realEngineOptions } from "./defaults.js";
 import type {
   EngineHost,
   EngineVm,
@@ -156,10 +156,7 @@ export class LibvirtEngine implements MigrationEngine {
     this.#log = o.log ?? silentLogger;
     this.#o = {
       virsh: o.virsh ?? D.virsh,
-      bandwidthBps: o.bandwidthBps ?? D.bandwidthBps,
-      downtimeLimitMs: o.downtimeLimitMs ?? D.downtimeLimitMs,
-      autoConverge: o.autoConverge ?? D.autoConverge,
-      deadlineMs: o.deadlineMs === undefined ? D.deadlineMs : o.deadlineMs,
+      ...realEngineOptions(o),
       pollMs: o.pollMs ?? D.pollMs,
       commandTimeoutMs: o.commandTimeoutMs ?? D.commandTimeoutMs,
     };

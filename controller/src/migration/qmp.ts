@@ -15,7 +15,7 @@
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ErrorCode, type Logger, OpsError, silentLogger, sleep } from "@presage/shared";
-import { QEMU_ENGINE_DEFAULTS as D } from "./defaults.js";
+import { QEMU_ENGINE_DEFAULTS as D, realEngineOptions } from "./defaults.js";
 import type {
   EngineHost,
   EngineVm,
@@ -123,10 +123,7 @@ export class QemuEngine implements MigrationEngine {
     this.#o = {
       qemuBin: o.qemuBin ?? D.qemuBin,
       accel: o.accel ?? D.accel,
-      bandwidthBps: o.bandwidthBps ?? D.bandwidthBps,
-      downtimeLimitMs: o.downtimeLimitMs ?? D.downtimeLimitMs,
-      autoConverge: o.autoConverge ?? D.autoConverge,
-      deadlineMs: o.deadlineMs === undefined ? D.deadlineMs : o.deadlineMs,
+      ...realEngineOptions(o),
       setupTimeoutMs: o.setupTimeoutMs ?? D.setupTimeoutMs,
       stallTimeoutMs: o.stallTimeoutMs ?? D.stallTimeoutMs,
       pollMs: o.pollMs ?? D.pollMs,
