@@ -107,6 +107,31 @@ describe("presage CLI (fake controller)", () => {
     expect(bad.stderr).toMatch(/--severity must be one of info, warning, critical/);
   });
 
+  it("cli - every enum-like flag is checked before asking: exit 2 naming the valid values", async () => {
+    const before = fake.calls.length;
+    const state = await presage(["hosts", "--state", "bogus"], env);
+    expect(state.code).toBe(2);
+    expect(state.stdout).toBe("");
+    expect(state.stderr).toMatch(
+      /--state must be one of healthy, suspect, degraded, evacuating, quarantined, returning, maintenance, failed, got "bogus"/,
+    );
+    const ok = await presage(["hosts", "--state", "quarantined", "--json"], env);
+    expect(ok.code).toBe(0);
+    for (const args of [
+      ["migrations", "--host", "a.b"],
+      ["events", "--host", "a b"],
+      ["watch", "--host", "x>"],
+      ["maintenance", "pause", "h1"],
+      ["plan", "approve-all", "p-1"],
+      ["rebalance", "--aggressiveness", "9"],
+    ]) {
+      const r = await presage(args, env);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(/must be one of|is not a host name|needs one of|must be an integer/);
+    }
+    expect(fake.calls.length).toBe(before + 1);
+  });
+
   it("cli - ack records the operator and note; an unknown target exits 4", async () => {
     const r = await presage(["ack", "h2", "--note", "FAN3 on order", "--by", "carol"], env);
     expect(r.code).toBe(0);

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { OpsEndpoint } from "@presage/shared";
 import { connectCli, opsRequest } from "./client.js";
-import { type Args, type Command, commandByName, commands, int, type OptionSpec } from "./commands.js";
+import { type Args, type Command, commandByName, commands, hostFlag, int, type OptionSpec } from "./commands.js";
 import { type ConnectionFlags, resolveConnection } from "./connection.js";
 import { CliError, Exit, usageError } from "./exit.js";
 import { parseWhen } from "./format.js";
@@ -131,7 +131,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const count = int(a, "count", 1, 1_000_000_000);
       const forText = typeof a.values.for === "string" ? a.values.for : undefined;
       const forMs = forText === undefined ? undefined : durationMs(forText, io.now());
-      const host = typeof a.values.host === "string" ? a.values.host : undefined;
+      const host = hostFlag(a);
       nc = await connectCli(conn.settings);
       await watch(
         nc,
