@@ -61,14 +61,16 @@ export function int(a: Args, k: string, min: number, max: number): number | unde
 /** An enum-like flag: absent, or one of `values` (the error lists them all). */
 export function choice(a: Args, k: string, values: readonly string[]): string | undefined {
   const s = str(a, k);
-  if (s !== undefined && !values.includes(s)) throw usageError(`--${k} must be one of ${values.join(", ")}, got "${s}"`);
+  if (s !== undefined && !values.includes(s))
+    throw usageError(`--${k} must be one of ${values.join(", ")}, got "${s}"`);
   return s;
 }
 
 /** A --host flag: absent, or a valid host name. */
 export function hostFlag(a: Args, k = "host"): string | undefined {
   const h = str(a, k);
-  if (h !== undefined && !isValidHostName(h)) throw usageError(`--${k} "${h}" is not a host name: use letters, digits, '-' or '_'`);
+  if (h !== undefined && !isValidHostName(h))
+    throw usageError(`--${k} "${h}" is not a host name: use letters, digits, '-' or '_'`);
   return h;
 }
 
@@ -98,7 +100,11 @@ export const commands: Command[] = [
     usage: "presage hosts [--state STATE]",
     summary: "list hosts with lifecycle state, load and open alerts",
     options: {
-      state: { type: "string", value: "STATE", help: `only hosts in this state: ${Object.values(HostState).join(", ")}` },
+      state: {
+        type: "string",
+        value: "STATE",
+        help: `only hosts in this state: ${Object.values(HostState).join(", ")}`,
+      },
     },
     examples: ["presage hosts", "presage hosts --state quarantined --json"],
     kind: "request",
