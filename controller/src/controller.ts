@@ -6,6 +6,7 @@
 import { AckPolicy, DeliverPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import {
   type Alert,
+  type AlertFeedMessage,
   type AuditRecord,
   batchCheck,
   type Clock,
@@ -486,7 +487,7 @@ class PresageController implements Controller {
           unplaced: a.unplaced,
         };
         store.plans.set(plan.id, plan);
-        this.#nc.publish(subjects.alerts, JSON.stringify({ type: "plan", plan }));
+        this.#nc.publish(subjects.alerts, JSON.stringify({ type: "plan", plan } satisfies AlertFeedMessage));
         this.#record({
           action: "plan.proposed",
           host: a.host,
@@ -887,7 +888,7 @@ class PresageController implements Controller {
   }
 
   #publishAlert(type: "alert" | "escalation", alert: Alert): void {
-    this.#nc.publish(subjects.alerts, JSON.stringify({ type, alert }));
+    this.#nc.publish(subjects.alerts, JSON.stringify({ type, alert } satisfies AlertFeedMessage));
   }
 
   #record(r: Omit<AuditRecord, "ts">, dedupeId?: string): void {

@@ -6,7 +6,14 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectNats, type NatsConnection, silentLogger } from "@presage/shared";
+import {
+  type AlertFeedMessage,
+  type AuditRecord,
+  connectNats,
+  type MigrationRecord,
+  type NatsConnection,
+  silentLogger,
+} from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpsService } from "../../controller/src/ops/service.js";
@@ -294,18 +301,43 @@ describe("presage CLI (fake controller)", () => {
           confidence: 0.7,
         }),
       );
-      nc.publish(
-        "presage.v1.alerts",
-        JSON.stringify({ id: "ev-9", host: "h1", severity: "warning", reason: "FAN1 slowing" }),
-      );
-      nc.publish(
-        "presage.v1.migrations",
-        JSON.stringify({ id: "m-9", vm: "vm-1", from: "h1", to: "h3", status: "running", progress: 0.5 }),
-      );
-      nc.publish(
-        "presage.v1.audit.transition",
-        JSON.stringify({ ts: now, action: "transition", actor: "controller", detail: "h1 healthy -> suspect" }),
-      );
+      // the shapes the controller publishes (shared/feeds.ts; test/cli/contract.test.ts runs the real one)
+      const alert: AlertFeedMessage = {
+        type: "alert",
+        alert: {
+          id: "ev-9",
+          host: "h1",
+          severity: "warning",
+          component: "fan",
+          sensor: "FAN1",
+          reason: "FAN1 slowing",
+          openedAt: now,
+          lastEventAt: now,
+          cleared: false,
+          ack: null,
+          escalations: 0,
+        },
+      };
+      nc.publish("presage.v1.alerts", JSON.stringify(alert));
+      const mig: MigrationRecord = {
+        id: "m-9",
+        vm: "vm-1",
+        from: "h1",
+        to: "h3",
+        purpose: "evacuation",
+        status: "running",
+        startedAt: now,
+        finishedAt: null,
+        progress: 0.5,
+      };
+      nc.publish("presage.v1.migrations", JSON.stringify(mig));
+      const audit: AuditRecord = {
+        ts: now,
+        action: "transition",
+        actor: "controller",
+        detail: "h1 healthy -> suspect",
+      };
+      nc.publish("presage.v1.audit.transition", JSON.stringify(audit));
       expect(await w.exited).toBe(0);
       const lines = w
         .output()

@@ -1,4 +1,10 @@
-import { connectNats, type NatsConnection } from "@presage/shared";
+import {
+  type AlertFeedMessage,
+  type AuditRecord,
+  connectNats,
+  type MigrationRecord,
+  type NatsConnection,
+} from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { watch } from "../../src/cli/watch.js";
@@ -29,18 +35,38 @@ describe("cli watch", () => {
         forMs: 20_000,
         out: (l) => lines.push(l),
         ready: () => {
-          nc.publish(
-            "presage.v1.alerts",
-            JSON.stringify({ id: "a-2", host: "h2", severity: "critical", reason: "other host" }),
-          );
-          nc.publish(
-            "presage.v1.migrations",
-            JSON.stringify({ id: "m", vm: "vm-1", from: "h1", to: "h3", status: "running", progress: 0.42, ts }),
-          );
-          nc.publish(
-            "presage.v1.audit.ack",
-            JSON.stringify({ ts, action: "ack", host: "h1", actor: "alice", detail: "acknowledged ev-1" }),
-          );
+          // shapes as the controller publishes them (test/cli/contract.test.ts runs the real producer)
+          const other: AlertFeedMessage = {
+            type: "alert",
+            alert: {
+              id: "a-2",
+              host: "h2",
+              severity: "critical",
+              component: "psu",
+              sensor: null,
+              reason: "other host",
+              openedAt: ts,
+              lastEventAt: ts,
+              cleared: false,
+              ack: null,
+              escalations: 0,
+            },
+          };
+          nc.publish("presage.v1.alerts", JSON.stringify(other));
+          const mig: MigrationRecord = {
+            id: "m",
+            vm: "vm-1",
+            from: "h1",
+            to: "h3",
+            purpose: "evacuation",
+            status: "running",
+            startedAt: ts,
+            finishedAt: null,
+            progress: 0.42,
+          };
+          nc.publish("presage.v1.migrations", JSON.stringify(mig));
+          const audit: AuditRecord = { ts, action: "ack", host: "h1", actor: "alice", detail: "acknowledged ev-1" };
+          nc.publish("presage.v1.audit.ack", JSON.stringify(audit));
         },
         now: () => ts,
       },
