@@ -2,7 +2,7 @@
 /** presage-agent: run the live agent, parse captures, show what the sources see, replay readings. */
 import { createReadStream, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError, connectNats, createLogger, hostNameError } from "@presage/shared";
+import { ConfigError, connectNats, createLogger, DaemonExit, hostNameError, reportFatal } from "@presage/shared";
 import { type AgentConfig, loadAgentConfig } from "../config.js";
 import { FORMATS, isFormat, parsers } from "../parse/index.js";
 import { renderSensors, type SourceSnapshot } from "../sensors-table.js";
@@ -47,6 +47,9 @@ Examples:
 Exit codes: 0 ok, 1 a source or input failed, 2 bad usage or config.`;
 
 class UsageError extends Error {}
+
+/** the server `run` was told to use, for the one-line error when it cannot start */
+let natsUrl: string | undefined;
 
 function configFile(v: string | undefined): string | undefined {
   return v ?? process.env.PRESAGE_AGENT_CONFIG ?? undefined;
@@ -146,6 +149,7 @@ async function cmdReplay(args: string[]): Promise<number> {
 async function cmdRun(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: "string" } } });
   const config = loadConfigOrThrow(values.config);
+  natsUrl = config.nats.url;
   const log = createLogger("presage-agent").child({ agent: config.host });
   if (!config.sources.length) log.warn("no sources configured: only heartbeats will be sent (docs/agent.md)");
   const { startAgent } = await import("../run.js");
@@ -210,9 +214,14 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: Error & { code?: string }) => {
-    const usage = e instanceof UsageError || e instanceof ConfigError || e.code?.startsWith("ERR_PARSE_ARGS");
-    process.stderr.write(`presage-agent: ${e.message}${usage ? "\n(see presage-agent --help)" : ""}\n`);
-    process.exitCode = usage ? 2 : 1;
+  (e: Error) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`presage-agent: ${e.message}\n(see presage-agent --help)\n`);
+      process.exitCode = DaemonExit.Usage;
+      return;
+    }
+    const code = reportFatal("presage-agent", e, { natsUrl });
+    if (code === DaemonExit.Usage) process.stderr.write("(see presage-agent --help)\n");
+    process.exitCode = code;
   },
 );
