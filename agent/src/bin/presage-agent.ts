@@ -4,7 +4,7 @@ import { createReadStream, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { ConfigError, connectNats, createLogger, DaemonExit, hostNameError, reportFatal } from "@presage/shared";
 import { type AgentConfig, loadAgentConfig } from "../config.js";
-import { FORMATS, isFormat, parsers } from "../parse/index.js";
+import { FORMATS, isFormat, newParseStats, parsers } from "../parse/index.js";
 import { renderSensors, type SourceSnapshot } from "../sensors-table.js";
 import { AGENT_VERSION } from "../version.js";
 
@@ -59,6 +59,9 @@ function loadConfigOrThrow(file: string | undefined): AgentConfig {
   return loadAgentConfig(configFile(file));
 }
 
+/** A sample line safe to print on a terminal: JSON-quoted, anything outside printable ASCII as `?`. */
+const printable = (s: string) => JSON.stringify(s.replace(/[^ -~]/g, "?"));
+
 async function cmdParse(args: string[]): Promise<number> {
   const { values } = parseArgs({
     args,
@@ -81,13 +84,20 @@ async function cmdParse(args: string[]): Promise<number> {
     ts = Number(values.ts);
   }
   const text = readFileSync(0, "utf8");
+  const stats = newParseStats();
+  const all = parsers[values.format](text, { host: values.host, ts }, stats);
   // discrete rows carry a state word, not a measurement: the live agent keeps them, a capture
   // conversion shows them only on request (as ipmi_exporter and the FASRC fixtures do)
-  const all = parsers[values.format](text, { host: values.host, ts });
   const readings = values.discrete ? all : all.filter((r) => r.state === undefined);
   process.stdout.write(readings.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  if (all.length === 0 && text.trim() !== "") {
-    process.stderr.write(`presage-agent: no readings found in the input; is it really ${values.format} output?\n`);
+  if (stats.skipped)
+    process.stderr.write(
+      `presage-agent: skipped ${stats.skipped} of ${stats.lines} lines that are not ${values.format} sensor lines (first: ${printable(stats.firstSkipped ?? "")})\n`,
+    );
+  if (all.length === 0) {
+    process.stderr.write(
+      `presage-agent: no ${values.format} sensor line in the input${text.trim() ? "; is it really the output of that command? (presage-agent --help lists them)" : " (it is empty)"}\n`,
+    );
     return 1;
   }
   return 0;
