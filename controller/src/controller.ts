@@ -136,7 +136,12 @@ class PresageController implements Controller {
     this.name = o.name ?? o.config.name;
     this.#log = (o.log ?? createLogger("presage-controller")).child({ replica: this.name });
     this.metrics = o.metrics ?? new Metrics();
-    this.#telemetry = new Telemetry(o.config.readingsHistory);
+    this.#telemetry = new Telemetry({
+      historyLength: o.config.readingsHistory,
+      maxSensorsPerHost: o.config.telemetry.maxSensorsPerHost,
+      metrics: this.metrics,
+      log: this.#log,
+    });
     this.metrics.describe("presage_events_total", "events consumed, by severity");
     this.metrics.describe("presage_unknown_host_messages_total", "messages about hosts the engine does not know");
     this.metrics.describe("presage_migrations_total", "migrations finished, by purpose and status");

@@ -80,7 +80,11 @@ export const opsRequestChecks: Record<OpsEndpoint, Check> = {
 };
 
 export type OpsErrorBody = { code: ErrorCode; message: string };
-export type OpsReply<T> = ({ ok: true } & T) | { ok: false; error: OpsErrorBody };
+/**
+ * `truncated`: present when the reply was cut to fit the server's max_payload, with how many items
+ * of each list were left out (e.g. `{ "readings": 9000 }` for a host with too many sensors to send).
+ */
+export type OpsReply<T> = ({ ok: true; truncated?: Record<string, number> } & T) | { ok: false; error: OpsErrorBody };
 
 // ---- reply payloads (the `...data` part of a successful reply) ----
 

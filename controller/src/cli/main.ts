@@ -160,6 +160,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.out(
       json ? JSON.stringify({ ok: true, ...data }, null, 2) : cmd.render({ style, now: io.now() }, data as never, a),
     );
+    const cut = (data as { truncated?: Record<string, number> }).truncated;
+    if (cut && !json)
+      io.err(
+        `presage ${name}: the reply was cut to fit the NATS server's max_payload: ${Object.entries(cut)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(", ")} not shown (--json shows the same cut reply)`,
+      );
     return Exit.Ok;
   } catch (e) {
     if (!(e instanceof CliError)) throw e;
