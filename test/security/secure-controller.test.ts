@@ -2,7 +2,7 @@
  * The real controller behind the deploy/nats permissions: an operator's action lands on the audit
  * stream under the NATS user the server vouches for, not the name the operator claims.
  */
-import { connectNats, type NatsConnection, scaledClock, silentLogger } from "@presage/shared";
+import { connectNats, inboxes, type NatsConnection, scaledClock, silentLogger } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { controllerConfig } from "../../controller/src/config.js";
 import { type Controller, createController } from "../../controller/src/controller.js";
@@ -25,7 +25,13 @@ beforeAll(async () => {
   assertBuilt();
   srv = await startSecureNats({ tls: true });
   const tls = { ca: srv.certs?.ca };
-  nc = await connectNats({ url: srv.url, user: "controller", pass: srv.passwords.PRESAGE_CONTROLLER_PASSWORD, tls });
+  nc = await connectNats({
+    url: srv.url,
+    user: "controller",
+    pass: srv.passwords.PRESAGE_CONTROLLER_PASSWORD,
+    tls,
+    inboxPrefix: inboxes.controller,
+  });
   engine = new SimEngine({ ...fleet, clock, log: silentLogger });
   const config = controllerConfig({
     nats: { url: srv.url },

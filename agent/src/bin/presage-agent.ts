@@ -2,7 +2,15 @@
 /** presage-agent: run the live agent, parse captures, show what the sources see, replay readings. */
 import { createReadStream, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError, connectNats, createLogger, DaemonExit, hostNameError, reportFatal } from "@presage/shared";
+import {
+  ConfigError,
+  connectNats,
+  createLogger,
+  DaemonExit,
+  hostNameError,
+  inboxes,
+  reportFatal,
+} from "@presage/shared";
 import { type AgentConfig, loadAgentConfig } from "../config.js";
 import { FORMATS, isFormat, newParseStats, parsers } from "../parse/index.js";
 import { renderSensors, type SourceSnapshot } from "../sensors-table.js";
@@ -163,7 +171,15 @@ async function cmdRun(args: string[]): Promise<number> {
   const log = createLogger("presage-agent").child({ agent: config.host });
   if (!config.sources.length) log.warn("no sources configured: only heartbeats will be sent (docs/agent.md)");
   const { startAgent } = await import("../run.js");
-  const nc = await connectNats({ ...config.nats, name: config.nats.name ?? `presage-agent-${config.host}` }, log);
+  const nc = await connectNats(
+    {
+      ...config.nats,
+      name: config.nats.name ?? `presage-agent-${config.host}`,
+      // replies to this agent land under its own prefix, the only inbox deploy/nats lets it read
+      inboxPrefix: config.nats.inboxPrefix ?? inboxes.agent(config.host),
+    },
+    log,
+  );
   let current = { config, agent: await startAgent({ config, nc, log }) };
   // SIGHUP re-reads the config; a config that fails to load is reported and the running one kept
   let reloading = Promise.resolve();

@@ -8,6 +8,7 @@ import { parseArgs } from "node:util";
 import {
   connectNats,
   createLogger,
+  inboxes,
   Metrics,
   reportFatal,
   scaledClock,
@@ -40,7 +41,7 @@ async function run(configFile: string | undefined): Promise<number> {
   const metrics = new Metrics();
   // bind the metrics port first: a port in use fails before anything touches NATS
   const server = cfg.metricsPort !== null ? await serveMetrics(metrics, { port: cfg.metricsPort }) : null;
-  const nc = await connectNats({ ...cfg.nats, name: cfg.name }, log);
+  const nc = await connectNats({ inboxPrefix: inboxes.controller, ...cfg.nats, name: cfg.name }, log);
   const engine = await createEngine(cfg.engine, { nc, clock, log });
   const ctl = await createController({ nc, engine, config: cfg, clock, log, metrics });
   let ops = null as { stop(): Promise<void> } | null;
