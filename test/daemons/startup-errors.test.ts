@@ -117,6 +117,11 @@ describe("daemon start-up errors", () => {
     const bad = await run(CONTROLLER, ["run", "--config", cfg], {});
     expect(bad.code).toBe(2);
     expect(bad.lines).toEqual([expect.stringMatching(/^presage-controller: invalid config in .*metricsPort/)]);
+    const mode = await run(CONTROLLER, ["run"], { PRESAGE_POLICY_MODE: "bogus" });
+    expect(mode.code).toBe(2);
+    expect(mode.lines).toEqual([
+      "presage-controller: invalid config: policy.mode must be one of automatic, manual, monitor",
+    ]);
     const agent = await run(AGENT, ["run", "--config", join(dir, "missing.json")], {});
     expect(agent.code).toBe(2);
     expect(agent.lines[0]).toMatch(/^presage-agent: cannot read config file .*missing\.json/);
