@@ -6,17 +6,11 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  type AlertFeedMessage,
-  type AuditRecord,
-  connectNats,
-  type MigrationRecord,
-  type NatsConnection,
-  silentLogger,
-} from "@presage/shared";
+import { type AuditRecord, connectNats, type NatsConnection, silentLogger } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpsService } from "../../controller/src/ops/service.js";
+import { alertMessage, runningMigration } from "../../controller/test/cli/feed-samples.js";
 import { fakeControllerApi } from "../../controller/test/ops/fake-api.js";
 import { assertBuilt, CLI, presage, presageWatch } from "./run-cli.js";
 
@@ -302,34 +296,9 @@ describe("presage CLI (fake controller)", () => {
         }),
       );
       // the shapes the controller publishes (shared/feeds.ts; test/cli/contract.test.ts runs the real one)
-      const alert: AlertFeedMessage = {
-        type: "alert",
-        alert: {
-          id: "ev-9",
-          host: "h1",
-          severity: "warning",
-          component: "fan",
-          sensor: "FAN1",
-          reason: "FAN1 slowing",
-          openedAt: now,
-          lastEventAt: now,
-          cleared: false,
-          ack: null,
-          escalations: 0,
-        },
-      };
+      const alert = alertMessage({ id: "ev-9", host: "h1", sensor: "FAN1", reason: "FAN1 slowing", ts: now });
       nc.publish("presage.v1.alerts", JSON.stringify(alert));
-      const mig: MigrationRecord = {
-        id: "m-9",
-        vm: "vm-1",
-        from: "h1",
-        to: "h3",
-        purpose: "evacuation",
-        status: "running",
-        startedAt: now,
-        finishedAt: null,
-        progress: 0.5,
-      };
+      const mig = runningMigration({ id: "m-9", vm: "vm-1", from: "h1", to: "h3", progress: 0.5, ts: now });
       nc.publish("presage.v1.migrations", JSON.stringify(mig));
       const audit: AuditRecord = {
         ts: now,

@@ -5,23 +5,19 @@
  * for every request command. Nothing here builds a message by hand, so a shape the controller
  * changes without the CLI (the `{ type, alert }` envelope `watch` once dropped) fails here.
  */
-import { connectNats, type NatsConnection, scaledClock, silentLogger } from "@presage/shared";
+import { connectNats, type NatsConnection, scaledClock } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { commands } from "../../controller/src/cli/commands.js";
-import { runCli } from "../../controller/src/cli/main.js";
 import { watch } from "../../controller/src/cli/watch.js";
-import { controllerConfig } from "../../controller/src/config.js";
-import { type Controller, createController } from "../../controller/src/controller.js";
-import { generateFleet, SimEngine } from "../../controller/src/migration/index.js";
-import { startOpsService } from "../../controller/src/ops/service.js";
+import { generateFleet } from "../../controller/src/migration/index.js";
 import { criticalFanEvent, heartbeats, poll, publishEvent } from "../e2e/harness.js";
+import { type Leader, startLeader } from "../e2e/leader.js";
+import { presageInProcess } from "./run-cli.js";
 
 let nats: NatsServerHandle;
 let nc: NatsConnection;
-let ctl: Controller;
-let engine: SimEngine;
-let ops: { stop(): Promise<void> };
+let leader: Leader;
 const clock = scaledClock(40);
 const fleet = generateFleet({ hosts: 5, vmsPerHost: 2, seed: 11 });
 const hosts = fleet.hosts.map((h) => h.name);
@@ -30,45 +26,27 @@ const [healthy, sick, manual, spare] = hosts as [string, string, string, string]
 /** Text a renderer prints when it reads a field the producer does not send. */
 const BROKEN = /undefined|NaN|\[object Object\]|Invalid Date/;
 
-async function cli(argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, {
-    out: (t) => {
-      out += `${t}\n`;
-    },
-    err: (t) => {
-      err += `${t}\n`;
-    },
-    isTTY: false,
-    env: { NATS_URL: nats.url },
-    now: () => clock.now(),
-  });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => presageInProcess(argv, { NATS_URL: nats.url }, () => clock.now());
 
 beforeAll(async () => {
   nats = await startNatsServer();
   nc = await connectNats({ url: nats.url });
-  engine = new SimEngine({ ...fleet, clock, log: silentLogger });
-  const config = controllerConfig({
-    nats: { url: nats.url },
-    leader: { enabled: true, leaseTtlMs: 2_000 },
-    reconcile: { intervalMs: 500 },
-    alerts: { escalationIntervalMs: 60_000 },
-    policy: { hosts: { [manual]: "manual" } },
-    brake: { maxHosts: 5, maxPercent: 100 },
+  leader = await startLeader({
+    nc,
+    fleet,
+    clock,
+    name: "ctl-contract",
+    config: {
+      reconcile: { intervalMs: 500 },
+      alerts: { escalationIntervalMs: 60_000 },
+      policy: { hosts: { [manual]: "manual" } },
+      brake: { maxHosts: 5, maxPercent: 100 },
+    },
   });
-  ctl = await createController({ nc, engine, config, clock, log: silentLogger, name: "ctl-contract" });
-  await ctl.start();
-  await poll("leadership", () => ctl.isLeader());
-  ops = await startOpsService(nc, ctl, { log: silentLogger });
 });
 
 afterAll(async () => {
-  await ops?.stop();
-  await ctl?.stop();
-  await engine?.close();
+  await leader?.stop();
   await nc?.close();
   await nats?.stop();
 });

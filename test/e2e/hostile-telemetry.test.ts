@@ -7,24 +7,14 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  connectNats,
-  createLogger,
-  type NatsConnection,
-  type Reading,
-  scaledClock,
-  silentLogger,
-  subjects,
-} from "@presage/shared";
+import { connectNats, createLogger, type NatsConnection, type Reading, scaledClock, subjects } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { runCli } from "../../controller/src/cli/main.js";
-import { controllerConfig } from "../../controller/src/config.js";
-import { type Controller, createController } from "../../controller/src/controller.js";
-import { generateFleet, SimEngine } from "../../controller/src/migration/index.js";
-import { startOpsService } from "../../controller/src/ops/service.js";
+import { generateFleet } from "../../controller/src/migration/index.js";
 import { SENSORS_DROPPED } from "../../controller/src/telemetry.js";
+import { presageInProcess } from "../cli/run-cli.js";
 import { poll } from "./harness.js";
+import { type Leader, startLeader } from "./leader.js";
 
 const MAX_PAYLOAD = 131_072;
 const CAP = 2_000;
@@ -33,30 +23,13 @@ const BATCH = 250;
 
 let nats: NatsServerHandle;
 let nc: NatsConnection;
-let ctl: Controller;
-let engine: SimEngine;
-let ops: { stop(): Promise<void> };
+let leader: Leader;
 let dir: string;
 const clock = scaledClock(1);
 const fleet = generateFleet({ hosts: 2, vmsPerHost: 1, seed: 3 });
 const [victim, other] = fleet.hosts.map((h) => h.name) as [string, string];
 
-async function cli(argv: string[]) {
-  let out = "";
-  let err = "";
-  const code = await runCli(argv, {
-    out: (t) => {
-      out += t;
-    },
-    err: (t) => {
-      err += t;
-    },
-    isTTY: false,
-    env: { NATS_URL: nats.url },
-    now: Date.now,
-  });
-  return { code, out, err };
-}
+const cli = (argv: string[]) => presageInProcess(argv, { NATS_URL: nats.url });
 
 /** What a hostile agent publishes: `count` readings of distinct invented sensors, from `from` on. */
 async function flood(host: string, from: number, count: number, value = 1): Promise<void> {
@@ -82,23 +55,13 @@ beforeAll(async () => {
     config: `listen: 127.0.0.1:{{PORT}}\nmax_payload: ${MAX_PAYLOAD}\njetstream { store_dir: "{{STORE}}" }\n`,
   });
   nc = await connectNats({ url: nats.url });
-  engine = new SimEngine({ ...fleet, clock, log: silentLogger });
-  const config = controllerConfig({
-    nats: { url: nats.url },
-    leader: { enabled: true, leaseTtlMs: 2_000 },
-    telemetry: { maxSensorsPerHost: CAP },
-  });
   const log = createLogger("presage-controller", { level: "warn", destination: join(dir, "ctl.log") });
-  ctl = await createController({ nc, engine, config, clock, log, name: "ctl-hostile" });
-  await ctl.start();
-  await poll("leadership", () => ctl.isLeader());
-  ops = await startOpsService(nc, ctl, { log: silentLogger });
+  const config = { telemetry: { maxSensorsPerHost: CAP } };
+  leader = await startLeader({ nc, fleet, clock, name: "ctl-hostile", config, log });
 });
 
 afterAll(async () => {
-  await ops?.stop();
-  await ctl?.stop();
-  await engine?.close();
+  await leader?.stop();
   await nc?.close();
   await nats?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
@@ -108,10 +71,15 @@ describe("hostile telemetry", () => {
   it("hostile - invented sensor names are capped per host, counted, logged once; `presage host` fits max_payload", async () => {
     expect(nc.info?.max_payload).toBe(MAX_PAYLOAD);
     await flood(victim, 0, INVENTED);
-    await poll("drops counted", () => ctl.metrics.total(SENSORS_DROPPED) === INVENTED - CAP, 30_000, 50);
+    await poll("drops counted", () => leader.ctl.metrics.total(SENSORS_DROPPED) === INVENTED - CAP, 30_000, 50);
     // a second wave: still capped, counted again, not logged again
     await flood(victim, INVENTED, 2_000);
-    await poll("second wave counted", () => ctl.metrics.total(SENSORS_DROPPED) === INVENTED + 2_000 - CAP, 30_000, 50);
+    await poll(
+      "second wave counted",
+      () => leader.ctl.metrics.total(SENSORS_DROPPED) === INVENTED + 2_000 - CAP,
+      30_000,
+      50,
+    );
     // the sensors it kept still update
     await flood(victim, 0, 1, 42);
     await flood(other, 0, 10);

@@ -21,19 +21,15 @@ import {
 } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EventOutbox } from "../../agent/src/outbox.js";
-import { controllerConfig } from "../../controller/src/config.js";
-import { type Controller, createController } from "../../controller/src/controller.js";
-import { generateFleet, SimEngine } from "../../controller/src/migration/index.js";
-import { startOpsService } from "../../controller/src/ops/service.js";
+import { generateFleet } from "../../controller/src/migration/index.js";
 import { assertBuilt, presage } from "../cli/run-cli.js";
 import { criticalFanEvent, poll } from "../e2e/harness.js";
+import { type Leader, startLeader } from "../e2e/leader.js";
 import { type SecureServer, startSecureNats } from "./secure-server.js";
 
 let srv: SecureServer;
 let ctlNc: NatsConnection;
-let ctl: Controller;
-let engine: SimEngine;
-let ops: { stop(): Promise<void> };
+let leader: Leader;
 const open: NatsConnection[] = [];
 const clock = scaledClock(40);
 
@@ -103,23 +99,18 @@ beforeAll(async () => {
     pass: srv.passwords.PRESAGE_CONTROLLER_PASSWORD,
     inboxPrefix: inboxes.controller,
   });
-  engine = new SimEngine({ ...fleet, clock, log: silentLogger });
-  const config = controllerConfig({
-    nats: { url: srv.url },
-    leader: { enabled: true, leaseTtlMs: 2_000 },
-    reconcile: { intervalMs: 500 },
+  leader = await startLeader({
+    nc: ctlNc,
+    fleet,
+    clock,
+    name: "ctl-inbox",
+    config: { reconcile: { intervalMs: 500 } },
   });
-  ctl = await createController({ nc: ctlNc, engine, config, clock, log: silentLogger, name: "ctl-inbox" });
-  await ctl.start();
-  await poll("leadership", () => ctl.isLeader());
-  ops = await startOpsService(ctlNc, ctl, { log: silentLogger });
 });
 
 afterAll(async () => {
   for (const nc of open) await nc.close().catch(() => {});
-  await ops?.stop();
-  await ctl?.stop();
-  await engine?.close();
+  await leader?.stop();
   await ctlNc?.close();
   await srv?.stop();
 });

@@ -1,13 +1,8 @@
-import {
-  type AlertFeedMessage,
-  type AuditRecord,
-  connectNats,
-  type MigrationRecord,
-  type NatsConnection,
-} from "@presage/shared";
+import { type AuditRecord, connectNats, type NatsConnection } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { watch } from "../../src/cli/watch.js";
+import { alertMessage, runningMigration } from "./feed-samples.js";
 
 let ns: NatsServerHandle;
 let nc: NatsConnection;
@@ -36,34 +31,9 @@ describe("cli watch", () => {
         out: (l) => lines.push(l),
         ready: () => {
           // shapes as the controller publishes them (test/cli/contract.test.ts runs the real producer)
-          const other: AlertFeedMessage = {
-            type: "alert",
-            alert: {
-              id: "a-2",
-              host: "h2",
-              severity: "critical",
-              component: "psu",
-              sensor: null,
-              reason: "other host",
-              openedAt: ts,
-              lastEventAt: ts,
-              cleared: false,
-              ack: null,
-              escalations: 0,
-            },
-          };
+          const other = alertMessage({ id: "a-2", host: "h2", severity: "critical", reason: "other host", ts });
           nc.publish("presage.v1.alerts", JSON.stringify(other));
-          const mig: MigrationRecord = {
-            id: "m",
-            vm: "vm-1",
-            from: "h1",
-            to: "h3",
-            purpose: "evacuation",
-            status: "running",
-            startedAt: ts,
-            finishedAt: null,
-            progress: 0.42,
-          };
+          const mig = runningMigration({ id: "m", vm: "vm-1", from: "h1", to: "h3", progress: 0.42, ts });
           nc.publish("presage.v1.migrations", JSON.stringify(mig));
           const audit: AuditRecord = { ts, action: "ack", host: "h1", actor: "alice", detail: "acknowledged ev-1" };
           nc.publish("presage.v1.audit.ack", JSON.stringify(audit));
