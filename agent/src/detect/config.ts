@@ -30,6 +30,8 @@ export type DetectConfig = {
   fanPeerMemoryMs: number;
   /** frame-to-frame change of a fan pair's log ratio that tach quantization and noise alone can give */
   fanPeerNoise: number;
+  /** frame-to-frame change of a pair's log ratio that one control loop cannot give: such fans are never peers */
+  fanPeerMaxStep: number;
   /** stalls (runs of samples at the failure point while the host is powered) within the last
    * `stallWindowSamples` samples that make a sensor intermittent; counted in samples so a glitch rate is rate-free */
   stallWarnCount: number;
@@ -90,6 +92,7 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   fanSpinningPct: 5,
   fanPeerMemoryMs: 3 * 24 * 3_600_000,
   fanPeerNoise: 0.03,
+  fanPeerMaxStep: 0.4,
   stallWarnCount: 3,
   stallCriticalCount: 6,
   stallWindowSamples: 120,
@@ -133,6 +136,7 @@ export const detectConfigCheck: Check = check.obj({
   fanSpinningPct: check.optional(pos),
   fanPeerMemoryMs: check.optional(check.int({ min: 0 })),
   fanPeerNoise: check.optional(frac),
+  fanPeerMaxStep: check.optional(pos),
   stallWarnCount: check.optional(posInt),
   stallCriticalCount: check.optional(posInt),
   stallWindowSamples: check.optional(posInt),

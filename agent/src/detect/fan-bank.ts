@@ -10,7 +10,8 @@
  *   diverge whenever one zone's loop moves and the other's does not. Slow wear changes the ratio by a fraction of
  *   a percent per frame, so it never disqualifies a peer.
  * - `offset`: their mean log ratio over the pair's first `learnBuckets` frames.
- * A fan's peers are the fans whose score is within twice its best score (or the noise floor); its expected speed
+ * A fan's peers are the fans whose score is within twice its best score (or the noise floor), and never past
+ * `fanPeerMaxStep` (fans driven by one loop do not diverge that fast unless one fails); its expected speed
  * is the median over its peers of (peer speed x learned ratio), and its residual the log of actual over expected.
  * A fan whose own speed steps up while its peers' do not was replaced: its pairs are learned again.
  * Memory is fixed per host: O(fans^2) numbers, capped at MAX_FANS fans.
@@ -51,6 +52,8 @@ type Slot = {
   hadPrev: boolean;
   residual: number;
   hasResidual: boolean;
+  /** frozen tach (its judge says so): no evidence about cooling or about its peers */
+  stuck: boolean;
   /** log of expected speed at the last frame, for the cheap per-sample check */
   expectedLog: number;
   peers: number[];
@@ -95,6 +98,7 @@ export class FanBank {
       hadPrev: false,
       residual: 0,
       hasResidual: false,
+      stuck: false,
       expectedLog: Number.NaN,
       peers: [],
     });
@@ -146,21 +150,24 @@ export class FanBank {
     return m;
   }
 
-  /** Trimmed mean of the fresh latest values (host-level airflow context); null when none. */
-  level(ts: number): number | null {
+  /**
+   * The cooling effort (host-level airflow context): the mean of the faster half of the fresh latest values,
+   * i.e. the zone the loops have spun up, not a mean diluted by a zone that idles; null when none.
+   */
+  effort(ts: number): number | null {
+    const a = this.#scratch;
+    a.length = 0;
+    for (const s of this.#slots) if (!s.stuck && ts - s.lastTs <= this.#cfg.staleMs) a.push(s.last);
+    if (a.length === 0) return null;
+    a.sort((p, q) => q - p);
+    const k = Math.ceil(a.length / 2);
     let sum = 0;
-    let n = 0;
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const s of this.#slots) {
-      if (ts - s.lastTs > this.#cfg.staleMs) continue;
-      sum += s.last;
-      n++;
-      if (s.last < lo) lo = s.last;
-      if (s.last > hi) hi = s.last;
-    }
-    if (n === 0) return null;
-    return n >= 4 ? (sum - lo - hi) / (n - 2) : sum / n;
+    for (let i = 0; i < k; i++) sum += a[i] as number;
+    return sum / k;
+  }
+
+  setStuck(i: number, stuck: boolean): void {
+    (this.#slots[i] as Slot).stuck = stuck;
   }
 
   peerNames(i: number): string[] {
@@ -286,7 +293,9 @@ export class FanBank {
     }
     if (best === Number.POSITIVE_INFINITY) return [];
     const floor = this.#cfg.fanPeerNoise * this.#cfg.fanPeerNoise;
-    const limit = Math.max(4 * best, floor); // scores are squares: twice the change
+    // scores are squares: twice the best pair's change; never past what one control loop can explain, so a fan
+    // alone in its zone has no peers rather than the fans of another zone
+    const limit = Math.min(Math.max(4 * best, floor), this.#cfg.fanPeerMaxStep * this.#cfg.fanPeerMaxStep);
     const out: number[] = [];
     for (let j = 0; j < n; j++) {
       if (j === i || Number.isNaN(this.#off[i * MAX_FANS + j] as number)) continue;

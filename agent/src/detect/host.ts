@@ -1,4 +1,5 @@
 /** What one host's detector knows across sensors: its fans' model, latest CPU and inlet values, whether it is powered. */
+import type { Reading } from "@presage/shared";
 import type { DetectConfig } from "./config.js";
 import { FanBank } from "./fan-bank.js";
 
@@ -12,6 +13,8 @@ export class HostContext {
   readonly cpus = new Map<string, Latest>();
   /** latest output of each power supply, per kind of reading (power, current) */
   readonly #psu = new Map<string, Map<string, Latest>>();
+  /** the host has a power sensor of its own (not per supply) */
+  #hostPowerSensor = false;
   /** latest inlet/ambient temperature */
   inlet: Latest | null = null;
   /** last time any evidence said the host is powered: CPU temperature read, power > 0, a fan spinning */
@@ -38,6 +41,23 @@ export class HostContext {
       l.v = v;
       l.ts = ts;
     } else group.set(name, { name, v, ts });
+  }
+
+  /**
+   * The host's power draw when `r` tells it, once per poll: a host-level power sensor's value, or, on hosts that
+   * report only per-supply power, the sum of the supplies' latest outputs (on the first supply's reading).
+   */
+  hostPower(r: Reading): number | null {
+    if (r.type !== "power" || r.unit !== "W" || r.value === null) return null;
+    const supplies = this.#psu.get("power");
+    if (!supplies?.has(r.sensor)) {
+      this.#hostPowerSensor = true;
+      return r.value;
+    }
+    if (this.#hostPowerSensor || supplies.keys().next().value !== r.sensor) return null;
+    let sum = 0;
+    for (const l of supplies.values()) if (r.ts - l.ts <= this.#cfg.staleMs) sum += l.v;
+    return sum;
   }
 
   /** The supplies' latest outputs of one kind of reading. */
