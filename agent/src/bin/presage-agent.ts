@@ -151,7 +151,8 @@ async function cmdReplay(args: string[]): Promise<number> {
   if (values.lag !== undefined && !/^\d+$/.test(values.lag))
     throw new UsageError(`--lag must be milliseconds of reading time, got "${values.lag}"`);
   const lag = values.lag === undefined ? {} : { lagMs: Number(values.lag) };
-  const input = !values.input || values.input === "-" ? process.stdin : createReadStream(values.input, { highWaterMark: 1 << 20 });
+  const input =
+    !values.input || values.input === "-" ? process.stdin : createReadStream(values.input, { highWaterMark: 1 << 20 });
   const opened = new Promise<void>((resolve, reject) => {
     if (input === process.stdin) return resolve();
     input.once("open", () => resolve());
