@@ -1,17 +1,19 @@
 /**
- * Contract: the real producer against the real consumer. The real controller (SimEngine fleet,
- * ops service) publishes its feeds and answers every ops endpoint; the CLI's own decoders read
- * them: `watch()` for the feeds (JSON and text), `runCli()` (request, reply decoding, rendering)
- * for every request command. Nothing here builds a message by hand, so a shape the controller
+ * Contract: the real producer against the real consumer. The agent's outbox publishes events (a
+ * SensorEvent as the detector emits it), the real controller (SimEngine fleet, ops service)
+ * publishes its feeds and answers every ops endpoint, and the CLI's own decoders read them:
+ * `watch()` for the feeds (JSON and text), `runCli()` (request, reply decoding, rendering) for
+ * every request command. No feed message or reply is built by hand, so a shape the controller
  * changes without the CLI (the `{ type, alert }` envelope `watch` once dropped) fails here.
  */
-import { connectNats, type NatsConnection, scaledClock } from "@presage/shared";
+import { connectNats, Metrics, type NatsConnection, scaledClock, silentLogger } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { EventOutbox } from "../../agent/src/outbox.js";
 import { commands } from "../../controller/src/cli/commands.js";
 import { watch } from "../../controller/src/cli/watch.js";
 import { generateFleet } from "../../controller/src/migration/index.js";
-import { criticalFanEvent, heartbeats, poll, publishEvent } from "../e2e/harness.js";
+import { criticalFanEvent, heartbeats, poll } from "../e2e/harness.js";
 import { type Leader, startLeader } from "../e2e/leader.js";
 import { presageInProcess } from "./run-cli.js";
 
@@ -76,8 +78,11 @@ describe("contract: controller feeds and replies read by the CLI", () => {
     const hb = heartbeats(nc, hosts, (h) => (h === sick || h === manual ? "critical" : "ok"));
     try {
       await poll("hosts known", async () => (await cli(["hosts", "--json"])).out.includes(spare), 30_000, 200);
-      await publishEvent(nc, criticalFanEvent(sick, clock.now()));
-      await publishEvent(nc, criticalFanEvent(manual, clock.now()));
+      // events as the agent publishes them: its outbox, JetStream, then the core subject watch reads
+      const outbox = new EventOutbox(nc, { log: silentLogger, metrics: new Metrics() });
+      outbox.push(criticalFanEvent(sick, clock.now()));
+      outbox.push(criticalFanEvent(manual, clock.now()));
+      await outbox.close(5_000);
       const lines = () => json.map((l) => JSON.parse(l) as { kind?: string; data?: Record<string, unknown> });
       const has = (kind: string, pred: (d: Record<string, unknown>) => boolean) =>
         lines().some((l) => l.kind === kind && l.data && pred(l.data));
