@@ -1,15 +1,27 @@
+import { type AuditRecord, connectNats, type NatsConnection } from "@presage/shared";
+import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { watch } from "@presage/cli/internal";
-import { natsEnv } from "@presage/shared/testing";
-import { describe, expect, it } from "vitest";
+import { alertMessage, runningMigration } from "./feed-samples.js";
 
-const env = natsEnv();
+let ns: NatsServerHandle;
+let nc: NatsConnection;
+
+beforeAll(async () => {
+  ns = await startNatsServer();
+  nc = await connectNats({ url: ns.url });
+});
+afterAll(async () => {
+  await nc?.close();
+  await ns?.stop();
+});
 
 describe("cli watch", () => {
   it("watch - one readable line per message, filtered by host, stops after --count", async () => {
     const lines: string[] = [];
     const ts = Date.UTC(2026, 10, 25, 18, 30, 5);
     const done = watch(
-      env.nc,
+      nc,
       {
         style: { color: false },
         json: false,
@@ -18,18 +30,13 @@ describe("cli watch", () => {
         forMs: 20_000,
         out: (l) => lines.push(l),
         ready: () => {
-          env.nc.publish(
-            "presage.v1.alerts",
-            JSON.stringify({ id: "a-2", host: "h2", severity: "critical", reason: "other host" }),
-          );
-          env.nc.publish(
-            "presage.v1.migrations",
-            JSON.stringify({ id: "m", vm: "vm-1", from: "h1", to: "h3", status: "running", progress: 0.42, ts }),
-          );
-          env.nc.publish(
-            "presage.v1.audit.ack",
-            JSON.stringify({ ts, action: "ack", host: "h1", actor: "alice", detail: "acknowledged ev-1" }),
-          );
+          // shapes as the controller publishes them (test/cli/contract.test.ts runs the real producer)
+          const other = alertMessage({ id: "a-2", host: "h2", severity: "critical", reason: "other host", ts });
+          nc.publish("presage.v1.alerts", JSON.stringify(other));
+          const mig = runningMigration({ id: "m", vm: "vm-1", from: "h1", to: "h3", progress: 0.42, ts });
+          nc.publish("presage.v1.migrations", JSON.stringify(mig));
+          const audit: AuditRecord = { ts, action: "ack", host: "h1", actor: "alice", detail: "acknowledged ev-1" };
+          nc.publish("presage.v1.audit.ack", JSON.stringify(audit));
         },
         now: () => ts,
       },
@@ -45,7 +52,7 @@ describe("cli watch", () => {
   it("watch - stops when aborted (Ctrl-C) with nothing to show", async () => {
     const ac = new AbortController();
     const done = watch(
-      env.nc,
+      nc,
       { style: { color: false }, json: false, out: () => {}, now: Date.now, ready: () => ac.abort() },
       ac.signal,
     );

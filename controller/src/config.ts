@@ -82,8 +82,10 @@ export const ControllerConfigSchema = Strict({
     aggressiveness: Type.Enum([1, 2, 3, 4, 5]),
     cooldownMs: Type.Integer({ minimum: 0 }),
   }),
-  /** readings kept per sensor for `presage host` sparklines */
+  /** readings kept per sensor for `presage host` sparklines (the per-sensor cap) */
   readingsHistory: Type.Integer({ minimum: 1, maximum: 10_000 }),
+  /** bounds on what one host's agent can make the controller keep in memory */
+  telemetry: Strict({ maxSensorsPerHost: Type.Integer({ minimum: 1, maximum: 100_000 }) }),
   metricsPort: Type.Union([Type.Integer({ minimum: 0, maximum: 65_535 }), Type.Null()]),
   /** run the controller's clock this many times faster than real time (demo, tests); 1 in production */
   clockSpeed: Type.Number({ minimum: 0.001, maximum: 10_000 }),
@@ -109,6 +111,8 @@ export function defaultControllerConfig(): ControllerConfig {
     migration: { bandwidthBps: null, downtimeLimitMs: null, deadlineMs: null, retryAfterMs: 30_000 },
     rebalance: { intervalMs: null, maxMoves: 5, aggressiveness: 3, cooldownMs: 30 * 60_000 },
     readingsHistory: 60,
+    // real BMCs expose 30-300 sensors; far more means a broken or hostile agent
+    telemetry: { maxSensorsPerHost: 1_000 },
     metricsPort: null,
     clockSpeed: 1,
   };

@@ -29,6 +29,8 @@ export const NatsSettingsSchema = Strict({
   /** TLS: CA file, client cert and key */
   tls: Type.Optional(Type.Union([Strict({ ca: Path(), cert: Path(), key: Path() }), Type.Null()])),
   name: Path(),
+  /** reply inbox prefix (default `_INBOX`); each identity has its own (`inboxes` in subjects.ts) */
+  inboxPrefix: Path(),
 });
 export type NatsSettings = Static<typeof NatsSettingsSchema>;
 
@@ -40,6 +42,7 @@ export async function connectNats(s: NatsSettings, log?: Logger): Promise<NatsCo
     reconnectTimeWait: 500,
     waitOnFirstConnect: false,
   };
+  if (s.inboxPrefix) opts.inboxPrefix = s.inboxPrefix;
   if (s.user) opts.user = s.user;
   if (s.pass) opts.pass = s.pass;
   if (s.token) opts.token = s.token;

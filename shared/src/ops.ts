@@ -6,7 +6,7 @@
  */
 import type { ErrorCode } from "./errors.js";
 import { type Heartbeat, type Reading, type SensorEvent, Severity } from "./messages.js";
-import type { Alert, AuditRecord, HostRecord, MigrationRecord, Plan, VmRecord } from "./records.js";
+import { type Alert, type AuditRecord, type HostRecord, HostState, type MigrationRecord, type Plan, type VmRecord } from "./records.js";
 import { type Check, checkOf, HostName, OneOf, type Static, Strict, Type } from "./schema.js";
 
 export type { Plan, PlanMove } from "./records.js";
@@ -38,7 +38,7 @@ const optMs = () => Type.Optional(Type.Union([Type.Integer({ minimum: 0 }), Type
 
 /** Request bodies, one strict object per endpoint: an unknown key is refused (a typo must not be ignored). */
 export const OpsRequestSchemas = {
-  hosts: Strict({ state: Type.Optional(Type.String({ maxLength: 32 })) }),
+  hosts: Strict({ state: Type.Optional(OneOf(HostState)) }),
   host: Strict({ host: HostName(), readings: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000 })) }),
   events: Strict({
     host: Type.Optional(HostName()),
@@ -83,7 +83,11 @@ export const opsRequestChecks = Object.fromEntries(
 ) as Record<OpsEndpoint, Check>;
 
 export type OpsErrorBody = { code: ErrorCode; message: string };
-export type OpsReply<T> = ({ ok: true } & T) | { ok: false; error: OpsErrorBody };
+/**
+ * `truncated`: present when the reply was cut to fit the server's max_payload, with how many items
+ * of each list were left out (e.g. `{ "readings": 9000 }` for a host with too many sensors to send).
+ */
+export type OpsReply<T> = ({ ok: true; truncated?: Record<string, number> } & T) | { ok: false; error: OpsErrorBody };
 
 // ---- reply payloads (the `...data` part of a successful reply) ----
 

@@ -6,14 +6,16 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { startOpsService } from "@presage/controller/internal";
-import { silentLogger } from "@presage/shared";
-import { natsEnv, startNatsServer } from "@presage/shared/testing";
+import { type AuditRecord, connectNats, type NatsConnection, silentLogger } from "@presage/shared";
+import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startOpsService } from "@presage/controller/internal";
+import { alertMessage, runningMigration } from "../../cli/test/feed-samples.js";
 import { fakeControllerApi } from "../../controller/test/ops/fake-api.js";
 import { assertBuilt, CLI, presage, presageWatch } from "./run-cli.js";
 
-const nats = natsEnv();
+let ns: NatsServerHandle;
+let nc: NatsConnection;
 let fake: ReturnType<typeof fakeControllerApi>;
 let svc: { stop(): Promise<void> };
 let env: Record<string, string>;
@@ -21,14 +23,18 @@ let dir: string;
 
 beforeAll(async () => {
   assertBuilt();
+  ns = await startNatsServer();
+  nc = await connectNats({ url: ns.url });
   fake = fakeControllerApi(Date.now());
-  svc = await startOpsService(nats.nc, fake.api, { log: silentLogger });
-  env = { NATS_URL: nats.url };
+  svc = await startOpsService(nc, fake.api, { log: silentLogger });
+  env = { NATS_URL: ns.url };
   dir = mkdtempSync(join(tmpdir(), "presage-cli-"));
 });
 
 afterAll(async () => {
   await svc?.stop();
+  await nc?.close();
+  await ns?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
@@ -100,6 +106,31 @@ describe("presage CLI (fake controller)", () => {
     const bad = await presage(["events", "--severity", "doom"], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--severity must be one of info, warning, critical/);
+  });
+
+  it("cli - every enum-like flag is checked before asking: exit 2 naming the valid values", async () => {
+    const before = fake.calls.length;
+    const state = await presage(["hosts", "--state", "bogus"], env);
+    expect(state.code).toBe(2);
+    expect(state.stdout).toBe("");
+    expect(state.stderr).toMatch(
+      /--state must be one of healthy, suspect, degraded, evacuating, quarantined, returning, maintenance, failed, got "bogus"/,
+    );
+    const ok = await presage(["hosts", "--state", "quarantined", "--json"], env);
+    expect(ok.code).toBe(0);
+    for (const args of [
+      ["migrations", "--host", "a.b"],
+      ["events", "--host", "a b"],
+      ["watch", "--host", "x>"],
+      ["maintenance", "pause", "h1"],
+      ["plan", "approve-all", "p-1"],
+      ["rebalance", "--aggressiveness", "9"],
+    ]) {
+      const r = await presage(args, env);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(/must be one of|is not a host name|needs one of|must be an integer/);
+    }
+    expect(fake.calls.length).toBe(before + 1);
   });
 
   it("cli - ack records the operator and note; an unknown target exits 4", async () => {
@@ -229,12 +260,12 @@ describe("presage CLI (fake controller)", () => {
 
   it("cli - the server comes from --server, else NATS_URL, else the context file", async () => {
     const ctx = join(dir, "context.json");
-    writeFileSync(ctx, JSON.stringify({ url: nats.url, by: "ctx-operator" }));
+    writeFileSync(ctx, JSON.stringify({ url: ns.url, by: "ctx-operator" }));
     const r = await presage(["ack", "ev-1", "--context", ctx]);
     expect(r.code).toBe(0);
     expect(fake.calls.at(-1)?.actor).toBe("ctx-operator");
     // the flag wins over the environment
-    const flagWins = await presage(["status", "--server", nats.url], { NATS_URL: "nats://127.0.0.1:1" });
+    const flagWins = await presage(["status", "--server", ns.url], { NATS_URL: "nats://127.0.0.1:1" });
     expect(flagWins.code).toBe(0);
     writeFileSync(ctx, "{ url: nope");
     const broken = await presage(["status", "--context", ctx]);
@@ -244,12 +275,12 @@ describe("presage CLI (fake controller)", () => {
   });
 
   it("cli - watch tails events, alerts, migrations and audit, skipping malformed messages", async () => {
-    const w = presageWatch(["--json", "--count", "4"], { NATS_URL: nats.url });
+    const w = presageWatch(["--json", "--count", "4"], { NATS_URL: ns.url });
     try {
       await w.ready;
       const now = Date.now();
-      nats.nc.publish("presage.v1.events.h1", "{broken");
-      nats.nc.publish(
+      nc.publish("presage.v1.events.h1", "{broken");
+      nc.publish(
         "presage.v1.events.h1",
         JSON.stringify({
           id: "ev-9",
@@ -264,18 +295,18 @@ describe("presage CLI (fake controller)", () => {
           confidence: 0.7,
         }),
       );
-      nats.nc.publish(
-        "presage.v1.alerts",
-        JSON.stringify({ id: "ev-9", host: "h1", severity: "warning", reason: "FAN1 slowing" }),
-      );
-      nats.nc.publish(
-        "presage.v1.migrations",
-        JSON.stringify({ id: "m-9", vm: "vm-1", from: "h1", to: "h3", status: "running", progress: 0.5 }),
-      );
-      nats.nc.publish(
-        "presage.v1.audit.transition",
-        JSON.stringify({ ts: now, action: "transition", actor: "controller", detail: "h1 healthy -> suspect" }),
-      );
+      // the shapes the controller publishes (shared/feeds.ts; test/cli/contract.test.ts runs the real one)
+      const alert = alertMessage({ id: "ev-9", host: "h1", sensor: "FAN1", reason: "FAN1 slowing", ts: now });
+      nc.publish("presage.v1.alerts", JSON.stringify(alert));
+      const mig = runningMigration({ id: "m-9", vm: "vm-1", from: "h1", to: "h3", progress: 0.5, ts: now });
+      nc.publish("presage.v1.migrations", JSON.stringify(mig));
+      const audit: AuditRecord = {
+        ts: now,
+        action: "transition",
+        actor: "controller",
+        detail: "h1 healthy -> suspect",
+      };
+      nc.publish("presage.v1.audit.transition", JSON.stringify(audit));
       expect(await w.exited).toBe(0);
       const lines = w
         .output()

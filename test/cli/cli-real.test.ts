@@ -3,27 +3,19 @@
  * the issue-3 operator path (hosts, events, ack, migrations, repaired) plus the refusals a person
  * meets (forbidden transition, unknown host), each with its exit code.
  */
-
-import {
-  type Controller,
-  controllerConfig,
-  createController,
-  generateFleet,
-  SimEngine,
-  startOpsService,
-} from "@presage/controller/internal";
-import { scaledClock, silentLogger } from "@presage/shared";
-import { natsEnv } from "@presage/shared/testing";
+import { connectNats, type NatsConnection, scaledClock } from "@presage/shared";
+import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateFleet } from "@presage/controller/internal";
 import { criticalFanEvent, heartbeats, poll, publishEvent, readAudit } from "../e2e/harness.js";
+import { type Leader, startLeader } from "../e2e/leader.js";
 import { assertBuilt, presage } from "./run-cli.js";
 
 type HostRow = { host: string; state: string };
 
-const nats = natsEnv();
-let ctl: Controller;
-let engine: SimEngine;
-let ops: { stop(): Promise<void> };
+let nats: NatsServerHandle;
+let nc: NatsConnection;
+let leader: Leader;
 let env: Record<string, string>;
 const clock = scaledClock(40);
 const fleet = generateFleet({ hosts: 4, vmsPerHost: 3, seed: 7 });
@@ -41,30 +33,28 @@ const stateOf = async (h: string) =>
 
 beforeAll(async () => {
   assertBuilt();
-  engine = new SimEngine({ ...fleet, clock, log: silentLogger });
-  const config = controllerConfig({
-    nats: { url: nats.url },
-    leader: { enabled: true, leaseTtlMs: 2_000 },
-    reconcile: { intervalMs: 1_000 },
-    returns: { gracePeriodMs: 5_000, waveSize: 2 },
+  nats = await startNatsServer();
+  nc = await connectNats({ url: nats.url });
+  leader = await startLeader({
+    nc,
+    fleet,
+    clock,
+    name: "ctl-cli",
+    config: { returns: { gracePeriodMs: 5_000, waveSize: 2 } },
   });
-  ctl = await createController({ nc: nats.nc, engine, config, clock, log: silentLogger, name: "ctl-cli" });
-  await ctl.start();
-  await poll("leadership", () => ctl.isLeader());
-  ops = await startOpsService(nats.nc, ctl, { log: silentLogger });
   env = { NATS_URL: nats.url };
 });
 
 afterAll(async () => {
-  await ops?.stop();
-  await ctl?.stop();
-  await engine?.close();
+  await leader?.stop();
+  await nc?.close();
+  await nats?.stop();
 });
 
 describe("presage CLI (real controller)", () => {
   it("cli e2e - hosts, refusals, evacuation, ack, migrations, repaired, VMs home", async () => {
     let sickStatus: "ok" | "critical" = "ok";
-    const hb = heartbeats(nats.nc, hosts, (h) => (h === sick ? sickStatus : "ok"));
+    const hb = heartbeats(nc, hosts, (h) => (h === sick ? sickStatus : "ok"));
     try {
       await poll(
         "hosts known",
@@ -90,9 +80,9 @@ describe("presage CLI (real controller)", () => {
       // readings feed the sensor table and its sparkline
       for (const rpm of [9000, 8600, 8100, 7300, 6200]) {
         const readings = [{ ts: clock.now(), host: sick, sensor: "FAN3", type: "fan", unit: "RPM", value: rpm }];
-        nats.nc.publish(`presage.v1.readings.${sick}`, JSON.stringify({ host: sick, readings }));
+        nc.publish(`presage.v1.readings.${sick}`, JSON.stringify({ host: sick, readings }));
       }
-      await nats.nc.flush();
+      await nc.flush();
       const fanRow = await poll(
         "FAN3 readings",
         async () => (await presage(["host", sick], env)).stdout.split("\n").find((l) => l.startsWith("FAN3")),
@@ -112,7 +102,7 @@ describe("presage CLI (real controller)", () => {
 
       // a critical fan event evacuates the host
       sickStatus = "critical";
-      await publishEvent(nats.nc, criticalFanEvent(sick, clock.now()));
+      await publishEvent(nc, criticalFanEvent(sick, clock.now()));
       await poll("sick host quarantined", async () => (await stateOf(sick)) === "quarantined", 60_000, 500);
 
       const ev = await cliJson<{ alerts: { host: string; ack: unknown }[] }>(["events", "--unacked", "--host", sick]);
@@ -146,7 +136,7 @@ describe("presage CLI (real controller)", () => {
       expect(home.vms.filter((v) => v.host === sick && v.home === sick).length).toBe(onSick);
 
       // the operator's declared name is what the audit trail records for their actions
-      const audit = await readAudit(nats.nc);
+      const audit = await readAudit(nc);
       expect(audit.some((a) => a.actor === "carol" && a.host === sick)).toBe(true);
 
       const status = await cliJson<{ leader: boolean; vms: number }>(["status"]);

@@ -3,6 +3,10 @@ import type { Reading } from "@presage/shared";
 import type { DetectConfig } from "./config.js";
 import { FanBank } from "./fan-bank.js";
 
+/** time constants of the host's power level: now (15 min) and its own recent normal (6 h) */
+const LOAD_FAST_MS = 900_000;
+const LOAD_SLOW_MS = 6 * 3_600_000;
+
 /** mutable and updated in place: one object per sensor, none per reading (replay hot path) */
 type Latest = { name: string; v: number; ts: number };
 
@@ -15,6 +19,9 @@ export class HostContext {
   readonly #psu = new Map<string, Map<string, Latest>>();
   /** the host has a power sensor of its own (not per supply) */
   #hostPowerSensor = false;
+  #loadTs = -1;
+  #loadFast = 0;
+  #loadSlow = 0;
   /** latest inlet/ambient temperature */
   inlet: Latest | null = null;
   /** last time any evidence said the host is powered: CPU temperature read, power > 0, a fan spinning */
@@ -58,6 +65,24 @@ export class HostContext {
     let sum = 0;
     for (const l of supplies.values()) if (r.ts - l.ts <= this.#cfg.staleMs) sum += l.v;
     return sum;
+  }
+
+  /** Follow the host's power on two time scales (load bursts are context for slow judges). */
+  trackLoad(ts: number, watts: number): void {
+    const dt = this.#loadTs < 0 ? 0 : Math.max(0, ts - this.#loadTs);
+    this.#loadTs = ts;
+    if (this.#loadSlow === 0) {
+      this.#loadFast = watts;
+      this.#loadSlow = watts;
+      return;
+    }
+    this.#loadFast += (watts - this.#loadFast) * (1 - Math.exp(-dt / LOAD_FAST_MS));
+    this.#loadSlow += (watts - this.#loadSlow) * (1 - Math.exp(-dt / LOAD_SLOW_MS));
+  }
+
+  /** The host draws clearly more than its own recent (6 h) level: a load burst is running or settling. */
+  inBurst(ts: number): boolean {
+    return ts - this.#loadTs <= this.#cfg.staleMs && this.#loadFast > this.#loadSlow * (1 + this.#cfg.burstRise);
   }
 
   /** The supplies' latest outputs of one kind of reading. */

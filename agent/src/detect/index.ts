@@ -90,12 +90,18 @@ export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPre
       const t = tracker(h, r as Reading & { value: number });
       if (!t) {
         const power = h.ctx.hostPower(r);
-        if (power !== null) h.airflow.ingest(r.ts, power, h.ctx, scratch);
+        if (power !== null) {
+          h.ctx.trackLoad(r.ts, power);
+          h.airflow.ingest(r.ts, power, h.ctx, scratch);
+        }
         return emitted();
       }
       t.ingest(r as Reading & { value: number }, h.ctx, scratch);
       const power = h.ctx.hostPower(r);
-      if (power !== null) h.airflow.ingest(r.ts, power, h.ctx, scratch);
+      if (power !== null) {
+        h.ctx.trackLoad(r.ts, power);
+        h.airflow.ingest(r.ts, power, h.ctx, scratch);
+      }
       return emitted();
     },
 

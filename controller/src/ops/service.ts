@@ -22,6 +22,7 @@ import {
   validate,
 } from "@presage/shared";
 import type { ControllerApi } from "../api.js";
+import { fitReply } from "./fit.js";
 import { type Actor, actorOf } from "./identity.js";
 
 /** A request as a method sees it: the self-declared `by` already turned into the actor. */
@@ -125,7 +126,16 @@ export async function startOpsService(
     const call: Call<E> = calls[endpoint];
     try {
       const data = await call(api, parsed.req, actor.name);
-      respond(msg, JSON.stringify({ ok: true, ...data }));
+      const maxPayload = nc.info?.max_payload ?? 1_048_576;
+      const text = fitReply(data as Record<string, unknown>, maxPayload);
+      if (text === null) {
+        log.error({ endpoint, maxPayload }, "ops reply does not fit max_payload even with its lists emptied");
+        return replyError(endpoint, msg, {
+          code: ErrorCode.Internal,
+          message: `the ${endpoint} reply does not fit the server's max_payload (${maxPayload} bytes)`,
+        });
+      }
+      respond(msg, text);
       opts.metrics?.inc("presage_ops_requests_total", { endpoint, result: "ok" });
       log.debug({ endpoint, actor, ms: Date.now() - started }, "ops request served");
     } catch (e) {
