@@ -1,7 +1,7 @@
+import { watch } from "@presage/cli/internal";
 import { type AuditRecord, connectNats, type NatsConnection } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { watch } from "@presage/cli/internal";
 import { alertMessage, runningMigration } from "./feed-samples.js";
 
 let ns: NatsServerHandle;

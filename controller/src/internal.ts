@@ -13,3 +13,4 @@ export * from "./migration/qmp-client.js";
 export * from "./migration/remote.js";
 export * from "./ops/service.js";
 export * from "./store/index.js";
+export * from "./telemetry.js";

@@ -6,7 +6,15 @@
  */
 import type { ErrorCode } from "./errors.js";
 import { type Heartbeat, type Reading, type SensorEvent, Severity } from "./messages.js";
-import { type Alert, type AuditRecord, type HostRecord, HostState, type MigrationRecord, type Plan, type VmRecord } from "./records.js";
+import {
+  type Alert,
+  type AuditRecord,
+  type HostRecord,
+  HostState,
+  type MigrationRecord,
+  type Plan,
+  type VmRecord,
+} from "./records.js";
 import { type Check, checkOf, HostName, OneOf, type Static, Strict, Type } from "./schema.js";
 
 export type { Plan, PlanMove } from "./records.js";

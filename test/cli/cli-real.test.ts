@@ -3,10 +3,11 @@
  * the issue-3 operator path (hosts, events, ack, migrations, repaired) plus the refusals a person
  * meets (forbidden transition, unknown host), each with its exit code.
  */
+
+import { generateFleet } from "@presage/controller/internal";
 import { connectNats, type NatsConnection, scaledClock } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateFleet } from "@presage/controller/internal";
 import { criticalFanEvent, heartbeats, poll, publishEvent, readAudit } from "../e2e/harness.js";
 import { type Leader, startLeader } from "../e2e/leader.js";
 import { assertBuilt, presage } from "./run-cli.js";

@@ -6,13 +6,13 @@
  * every request command. No feed message or reply is built by hand, so a shape the controller
  * changes without the CLI (the `{ type, alert }` envelope `watch` once dropped) fails here.
  */
+
+import { EventOutbox } from "@presage/agent/internal";
+import { commands, watch } from "@presage/cli/internal";
+import { generateFleet } from "@presage/controller/internal";
 import { connectNats, Metrics, type NatsConnection, scaledClock, silentLogger } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventOutbox } from "@presage/agent/internal";
-import { commands } from "@presage/cli/internal";
-import { watch } from "@presage/cli/internal";
-import { generateFleet } from "@presage/controller/internal";
 import { criticalFanEvent, heartbeats, poll } from "../e2e/harness.js";
 import { type Leader, startLeader } from "../e2e/leader.js";
 import { presageInProcess } from "./run-cli.js";

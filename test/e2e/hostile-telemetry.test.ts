@@ -7,11 +7,10 @@
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateFleet, SENSORS_DROPPED } from "@presage/controller/internal";
 import { connectNats, createLogger, type NatsConnection, type Reading, scaledClock, subjects } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateFleet } from "@presage/controller/internal";
-import { SENSORS_DROPPED } from "@presage/controller/internal";
 import { presageInProcess } from "../cli/run-cli.js";
 import { poll } from "./harness.js";
 import { type Leader, startLeader } from "./leader.js";

@@ -2,12 +2,18 @@
  * The real controller as the CLI, feed and security tests meet it: a SimEngine fleet, leader
  * election on (it wins at once), and the ops service, all on the caller's NATS connection.
  */
-import { type Clock, type Logger, type NatsConnection, silentLogger } from "@presage/shared";
-import { type ControllerConfig, controllerConfig, type DeepPartial } from "@presage/controller/internal";
-import { type Controller, createController } from "@presage/controller/internal";
-import { SimEngine } from "@presage/controller/internal";
+
 import type { SimFleet } from "@presage/controller/internal";
-import { startOpsService } from "@presage/controller/internal";
+import {
+  type Controller,
+  type ControllerConfig,
+  controllerConfig,
+  createController,
+  type DeepPartial,
+  SimEngine,
+  startOpsService,
+} from "@presage/controller/internal";
+import { type Clock, type Logger, type NatsConnection, silentLogger } from "@presage/shared";
 import { poll } from "./harness.js";
 
 export type Leader = { ctl: Controller; engine: SimEngine; stop(): Promise<void> };

@@ -10,6 +10,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { EventOutbox } from "@presage/agent/internal";
+import { generateFleet } from "@presage/controller/internal";
 import {
   connectNats,
   inboxes,
@@ -20,8 +22,6 @@ import {
   silentLogger,
 } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { EventOutbox } from "@presage/agent/internal";
-import { generateFleet } from "@presage/controller/internal";
 import { assertBuilt, presage } from "../cli/run-cli.js";
 import { criticalFanEvent, poll } from "../e2e/harness.js";
 import { type Leader, startLeader } from "../e2e/leader.js";

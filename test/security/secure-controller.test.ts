@@ -2,9 +2,10 @@
  * The real controller behind the deploy/nats permissions: an operator's action lands on the audit
  * stream under the NATS user the server vouches for, not the name the operator claims.
  */
+
+import { generateFleet } from "@presage/controller/internal";
 import { connectNats, inboxes, type NatsConnection, scaledClock } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { generateFleet } from "@presage/controller/internal";
 import { assertBuilt, presage } from "../cli/run-cli.js";
 import { criticalFanEvent, poll, publishEvent, readAudit } from "../e2e/harness.js";
 import { type Leader, startLeader } from "../e2e/leader.js";

@@ -2,9 +2,10 @@
  * deploy/nats permissions over a real nats-server with TLS: who may publish, request and write
  * what, and what each client sees when the server says no.
  */
+
+import { startOpsService } from "@presage/controller/internal";
 import { connectNats, ensureStreams, inboxes, KV_HOSTS, type NatsConnection, silentLogger } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startOpsService } from "@presage/controller/internal";
 import { fakeControllerApi } from "../../controller/test/ops/fake-api.js";
 import { pingServices, requestWithHeader } from "../../controller/test/ops/nats-client.js";
 import { assertBuilt, presage, presageWatch } from "../cli/run-cli.js";
