@@ -41,6 +41,8 @@ export type ControllerConfig = {
     maxPercent: number;
   };
   alerts: { escalationIntervalMs: number };
+  /** how far an agent's event timestamp may stray from the controller's clock before it is refused */
+  events: { maxAheadMs: number; maxBehindMs: number };
   returns: { gracePeriodMs: number; waveSize: number };
   heartbeat: { lostAfterMs: number };
   leader: { enabled: boolean; leaseTtlMs: number };
@@ -96,6 +98,7 @@ export const controllerConfigCheck: Check = check.obj({
   concurrency: check.obj({ perSource: pos, perTarget: pos, fleet: pos }),
   brake: check.obj({ maxHosts: pos, maxPercent: check.num({ min: 0, max: 100 }) }),
   alerts: check.obj({ escalationIntervalMs: pos }),
+  events: check.obj({ maxAheadMs: check.int({ min: 0 }), maxBehindMs: check.int({ min: 0 }) }),
   returns: check.obj({ gracePeriodMs: check.int({ min: 0 }), waveSize: pos }),
   heartbeat: check.obj({ lostAfterMs: pos }),
   leader: check.obj({ enabled: check.bool(), leaseTtlMs: check.int({ min: 500 }) }),
@@ -128,6 +131,7 @@ export function defaultControllerConfig(): ControllerConfig {
     concurrency: { perSource: 2, perTarget: 2, fleet: 8 },
     brake: { maxHosts: 3, maxPercent: 20 },
     alerts: { escalationIntervalMs: 15 * 60_000 },
+    events: { maxAheadMs: 10 * 60_000, maxBehindMs: 7 * 24 * 3_600_000 },
     returns: { gracePeriodMs: 10 * 60_000, waveSize: 4 },
     heartbeat: { lostAfterMs: 60_000 },
     leader: { enabled: true, leaseTtlMs: 6_000 },

@@ -41,6 +41,14 @@ export class LeaderElection {
     return this.#leader;
   }
 
+  /**
+   * Leader with a lease that has not expired by the wall clock. A replica that was frozen
+   * (SIGSTOP, a long GC pause) answers false at once when it wakes, before its timer runs.
+   */
+  holdsLease(): boolean {
+    return this.#leader && this.#now() < this.#expiresAt;
+  }
+
   async start(): Promise<void> {
     this.#stopped = false;
     this.#stepping = this.#step();

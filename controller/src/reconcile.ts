@@ -1,16 +1,29 @@
 /**
- * One reconcile pass as a pure function: from the desired state (host records, plans, policy)
- * and the observed state (where the engine says VMs are, migrations in flight, heartbeats) to a
- * list of idempotent actions. The controller executes them, records them to the audit trail and
- * runs the next pass when anything changes or the interval elapses. Level-based: a pass never
- * depends on which event woke it, so lost, repeated or reordered messages do no harm.
+ * One reconcile pass as a pure function: from the desired state (host records, plans, policy,
+ * recorded operator intents) and the observed state (where the engine says VMs are, migrations in
+ * flight, heartbeats, alerts) to a list of idempotent actions. The applier (runtime/applier.ts)
+ * executes them and the loop runs the next pass when anything changes or the interval elapses.
+ * Level-based: a pass never depends on which event woke it, so lost, repeated or reordered
+ * messages do no harm. Every decision the controller takes on its own is made here.
  */
-import { type HostRecord, HostState, MigrationPurpose, type Plan, type PlanMove, Severity } from "@presage/shared";
+import {
+  type Alert,
+  type HostRecord,
+  HostState,
+  MigrationPurpose,
+  type MigrationRecord,
+  type Plan,
+  type PlanMove,
+  Severity,
+  type VmRecord,
+} from "@presage/shared";
 import { applyBrake, type BrakeStatus } from "./brake.js";
 import { type ControllerConfig, PolicyMode, policyFor } from "./config.js";
 import { DRAINING_STATES, Trigger } from "./lifecycle.js";
 import type { FleetView } from "./model.js";
 import { type InFlight, planEvacuation, planReturn, startable } from "./placement/planner.js";
+import type { RebalanceIntent } from "./reconcile/rebalance.js";
+import { balancing, escalations, scheduledMaintenance, vanishedVms } from "./reconcile/upkeep.js";
 
 export type FlightInfo = InFlight & { purpose: MigrationPurpose };
 
@@ -21,7 +34,18 @@ export type Action =
   | { kind: "alert"; id: string; host: string; severity: Severity; reason: string }
   | { kind: "lost"; host: string; lost: boolean; reason: string }
   | { kind: "propose"; host: string; moves: PlanMove[]; unplaced: { vm: string; reason: string }[] }
-  | { kind: "plan-status"; id: string; status: Plan["status"] };
+  | { kind: "plan-status"; id: string; status: Plan["status"]; reason?: string }
+  /** a scheduled maintenance plan whose time came: the host enters maintenance */
+  | { kind: "maintenance-start"; plan: string; host: string; reason: string }
+  /** re-publish an unacknowledged critical alert */
+  | { kind: "escalate"; id: string }
+  /** record a balancing plan (its moves come as migrate actions) */
+  | { kind: "rebalance"; plan: Plan }
+  /** an operator rebalance whose moves were started (or no longer apply) */
+  | { kind: "intent-done"; planId: string };
+
+/** The audit actor of the decisions a pass takes. */
+const ACTOR = "controller";
 
 export type HeartbeatInfo = { lastAt: number; healthySince: number | null };
 
@@ -37,6 +61,15 @@ export type Snapshot = {
   plans: readonly Plan[];
   /** VMs whose last migration failed recently: not planned until the retry delay has passed */
   hold?: ReadonlySet<string>;
+  /** alerts by id: escalations, and which controller alerts exist already */
+  alerts?: ReadonlyMap<string, Alert>;
+  /** the VMs the store knows: one the engine no longer lists has vanished */
+  vmRecords?: readonly VmRecord[];
+  /** migration history (balancing cool-down) */
+  migrations?: readonly MigrationRecord[];
+  /** when the balancing interval last planned */
+  lastRebalance?: number;
+  rebalanceIntents?: readonly RebalanceIntent[];
 };
 
 const byUrgency = (a: HostRecord, b: HostRecord) =>
@@ -44,8 +77,11 @@ const byUrgency = (a: HostRecord, b: HostRecord) =>
   a.since - b.since ||
   a.host.localeCompare(b.host);
 
-export function reconcile(s: Snapshot): { actions: Action[]; brake: BrakeStatus } {
-  const actions: Action[] = [];
+export function reconcile(snap: Snapshot): { actions: Action[]; brake: BrakeStatus } {
+  const scheduled = scheduledMaintenance(snap, ACTOR);
+  // the rest of the pass sees the hosts that just entered maintenance as draining
+  const s: Snapshot = { ...snap, records: scheduled.records };
+  const actions: Action[] = [...scheduled.actions];
   const records = [...s.records.values()];
   const inFlight: FlightInfo[] = [...s.inFlight];
   const views = new Map(s.fleet.hosts.map((h) => [h.name, h]));
@@ -171,6 +207,7 @@ export function reconcile(s: Snapshot): { actions: Action[]; brake: BrakeStatus 
     if (st && st !== HostState.Evacuating && st !== HostState.Degraded)
       actions.push({ kind: "plan-status", id: p.id, status: st === HostState.Quarantined ? "done" : "failed" });
   }
+  actions.push(...vanishedVms(s), ...escalations(s), ...balancing(s, records, inFlight));
   return { actions, brake: status };
 }
 

@@ -25,6 +25,7 @@ import type {
   MigrationPhase,
   MigrationProgress,
 } from "./engine.js";
+import { assertSource } from "./engine.js";
 import { activeFromRecords, assertNewMigration, RecordStore } from "./records.js";
 import { isTerminal, MigrationTracker, type ProgressListener } from "./tracker.js";
 
@@ -250,6 +251,7 @@ export class LibvirtEngine implements MigrationEngine {
     const owner = await this.#owner(vmId);
     if (!owner) throw new OpsError(ErrorCode.BadRequest, `VM ${vmId} is not running on any known host`);
     if (owner.host === toHost) throw new OpsError(ErrorCode.BadRequest, `VM ${vmId} already runs on ${toHost}`);
+    assertSource(vmId, owner.host, opts.from);
     assertNewMigration(this.#records, this.#trackers, opts.migrationId, vmId);
     const from = this.#host(owner.host);
 

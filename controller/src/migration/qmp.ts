@@ -24,6 +24,7 @@ import type {
   MigrationPhase,
   MigrationProgress,
 } from "./engine.js";
+import { assertSource } from "./engine.js";
 import {
   LocalQemuHost,
   type QemuHostOps,
@@ -223,6 +224,7 @@ export class QemuEngine implements MigrationEngine {
     const where = await this.#whereRuns(vmId);
     if (!where) throw new OpsError(ErrorCode.Conflict, `VM ${vmId} is not running anywhere`);
     if (where.host === toHost) throw new OpsError(ErrorCode.BadRequest, `VM ${vmId} already runs on ${toHost}`);
+    assertSource(vmId, where.host, opts.from);
     assertNewMigration(this.#records, this.#trackers, opts.migrationId, vmId);
 
     const deadlineMs = opts.deadlineMs ?? this.#o.deadlineMs;

@@ -148,6 +148,7 @@ export function serveEngine(
   serve<{ vm: string; to: string } & MigrateOptions>(s.migrate, migrateRequestCheck, async (r) => {
     const h = await engine.migrate(r.vm, r.to, {
       migrationId: r.migrationId,
+      ...(r.from !== undefined ? { from: r.from } : {}),
       ...(r.bandwidthBps !== undefined ? { bandwidthBps: r.bandwidthBps } : {}),
       ...(r.downtimeLimitMs !== undefined ? { downtimeLimitMs: r.downtimeLimitMs } : {}),
       ...(r.deadlineMs !== undefined ? { deadlineMs: r.deadlineMs } : {}),

@@ -21,6 +21,7 @@ import type {
   MigrationPhase,
   MigrationProgress,
 } from "./engine.js";
+import { assertSource } from "./engine.js";
 import { type Random, seededRandom } from "./random.js";
 import { MigrationTracker, type ProgressListener } from "./tracker.js";
 
@@ -243,6 +244,7 @@ export class SimEngine implements MigrationEngine {
     const target = this.#hosts.get(toHost);
     if (!target) throw new OpsError(ErrorCode.UnknownHost, `unknown target host ${toHost}`);
     if (vm.host === toHost) throw new OpsError(ErrorCode.BadRequest, `VM ${vmId} already runs on ${toHost}`);
+    assertSource(vmId, vm.host, opts.from);
     const busy = this.#active.find((m) => m.vm === vm);
     if (busy) throw new OpsError(ErrorCode.Conflict, `VM ${vmId} is already migrating (${busy.tracker.migrationId})`);
 
