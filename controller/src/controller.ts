@@ -159,10 +159,13 @@ class PresageController implements Controller {
       await store.load();
       if (!live()) return;
       ctx = new LeaderContext(this.#deps, store, live, this.#deps.clock.now());
-      await observe(ctx);
+      const term: Term = { ctx, loop: new ReconcileLoop(ctx), events: new EventSource(ctx), done: Promise.resolve() };
+      // leadership is audited once the engine answered, before orphans are adopted
+      await observe(ctx, () => {
+        this.#term = term;
+        ctx.record({ action: "leader", actor: this.name, detail: `${this.name} is the leader and acts` });
+      });
       if (!live()) return;
-      this.#term = { ctx, loop: new ReconcileLoop(ctx), events: new EventSource(ctx), done: Promise.resolve() };
-      ctx.record({ action: "leader", actor: this.name, detail: `${this.name} is the leader and acts` });
       await ctx.persist();
     } catch (e) {
       this.#log.error({ err: e }, "could not take over as leader; retrying");

@@ -83,9 +83,9 @@ export function reconcile(snap: Snapshot): { actions: Action[]; brake: BrakeStat
   const s: Snapshot = { ...snap, records: scheduled.records };
   const actions: Action[] = [...scheduled.actions];
   const records = [...s.records.values()];
+  // grows with every migration this pass starts, so later steps respect the limits
   const inFlight: FlightInfo[] = [...s.inFlight];
   const views = new Map(s.fleet.hosts.map((h) => [h.name, h]));
-
   for (const r of records) {
     if (views.get(r.host)?.up === false && r.state !== HostState.Failed)
       actions.push({
@@ -96,50 +96,59 @@ export function reconcile(snap: Snapshot): { actions: Action[]; brake: BrakeStat
       });
     lostCheck(s, r, actions);
   }
+  drain(s, records, inFlight, actions);
+  const brake = admitDegraded(s, records, inFlight, actions);
+  bringHome(s, records, inFlight, actions);
+  finishedPlans(s, actions);
+  actions.push(...vanishedVms(s), ...escalations(s), ...balancing(s, records, inFlight));
+  return { actions, brake };
+}
 
-  // 1. draining hosts (evacuating, maintenance): plan every VM, start what the limits allow
+/** 1. draining hosts (evacuating, maintenance): plan every VM, start what the limits allow */
+function drain(s: Snapshot, records: HostRecord[], inFlight: FlightInfo[], actions: Action[]): void {
   const draining = records.filter((r) => DRAINING_STATES.includes(r.state)).sort(byUrgency);
-  if (draining.length) {
-    const plan = planEvacuation({
-      fleet: s.fleet,
-      sources: draining.map((r) => ({ host: r.host, predictedFailureAt: r.predictedFailureAt ?? null })),
-      headroom: s.cfg.headroom,
-      inFlight,
-      hold: s.hold,
-    });
-    const state = new Map(draining.map((r) => [r.host, r.state]));
-    for (const mv of startable(plan.moves, inFlight, s.cfg.concurrency)) {
-      const purpose =
-        state.get(mv.from) === HostState.Maintenance ? MigrationPurpose.Maintenance : MigrationPurpose.Evacuation;
-      actions.push({ kind: "migrate", move: mv, purpose });
-      inFlight.push({ vm: mv.vm, from: mv.from, to: mv.to, purpose });
-    }
-    for (const r of draining) {
-      const left = s.fleet.vms.filter((v) => v.host === r.host).length;
-      const moving = inFlight.some((f) => f.from === r.host);
-      if (left === 0 && !moving && r.state === HostState.Evacuating)
-        actions.push({
-          kind: "transition",
-          host: r.host,
-          trigger: Trigger.Evacuated,
-          reason: "no VM left on the host",
-        });
-      const stuck = plan.unplaced.filter((u) => s.fleet.vms.some((v) => v.id === u.vm && v.host === r.host));
-      if (stuck.length)
-        actions.push({
-          kind: "alert",
-          id: `ctl-capacity-${r.host}-${r.since}`,
-          host: r.host,
-          severity: Severity.Critical,
-          reason: `not enough capacity to empty ${r.host}: ${stuck.length} VM(s) stay (${stuck
-            .slice(0, 5)
-            .map((u) => u.vm)
-            .join(", ")}${stuck.length > 5 ? ", ..." : ""}); ${stuck[0]?.reason}`,
-        });
-    }
+  if (!draining.length) return;
+  const plan = planEvacuation({
+    fleet: s.fleet,
+    sources: draining.map((r) => ({ host: r.host, predictedFailureAt: r.predictedFailureAt ?? null })),
+    headroom: s.cfg.headroom,
+    inFlight,
+    hold: s.hold,
+  });
+  const state = new Map(draining.map((r) => [r.host, r.state]));
+  for (const mv of startable(plan.moves, inFlight, s.cfg.concurrency)) {
+    const purpose =
+      state.get(mv.from) === HostState.Maintenance ? MigrationPurpose.Maintenance : MigrationPurpose.Evacuation;
+    actions.push({ kind: "migrate", move: mv, purpose });
+    inFlight.push({ vm: mv.vm, from: mv.from, to: mv.to, purpose });
   }
+  for (const r of draining) {
+    const left = s.fleet.vms.filter((v) => v.host === r.host).length;
+    const moving = inFlight.some((f) => f.from === r.host);
+    if (left === 0 && !moving && r.state === HostState.Evacuating)
+      actions.push({
+        kind: "transition",
+        host: r.host,
+        trigger: Trigger.Evacuated,
+        reason: "no VM left on the host",
+      });
+    const stuck = plan.unplaced.filter((u) => s.fleet.vms.some((v) => v.id === u.vm && v.host === r.host));
+    if (stuck.length)
+      actions.push({
+        kind: "alert",
+        id: `ctl-capacity-${r.host}-${r.since}`,
+        host: r.host,
+        severity: Severity.Critical,
+        reason: `not enough capacity to empty ${r.host}: ${stuck.length} VM(s) stay (${stuck
+          .slice(0, 5)
+          .map((u) => u.vm)
+          .join(", ")}${stuck.length > 5 ? ", ..." : ""}); ${stuck[0]?.reason}`,
+      });
+  }
+}
 
-  // 2. degraded hosts: evacuate (automatic), propose (manual) or watch (monitor), under the brake
+/** 2. degraded hosts: evacuate (automatic), propose (manual) or watch (monitor), under the brake */
+function admitDegraded(s: Snapshot, records: HostRecord[], inFlight: FlightInfo[], actions: Action[]): BrakeStatus {
   const candidates: HostRecord[] = [];
   for (const r of records.filter((x) => x.state === HostState.Degraded).sort(byUrgency)) {
     const mode = policyFor(s.cfg, r.host);
@@ -180,8 +189,11 @@ export function reconcile(snap: Snapshot): { actions: Action[]; brake: BrakeStat
       reason: `safety brake: ${status.inRemediation} of at most ${status.limit} hosts already in remediation; evacuation of ${h} waits`,
     });
   }
+  return status;
+}
 
-  // 3. returning hosts: after the grace period, bring home VMs back in waves
+/** 3. returning hosts: after the grace period, bring home VMs back in waves */
+function bringHome(s: Snapshot, records: HostRecord[], inFlight: FlightInfo[], actions: Action[]): void {
   for (const r of records.filter((x) => x.state === HostState.Returning)) {
     if (!graceOver(s, r)) continue;
     if (inFlight.some((f) => f.to === r.host && f.purpose === MigrationPurpose.Return)) continue;
@@ -199,16 +211,16 @@ export function reconcile(snap: Snapshot): { actions: Action[]; brake: BrakeStat
       inFlight.push({ vm: mv.vm, from: mv.from, to: mv.to, purpose: MigrationPurpose.Return });
     }
   }
+}
 
-  // 4. finished manual plans
+/** 4. finished manual plans */
+function finishedPlans(s: Snapshot, actions: Action[]): void {
   for (const p of s.plans) {
     if (p.status !== "executing" || !p.host) continue;
     const st = s.records.get(p.host)?.state;
     if (st && st !== HostState.Evacuating && st !== HostState.Degraded)
       actions.push({ kind: "plan-status", id: p.id, status: st === HostState.Quarantined ? "done" : "failed" });
   }
-  actions.push(...vanishedVms(s), ...escalations(s), ...balancing(s, records, inFlight));
-  return { actions, brake: status };
 }
 
 function lostCheck(s: Snapshot, r: HostRecord, actions: Action[]): void {

@@ -11,11 +11,15 @@ import type { FleetView, HostView } from "../model.js";
 import type { Snapshot } from "../reconcile.js";
 import type { LeaderContext } from "./context.js";
 
-/** Observe and snapshot; null when the term ended meanwhile. */
-export async function observe(ctx: LeaderContext): Promise<Snapshot | null> {
+/**
+ * Observe and snapshot; null when the term ended meanwhile. `listed` runs once the engine has
+ * answered, before orphans are adopted (the manager audits its leadership there).
+ */
+export async function observe(ctx: LeaderContext, onListed?: () => void): Promise<Snapshot | null> {
   const mark = ctx.migrations.settledCount;
   const [hosts, listed] = await Promise.all([ctx.deps.engine.listHosts(), ctx.deps.engine.listVms()]);
   if (!ctx.live()) return null;
+  onListed?.();
   await ctx.migrations.adoptOrphans();
   if (!ctx.live()) return null;
   // from here on, synchronous: nothing can settle or start a migration until the snapshot is built
