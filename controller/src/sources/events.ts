@@ -67,20 +67,30 @@ export class EventSource {
     this.#messages?.stop();
   }
 
+  /**
+   * The durable consumer, created without a filter subject: PRESAGE_EVENTS holds only events, and
+   * a wildcard filter makes the server count pending messages subject by subject on every
+   * CONSUMER.INFO, which stalls deliveries while a monitoring tool polls. A consumer made with
+   * the filter by an older controller is updated to drop it where the server allows.
+   */
   async #open() {
-    const { nc } = this.ctx.deps;
+    const { nc, log } = this.ctx.deps;
     const jsm = await jetstreamManager(nc);
-    try {
-      await jsm.consumers.info(STREAM_EVENTS, EVENTS_CONSUMER);
-    } catch {
+    const info = await jsm.consumers.info(STREAM_EVENTS, EVENTS_CONSUMER).catch(() => null);
+    if (!info) {
       await jsm.consumers.add(STREAM_EVENTS, {
         durable_name: EVENTS_CONSUMER,
         ack_policy: AckPolicy.Explicit,
         deliver_policy: DeliverPolicy.All,
-        filter_subject: subjects.allEvents,
         ack_wait: 30_000_000_000,
         max_ack_pending: 20_000,
       });
+    } else if (info.config.filter_subject === subjects.allEvents) {
+      await jsm.consumers
+        .update(STREAM_EVENTS, EVENTS_CONSUMER, { filter_subject: "" })
+        .catch((e) =>
+          log.info({ err: String(e) }, "kept the event consumer's filter subject (server refused to drop it)"),
+        );
     }
     return jetstream(nc).consumers.get(STREAM_EVENTS, EVENTS_CONSUMER);
   }
