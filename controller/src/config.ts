@@ -46,6 +46,8 @@ export type ControllerConfig = {
   returns: { gracePeriodMs: number; waveSize: number };
   heartbeat: { lostAfterMs: number };
   leader: { enabled: boolean; leaseTtlMs: number };
+  /** ping the NATS server this often and reconnect after this many unanswered pings (dead peer in seconds) */
+  natsLiveness: { pingIntervalMs: number; maxPingOut: number };
   reconcile: { intervalMs: number };
   migration: {
     bandwidthBps: number | null;
@@ -102,6 +104,7 @@ export const controllerConfigCheck: Check = check.obj({
   returns: check.obj({ gracePeriodMs: check.int({ min: 0 }), waveSize: pos }),
   heartbeat: check.obj({ lostAfterMs: pos }),
   leader: check.obj({ enabled: check.bool(), leaseTtlMs: check.int({ min: 500 }) }),
+  natsLiveness: check.obj({ pingIntervalMs: check.int({ min: 100 }), maxPingOut: pos }),
   reconcile: check.obj({ intervalMs: pos }),
   migration: check.obj({
     bandwidthBps: msOrNull,
@@ -135,6 +138,7 @@ export function defaultControllerConfig(): ControllerConfig {
     returns: { gracePeriodMs: 10 * 60_000, waveSize: 4 },
     heartbeat: { lostAfterMs: 60_000 },
     leader: { enabled: true, leaseTtlMs: 6_000 },
+    natsLiveness: { pingIntervalMs: 2_000, maxPingOut: 2 },
     reconcile: { intervalMs: 2_000 },
     migration: { bandwidthBps: null, downtimeLimitMs: null, deadlineMs: null, retryAfterMs: 30_000 },
     rebalance: { intervalMs: null, maxMoves: 5, aggressiveness: 3, cooldownMs: 30 * 60_000 },

@@ -26,6 +26,7 @@ import { LeaderElection } from "./leader.js";
 import type { MigrationEngine } from "./migration/engine.js";
 import * as intents from "./ops/intents.js";
 import * as queries from "./ops/queries.js";
+import type { OpsRole } from "./ops/service.js";
 import type { RebalanceRequest } from "./reconcile/rebalance.js";
 import { LeaderContext, type ReplicaDeps } from "./runtime/context.js";
 import { ReconcileLoop } from "./runtime/loop.js";
@@ -60,6 +61,8 @@ export interface Controller extends ControllerApi {
   onLeaderChange(fn: (leader: boolean) => void): void;
   /** run a reconcile pass now (tests, demo) */
   reconcileNow(): Promise<void>;
+  /** whether this replica answers ops requests now (ops/service.ts) */
+  opsRole(): OpsRole;
 }
 
 export async function createController(opts: ControllerOptions): Promise<Controller> {
@@ -144,6 +147,13 @@ class PresageController implements Controller {
 
   isLeader(): boolean {
     return this.#leader() !== null;
+  }
+
+  opsRole(): OpsRole {
+    if (this.#leader()) return "leader";
+    // taking over (the store is loading) or just woken from a freeze: the real leader answers
+    if (this.#election?.leader) return "follower";
+    return this.#election?.otherHoldsLease() ? "follower" : "none";
   }
 
   onLeaderChange(fn: (leader: boolean) => void): void {
