@@ -98,6 +98,18 @@ describe("remote engine - NATS request/reply", () => {
     await client.close();
   });
 
+  it("carries the expected source: a VM found elsewhere is refused with the conflict code", async () => {
+    const { client, fleet } = await setup();
+    const vm = fleet.vms[0] as { id: string; host: string };
+    const other = fleet.hosts.map((h) => h.name).filter((h) => h !== vm.host) as [string, string];
+    const stale = await client.migrate(vm.id, other[0], { migrationId: "stale", from: other[1] }).catch((e) => e);
+    expect(stale).toBeInstanceOf(PresageError);
+    expect((stale as PresageError).code).toBe("conflict");
+    expect((stale as PresageError).message).toMatch(`VM ${vm.id} is on ${vm.host}, not on ${other[1]}`);
+    expect(await client.locate(vm.id)).toBe(vm.host);
+    await client.close();
+  });
+
   it("injected failures travel over the control subjects; the VM stays on the source", async () => {
     const { client, clock, fleet } = await setup();
     const vm = fleet.vms[0];

@@ -244,6 +244,15 @@ describe("sim engine - idempotency and attach", () => {
     await expect(e.migrate("idle", "zz", { migrationId: "m2" })).rejects.toThrow(/unknown target host/);
     await expect(e.migrate("idle", "a", { migrationId: "m3" })).rejects.toThrow(/already runs/);
   });
+
+  it("refuses a VM that is not on the expected source, before anything starts", async () => {
+    const { e } = engine();
+    await expect(e.migrate("idle", "b", { migrationId: "s1", from: "c" })).rejects.toThrow(
+      "VM idle is on a, not on c where the migration expects it",
+    );
+    expect(await e.activeMigrations()).toEqual([]);
+    expect(await e.attach("s1")).toBeNull();
+  });
 });
 
 describe("sim engine - determinism", () => {
