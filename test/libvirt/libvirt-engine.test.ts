@@ -8,8 +8,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MigrationProgress } from "../../controller/src/migration/engine.js";
-import { buildGuestImage } from "../../controller/src/migration/guest-image.js";
-import { LibvirtEngine } from "../../controller/src/migration/libvirt.js";
+import { LibvirtEngine } from "../../controller/src/migration/libvirt/engine.js";
+import { buildGuestImage } from "../../controller/src/migration/qemu/guest-image.js";
 import { type LibvirtPair, libvirtUnavailable, startLibvirtPair } from "./daemons.js";
 
 const MiB = 1024 * 1024;

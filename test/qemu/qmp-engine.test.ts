@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MigrationProgress } from "../../controller/src/migration/engine.js";
-import { buildGuestImage } from "../../controller/src/migration/guest-image.js";
-import { QemuEngine, type QemuEngineOptions } from "../../controller/src/migration/qmp.js";
+import { QemuEngine, type QemuEngineOptions } from "../../controller/src/migration/qemu/engine.js";
+import { buildGuestImage } from "../../controller/src/migration/qemu/guest-image.js";
 import { createNetnsHost, type NetnsHost, netnsUnavailable } from "./netns.js";
 
 const MiB = 1024 * 1024;

@@ -3,9 +3,10 @@ import { ManualClock, PresageError } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MigrationProgress } from "../../src/migration/engine.js";
-import { generateFleet } from "../../src/migration/fleet.js";
-import { RemoteEngine, serveEngine } from "../../src/migration/remote.js";
-import { SimEngine } from "../../src/migration/sim.js";
+import { RemoteEngine } from "../../src/migration/remote/engine.js";
+import { serveEngine } from "../../src/migration/remote/server.js";
+import { SimEngine } from "../../src/migration/sim/engine.js";
+import { generateFleet } from "../../src/migration/sim/fleet.js";
 
 let ns: NatsServerHandle;
 const conns: NatsConnection[] = [];

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RemoteEngine } from "../../src/migration/remote.js";
+import { RemoteEngine } from "../../src/migration/remote/engine.js";
 
 const BIN = fileURLToPath(new URL("../../dist/bin/presage-sim-hypervisor.js", import.meta.url));
 const skip = existsSync(BIN) ? false : "build first (npx tsc -b controller): the test runs the built bin";

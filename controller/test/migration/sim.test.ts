@@ -1,8 +1,8 @@
 import { ManualClock } from "@presage/shared";
 import { describe, expect, it } from "vitest";
 import type { MigrationHandle, MigrationProgress } from "../../src/migration/engine.js";
-import { generateFleet } from "../../src/migration/fleet.js";
-import { SimEngine, type SimEngineOptions } from "../../src/migration/sim.js";
+import { SimEngine, type SimEngineOptions } from "../../src/migration/sim/engine.js";
+import { generateFleet } from "../../src/migration/sim/fleet.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
