@@ -52,17 +52,7 @@ function syncStore(ctx: LeaderContext, hosts: EngineHost[], vms: EngineVm[]): vo
     const rec = store.vms.get(v.id);
     const meta = ctx.cfg.vms[v.id];
     if (!rec) {
-      store.vms.set(v.id, {
-        id: v.id,
-        host: v.host,
-        home: v.host,
-        memoryMiB: v.memoryMiB,
-        vcpus: v.vcpus,
-        cpuDemand: v.cpuDemand,
-        dirtyRateMiBps: v.dirtyRateMiBps,
-        antiAffinityGroup: meta?.antiAffinityGroup ?? null,
-        priority: meta?.priority ?? 0,
-      });
+      store.vms.set(v.id, vmRecord(v, { home: v.host, ...meta }));
     } else if (rec.host !== v.host || rec.memoryMiB !== v.memoryMiB || rec.vcpus !== v.vcpus) {
       store.vms.set(v.id, { ...rec, host: v.host, memoryMiB: v.memoryMiB, vcpus: v.vcpus });
     }
@@ -109,19 +99,24 @@ export function fleetView(ctx: LeaderContext): FleetView {
       cpuUtilPct: ctx.deps.telemetry.lastHeartbeat(h.name)?.cpuUtilPct ?? null,
     });
   }
-  const vms: VmRecord[] = ctx.engineVms.map((v) => {
-    const rec = store.vms.get(v.id);
-    return {
-      id: v.id,
-      host: v.host,
-      home: rec?.home ?? v.host,
-      memoryMiB: v.memoryMiB,
-      vcpus: v.vcpus,
-      cpuDemand: v.cpuDemand,
-      dirtyRateMiBps: v.dirtyRateMiBps,
-      antiAffinityGroup: rec?.antiAffinityGroup ?? null,
-      priority: rec?.priority ?? 0,
-    };
-  });
+  const vms = ctx.engineVms.map((v) => vmRecord(v, store.vms.get(v.id) ?? { home: v.host }));
   return { hosts, vms };
+}
+
+/** A VM as the engine sees it, with the attributes only the store knows. */
+function vmRecord(
+  v: EngineVm,
+  attrs: { home: string; antiAffinityGroup?: string | null; priority?: number },
+): VmRecord {
+  return {
+    id: v.id,
+    host: v.host,
+    home: attrs.home,
+    memoryMiB: v.memoryMiB,
+    vcpus: v.vcpus,
+    cpuDemand: v.cpuDemand,
+    dirtyRateMiBps: v.dirtyRateMiBps,
+    antiAffinityGroup: attrs.antiAffinityGroup ?? null,
+    priority: attrs.priority ?? 0,
+  };
 }

@@ -26,7 +26,7 @@ import type {
   MigrationProgress,
 } from "../engine.js";
 import { assertSource } from "../engine.js";
-import { activeFromRecords, assertNewMigration, RecordStore } from "../records.js";
+import { activeFromRecords, assertNewMigration, RecordStore, type TimedRecord } from "../records.js";
 import { isTerminal, MigrationTracker, type ProgressListener } from "../tracker.js";
 import {
   type DomStat,
@@ -60,18 +60,9 @@ export type LibvirtEngineOptions = {
   log?: Logger;
 };
 
-type LvRecord = {
-  migrationId: string;
-  vm: string;
-  from: string;
-  to: string;
-  phase: MigrationPhase;
-  startedAt: number;
-  deadlineAt: number | null;
-  downtimeLimitMs: number;
+type LvRecord = TimedRecord & {
   /** the detached `virsh migrate` process */
   pid: number;
-  error?: string;
 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -1,6 +1,7 @@
 /** The QEMU engine's state: its options, the migration record kept in the state dir, what QMP reports of a VM. */
 import type { Logger } from "@presage/shared";
 import type { MigrationPhase, MigrationProgress } from "../engine.js";
+import type { TimedRecord } from "../records.js";
 import type { QemuHostOps, QemuHostSpec, Qmp } from "./host.js";
 
 export type QemuEngineOptions = {
@@ -29,18 +30,7 @@ export type QemuEngineOptions = {
   log?: Logger;
 };
 
-export type QemuRecord = {
-  migrationId: string;
-  vm: string;
-  from: string;
-  to: string;
-  phase: MigrationPhase;
-  startedAt: number;
-  deadlineAt: number | null;
-  bandwidthBps: number;
-  downtimeLimitMs: number;
-  error?: string;
-};
+export type QemuRecord = TimedRecord & { bandwidthBps: number };
 
 export type QueryMigrate = {
   status?: string;
