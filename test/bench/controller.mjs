@@ -162,12 +162,21 @@ async function ingestBench(n, { poller = false } = {}) {
 
 const planMs = process.env.BENCH_SKIP_PLAN ? 0 : planBench();
 const events = Number(process.env.BENCH_EVENTS ?? 50_000);
-const rate = await ingestBench(events);
-const polled = await ingestBench(events, { poller: true });
+// alternated rounds on a shared machine: the best of each condition, every run printed
+const rounds = Number(process.env.BENCH_ROUNDS ?? 2);
+const plain = [];
+const loaded = [];
+for (let i = 0; i < rounds; i++) {
+  plain.push(await ingestBench(events));
+  loaded.push(await ingestBench(events, { poller: true }));
+}
+const rate = Math.max(...plain);
+const polled = Math.max(...loaded);
 const ratio = polled / rate;
+const list = (xs) => xs.map((x) => Math.round(x).toLocaleString()).join(", ");
 console.log(
-  `ingest under a 5 Hz CONSUMER.INFO poller: ${Math.round(polled).toLocaleString()} of ${Math.round(rate).toLocaleString()} events/s = ` +
-    `${(ratio * 100).toFixed(0)} % of the unloaded rate (target >= 80 %)`,
+  `ingest under a 5 Hz CONSUMER.INFO poller: best ${Math.round(polled).toLocaleString()} (runs ${list(loaded)}) of best ` +
+    `${Math.round(rate).toLocaleString()} events/s unloaded (runs ${list(plain)}) = ${(ratio * 100).toFixed(0)} % (target >= 80 %)`,
 );
 console.log(
   JSON.stringify({
