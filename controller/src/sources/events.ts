@@ -70,27 +70,37 @@ export class EventSource {
   /**
    * The durable consumer, created without a filter subject: PRESAGE_EVENTS holds only events, and
    * a wildcard filter makes the server count pending messages subject by subject on every
-   * CONSUMER.INFO, which stalls deliveries while a monitoring tool polls. A consumer made with
-   * the filter by an older controller is updated to drop it where the server allows.
+   * CONSUMER.INFO, which stalls deliveries while a monitoring tool polls. A consumer an older
+   * controller made with the filter is updated, or, where the server cannot update a filter (2.9),
+   * made again from its ack floor: at worst some acked events come again, which ingest ignores.
    */
   async #open() {
     const { nc, log } = this.ctx.deps;
     const jsm = await jetstreamManager(nc);
     const info = await jsm.consumers.info(STREAM_EVENTS, EVENTS_CONSUMER).catch(() => null);
+    const base = {
+      durable_name: EVENTS_CONSUMER,
+      ack_policy: AckPolicy.Explicit,
+      ack_wait: 30_000_000_000,
+      max_ack_pending: 20_000,
+    };
     if (!info) {
-      await jsm.consumers.add(STREAM_EVENTS, {
-        durable_name: EVENTS_CONSUMER,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: DeliverPolicy.All,
-        ack_wait: 30_000_000_000,
-        max_ack_pending: 20_000,
-      });
+      await jsm.consumers.add(STREAM_EVENTS, { ...base, deliver_policy: DeliverPolicy.All });
     } else if (info.config.filter_subject === subjects.allEvents) {
-      await jsm.consumers
+      const updated = await jsm.consumers
         .update(STREAM_EVENTS, EVENTS_CONSUMER, { filter_subject: "" })
-        .catch((e) =>
-          log.info({ err: String(e) }, "kept the event consumer's filter subject (server refused to drop it)"),
-        );
+        .then(() => true)
+        .catch(() => false);
+      if (!updated) {
+        const from = info.ack_floor.stream_seq + 1;
+        log.info({ from }, "re-creating the event consumer without its filter subject, from its ack floor");
+        await jsm.consumers.delete(STREAM_EVENTS, EVENTS_CONSUMER);
+        await jsm.consumers.add(STREAM_EVENTS, {
+          ...base,
+          deliver_policy: DeliverPolicy.StartSequence,
+          opt_start_seq: from,
+        });
+      }
     }
     return jetstream(nc).consumers.get(STREAM_EVENTS, EVENTS_CONSUMER);
   }
