@@ -97,7 +97,12 @@ class PresageController implements Controller {
       clock: o.clock ?? systemClock,
       log: this.#log,
       metrics: this.metrics,
-      telemetry: new Telemetry(o.config.readingsHistory),
+      telemetry: new Telemetry({
+        historyLength: o.config.readingsHistory,
+        maxSensorsPerHost: o.config.telemetry.maxSensorsPerHost,
+        metrics: this.metrics,
+        log: this.#log,
+      }),
       audit: new AuditLog(o.nc, this.#log, this.metrics),
     };
     this.metrics.describe("presage_events_total", "events consumed, by severity");

@@ -6,10 +6,11 @@
  */
 import { parseArgs } from "node:util";
 import {
-  ConfigError,
   connectNats,
   createLogger,
+  inboxes,
   Metrics,
+  reportFatal,
   scaledClock,
   serveMetrics,
   systemClock,
@@ -29,17 +30,22 @@ const USAGE = `usage: presage-controller run [--config FILE]
 
 const VERSION = "0.1.0";
 
+/** the server the controller was told to use, for the one-line error when it cannot start */
+let natsUrl: string | undefined;
+
 async function run(configFile: string | undefined): Promise<number> {
   const cfg = loadControllerConfig(configFile);
+  natsUrl = cfg.nats.url;
   const log = createLogger("presage-controller");
   const clock = cfg.clockSpeed === 1 ? systemClock : scaledClock(cfg.clockSpeed);
   const metrics = new Metrics();
-  const nc = await connectNats({ ...cfg.nats, name: cfg.name }, log, cfg.natsLiveness);
+  // bind the metrics port first: a port in use fails before anything touches NATS
+  const server = cfg.metricsPort !== null ? await serveMetrics(metrics, { port: cfg.metricsPort }) : null;
+  const nc = await connectNats({ inboxPrefix: inboxes.controller, ...cfg.nats, name: cfg.name }, log, cfg.natsLiveness);
   const engine = await createEngine(cfg.engine, { nc, clock, log });
   const ctl = await createController({ nc, engine, config: cfg, clock, log, metrics });
   // every replica listens; only the one holding the lease answers (ops/service.ts)
   const ops = await startOpsService(nc, ctl, { log, metrics, version: VERSION, role: () => ctl.opsRole() });
-  const server = cfg.metricsPort !== null ? await serveMetrics(metrics, { port: cfg.metricsPort }) : null;
   await ctl.start();
   log.info({ nats: cfg.nats.url, engine: cfg.engine.kind, mode: cfg.policy.mode }, "controller started");
 
@@ -75,8 +81,5 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (e) => {
-    console.error(e instanceof ConfigError ? `presage-controller: ${e.message}` : e);
-    process.exit(e instanceof ConfigError ? 2 : 1);
-  },
+  (e) => process.exit(reportFatal("presage-controller", e, { natsUrl })),
 );

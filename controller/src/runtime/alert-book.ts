@@ -2,7 +2,7 @@
  * The alerts of the store, indexed by host so an event touches only its host's open alerts, and
  * published on presage.v1.alerts when they open or escalate.
  */
-import { type Alert, type NatsConnection, subjects } from "@presage/shared";
+import { type Alert, type AlertFeedMessage, type NatsConnection, subjects } from "@presage/shared";
 import { CONTROLLER_ALERT_PREFIX } from "../alerts.js";
 import type { CachedBucket } from "../store/bucket.js";
 
@@ -53,6 +53,6 @@ export class AlertBook {
   }
 
   publish(type: "alert" | "escalation", alert: Alert): void {
-    this.nc.publish(subjects.alerts, JSON.stringify({ type, alert }));
+    this.nc.publish(subjects.alerts, JSON.stringify({ type, alert } satisfies AlertFeedMessage));
   }
 }

@@ -3,7 +3,7 @@
  * with one handler per action kind (the `satisfies` clause makes it exhaustive at compile time).
  * Handlers are idempotent: applying an action twice changes nothing the second time.
  */
-import { type Plan, subjects } from "@presage/shared";
+import { type AlertFeedMessage, type Plan, subjects } from "@presage/shared";
 import { CONTROLLER_ALERT_PREFIX, controllerAlert } from "../alerts.js";
 import { canTransition } from "../lifecycle.js";
 import type { Action } from "../reconcile.js";
@@ -51,7 +51,7 @@ const handlers = {
       unplaced: a.unplaced,
     };
     ctx.store.plans.set(plan.id, plan);
-    ctx.deps.nc.publish(subjects.alerts, JSON.stringify({ type: "plan", plan }));
+    ctx.deps.nc.publish(subjects.alerts, JSON.stringify({ type: "plan", plan } satisfies AlertFeedMessage));
     ctx.record({
       action: "plan.proposed",
       host: a.host,
