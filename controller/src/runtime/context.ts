@@ -3,7 +3,15 @@
  * loaded, so no component needs a "store may be null" cast. A term ends when the manager gains or
  * loses leadership again (`live()` turns false); work started in an old term then stops.
  */
-import type { AuditRecord, Clock, HostRecord, HostState, Logger, Metrics, NatsConnection } from "@presage/shared";
+import {
+  type AuditRecord,
+  type Clock,
+  type HostRecord,
+  HostState,
+  type Logger,
+  type Metrics,
+  type NatsConnection,
+} from "@presage/shared";
 import type { AuditLog } from "../audit.js";
 import type { BrakeStatus } from "../brake.js";
 import type { ControllerConfig } from "../config.js";
@@ -109,6 +117,9 @@ export class LeaderContext {
     this.store.hosts.set(rec.host, next);
     if (moved) {
       this.deps.metrics.inc("presage_transitions_total", { to });
+      // the id names the decision: re-taken after a crash (the event came again, so `since` is new)
+      // it is the same, and JetStream drops the repeat; a degraded episode is named by its event
+      const episode = rec.state === HostState.Degraded && rec.eventId ? rec.eventId : rec.since;
       this.record(
         {
           action: "transition",
@@ -117,7 +128,7 @@ export class LeaderContext {
           detail: `${rec.host}: ${rec.state} -> ${to} (${reason})`,
           data: { from: rec.state, to, trigger },
         },
-        `transition:${rec.host}:${rec.state}:${to}:${rec.since}`,
+        `transition:${rec.host}:${rec.state}:${to}:${episode}`,
       );
       this.wake();
     }
