@@ -86,6 +86,10 @@ export const ControllerConfigSchema = Strict({
   readingsHistory: Type.Integer({ minimum: 1, maximum: 10_000 }),
   /** bounds on what one host's agent can make the controller keep in memory */
   telemetry: Strict({ maxSensorsPerHost: Type.Integer({ minimum: 1, maximum: 100_000 }) }),
+  /** how far an agent's event timestamp may stray from the controller's clock before it is refused */
+  events: Strict({ maxAheadMs: Type.Integer({ minimum: 0 }), maxBehindMs: Type.Integer({ minimum: 0 }) }),
+  /** ping the NATS server this often and reconnect after this many unanswered pings (dead peer in seconds) */
+  natsLiveness: Strict({ pingIntervalMs: Type.Integer({ minimum: 100 }), maxPingOut: Pos() }),
   metricsPort: Type.Union([Type.Integer({ minimum: 0, maximum: 65_535 }), Type.Null()]),
   /** run the controller's clock this many times faster than real time (demo, tests); 1 in production */
   clockSpeed: Type.Number({ minimum: 0.001, maximum: 10_000 }),
@@ -113,6 +117,8 @@ export function defaultControllerConfig(): ControllerConfig {
     readingsHistory: 60,
     // real BMCs expose 30-300 sensors; far more means a broken or hostile agent
     telemetry: { maxSensorsPerHost: 1_000 },
+    events: { maxAheadMs: 10 * 60_000, maxBehindMs: 7 * 24 * 3_600_000 },
+    natsLiveness: { pingIntervalMs: 2_000, maxPingOut: 2 },
     metricsPort: null,
     clockSpeed: 1,
   };

@@ -42,7 +42,7 @@ export async function startLeader(o: {
   });
   await ctl.start();
   await poll("leadership", () => ctl.isLeader());
-  const ops = await startOpsService(o.nc, ctl, { log: silentLogger });
+  const ops = await startOpsService(o.nc, ctl, { log: silentLogger, role: () => ctl.opsRole() });
   return {
     ctl,
     engine,

@@ -72,6 +72,10 @@ describe.skipIf(skipReason)("libvirt engine - virsh against two real daemons", (
 
   it("migrates live with --persistent --undefinesource, progress from domjobinfo", async () => {
     const seen: MigrationProgress[] = [];
+    // a plan that expects the domain elsewhere is refused before virsh runs
+    await expect(engine.migrate(dom, "lvb", { migrationId: "lv-0-stale", from: "lvb" })).rejects.toThrow(
+      `VM ${dom} is on lva, not on lvb`,
+    );
     const h = await engine.migrate(dom, "lvb", {
       migrationId: "lv-1",
       bandwidthBps: 16 * MiB,

@@ -3,7 +3,7 @@
  * allocation beyond the records themselves: 10,000 hosts / 200,000 VMs take well under a second.
  */
 import { type Check, check, pickWeighted, seededRandom } from "@presage/shared";
-import type { SimFleet, SimHostSpec, SimVmSpec } from "./sim.js";
+import type { SimFleet, SimHostSpec, SimVmSpec } from "./engine.js";
 
 export type FleetOptions = {
   hosts: number;
