@@ -47,7 +47,7 @@ describe.skipIf(skip)("qemu engine - a host behind its NATS helper", () => {
     engine = new QemuEngine({
       stateDir: dir,
       hosts: [{ name: "near", cpuCapacity: 4, memoryMiB: 4096, address: "127.0.0.1" }, far],
-      remoteHost: (spec) => new QemuHelperClient(engineNc, spec),
+      helperHost: (spec) => new QemuHelperClient(engineNc, spec),
       pollMs: 50,
     });
     await engine.startVm({ id: "hv1", memoryMiB: 128, vcpus: 1, kernel, extraArgs: probeArgs(dir, "hv1") }, "near");
