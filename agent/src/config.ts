@@ -6,7 +6,7 @@
  */
 import { hostname } from "node:os";
 import { type Check, check, hostNameError, loadConfig, type NatsSettings } from "@presage/shared";
-import { DEFAULT_DETECT_CONFIG, type DetectConfig, detectConfigCheck } from "./detect/config.js";
+import { DEFAULT_DETECT_CONFIG, type DetectSettings, detectConfigCheck } from "./detect/config.js";
 
 /** Credentials for a remote BMC: a password file (mode 0600) or an environment variable, never argv. */
 export type BmcCredentials = {
@@ -104,8 +104,8 @@ export type AgentConfig = {
   /** longest wait between polls of a failing source, ms (backoff doubles up to this) */
   maxBackoffMs: number;
   sources: SourceConfig[];
-  /** detection settings passed to createDetector (docs/detection.md) */
-  detect: Partial<DetectConfig>;
+  /** detection settings passed to createDetector (docs/detection.md): a `profile` plus overrides */
+  detect: DetectSettings;
   /**
    * simulated time: speed > 1 runs faster than the wall clock, startMs sets the simulated start,
    * realStartMs the wall time it corresponds to (so several processes share one timeline)
@@ -219,7 +219,7 @@ export const agentConfigCheck: Check = check.obj({
   detect: (v, p) => {
     const e = detectConfigCheck(v, p);
     if (e) return e;
-    const extra = Object.keys(v as object).find((k) => !(k in DEFAULT_DETECT_CONFIG));
+    const extra = Object.keys(v as object).find((k) => k !== "profile" && !(k in DEFAULT_DETECT_CONFIG));
     return extra ? `${p}.${extra} is not a known detection setting (docs/detection.md)` : null;
   },
   clock: strict({

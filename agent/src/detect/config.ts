@@ -87,12 +87,40 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   staleMs: 600_000,
 };
 
+/**
+ * Named starting points for `detect`; explicit keys override them. `lab`: a lab, demo or acceptance test on
+ * real BMCs, where a fan is worn by hand over minutes: 10 s buckets, one minute of learning, a 5-minute
+ * horizon for critical. Far too jumpy for production (docs/operations.md, "Detection profiles").
+ */
+export const DETECT_PROFILES = {
+  production: {},
+  lab: {
+    bucketMs: 10_000,
+    windowBuckets: 36,
+    learnBuckets: 6,
+    horizonMs: 5 * 60_000,
+    clearBuckets: 3,
+    stuckMs: 120_000,
+    stallWindowSamples: 60,
+    airflowLearnMs: 10 * 60_000,
+    failureClearMs: 60_000,
+    maxGapMs: 60_000,
+    relearnGapMs: 10 * 60_000,
+    staleMs: 60_000,
+  },
+} as const satisfies Record<string, Partial<DetectConfig>>;
+export type DetectProfile = keyof typeof DETECT_PROFILES;
+
+/** What a config's `detect` section holds: a profile and any keys that override it. */
+export type DetectSettings = Partial<DetectConfig> & { profile?: DetectProfile };
+
 const pos = check.num({ min: 0 });
 const posInt = check.int({ min: 1 });
 const frac = check.num({ min: 0, max: 1 });
 
 /** Every key optional, so an agent config can embed a partial `detect` section. */
 export const detectConfigCheck: Check = check.obj({
+  profile: check.optional(check.oneOf(Object.keys(DETECT_PROFILES))),
   bucketMs: check.optional(check.int({ min: 1_000 })),
   windowBuckets: check.optional(check.int({ min: 6, max: 1_000 })),
   learnBuckets: check.optional(posInt),
@@ -122,8 +150,8 @@ export const detectConfigCheck: Check = check.obj({
   staleMs: check.optional(check.int({ min: 1_000 })),
 });
 
-export function resolveDetectConfig(c: Partial<DetectConfig> = {}): DetectConfig {
-  const out = { ...DEFAULT_DETECT_CONFIG };
+export function resolveDetectConfig(c: DetectSettings = {}): DetectConfig {
+  const out: DetectConfig = { ...DEFAULT_DETECT_CONFIG, ...DETECT_PROFILES[c.profile ?? "production"] };
   for (const k of Object.keys(out) as (keyof DetectConfig)[]) {
     const v = c[k];
     if (v !== undefined) out[k] = v;

@@ -14,15 +14,19 @@ import {
   serveMetrics,
   systemClock,
 } from "@presage/shared";
+import { checkControllerConfig } from "../check-config.js";
 import { loadControllerConfig } from "../config.js";
 import { createController } from "../controller.js";
 import { createEngine } from "../migration/index.js";
 import { startOpsService } from "../ops/service.js";
 
 const USAGE = `usage: presage-controller run [--config FILE]
+       presage-controller check-config [--config FILE] [--json]
 
   run              run the controller (leader election, reconcile loop, operator API)
-  --config FILE    JSON config (see docs/controller.md); env overrides: NATS_URL, NATS_USER,
+  check-config     validate the config (and env overrides) as run would, connect nowhere; exit 0 when
+                   it would start, 2 with the offending key otherwise (docs/configuration.md)
+  --config FILE    JSON config (see docs/configuration.md); env overrides: NATS_URL, NATS_USER,
                    NATS_PASS, NATS_TOKEN, NATS_CREDS, PRESAGE_CONTROLLER_NAME, PRESAGE_POLICY_MODE,
                    PRESAGE_CLOCK_SPEED
   -h, --help       this help`;
@@ -73,11 +77,16 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: { config: { type: "string" }, json: { type: "boolean" }, help: { type: "boolean", short: "h" } },
   });
   if (values.help || positionals.length === 0) {
     console.log(USAGE);
     return values.help ? 0 : 2;
+  }
+  if (positionals[0] === "check-config" && positionals.length === 1) {
+    const r = checkControllerConfig(values.config);
+    console.log(values.json ? JSON.stringify(r) : r.summary);
+    return 0;
   }
   if (positionals[0] !== "run" || positionals.length > 1) {
     console.error(`unknown command: ${positionals.join(" ")}\n${USAGE}`);
