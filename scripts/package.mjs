@@ -8,12 +8,24 @@
  * Architecture: all (pure JavaScript, no native addon); PRESAGE_DEB_ARCH overrides it.
  */
 import { execFileSync } from "node:child_process";
-import { chmodSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  chmodSync,
+  cpSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+/** tests build into a temporary directory instead of release/ */
+const OUT = process.env.PRESAGE_RELEASE_DIR || join(ROOT, "release");
 const BINS = ["presage", "presage-agent", "presage-controller", "presage-qemu-host"];
 const UNITS = ["presage-agent.service", "presage-controller.service", "presage-qemu-host.service"];
 /** sample configs installed in /etc/presage, all conffiles (dpkg keeps the operator's edits on upgrade) */
@@ -105,7 +117,7 @@ async function main() {
   const version = readJson("package.json").version;
   const arch = process.env.PRESAGE_DEB_ARCH || "all";
   const entries = entryPoints();
-  const stage = join(ROOT, "release", "stage");
+  const stage = join(OUT, "stage");
   rmSync(stage, { recursive: true, force: true });
   const lib = join(stage, "usr/lib/presage");
   await build({
@@ -122,7 +134,9 @@ async function main() {
     minifySyntax: true,
     legalComments: "none",
     // CommonJS dependencies (pino, systeminformation) call require(): give ESM output a real one
-    banner: { js: "import { createRequire as __presageCreateRequire } from 'node:module'; const require = __presageCreateRequire(import.meta.url);" },
+    banner: {
+      js: "import { createRequire as __presageCreateRequire } from 'node:module'; const require = __presageCreateRequire(import.meta.url);",
+    },
     logLevel: "warning",
   });
   // esbuild keeps the entry's `#!/usr/bin/env node`; the .mjs extension makes node load them as ES modules
@@ -153,13 +167,20 @@ async function main() {
   mkdirSync(debian);
   const kib = Number(execFileSync("du", ["-sk", "--exclude=DEBIAN", stage], { encoding: "utf8" }).split("\t")[0]);
   writeFileSync(join(debian, "control"), control(version, arch, kib));
-  writeFileSync(join(debian, "conffiles"), `${Object.keys(ETC).map((n) => `/etc/presage/${n}`).join("\n")}\n`);
+  writeFileSync(
+    join(debian, "conffiles"),
+    `${Object.keys(ETC)
+      .map((n) => `/etc/presage/${n}`)
+      .join("\n")}\n`,
+  );
   writeFileSync(join(debian, "postinst"), POSTINST, { mode: 0o755 });
   writeFileSync(join(debian, "postrm"), POSTRM, { mode: 0o755 });
 
-  const deb = join(ROOT, "release", `presage_${version}_${arch}.deb`);
+  const deb = join(OUT, `presage_${version}_${arch}.deb`);
   rmSync(deb, { force: true });
-  execFileSync("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", stage, deb], { stdio: ["ignore", "ignore", "inherit"] });
+  execFileSync("dpkg-deb", ["--root-owner-group", "-Zxz", "--build", stage, deb], {
+    stdio: ["ignore", "ignore", "inherit"],
+  });
   rmSync(stage, { recursive: true, force: true });
   const size = statSync(deb).size;
   console.log(`${relative(ROOT, deb)} (${(size / 1024).toFixed(0)} KiB, installed ${kib} KiB)`);

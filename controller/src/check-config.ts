@@ -16,14 +16,17 @@ export function checkControllerConfig(file: string | undefined, env: NodeJS.Proc
   let engine: string;
   if (e.kind === "qemu" || e.kind === "libvirt") {
     const hosts = e[e.kind].hosts;
-    if (!hosts.length) throw new ConfigError(`engine.${e.kind}.hosts is empty: list the hypervisors (docs/configuration.md)`);
+    if (!hosts.length)
+      throw new ConfigError(`engine.${e.kind}.hosts is empty: list the hypervisors (docs/configuration.md)`);
     const names = hosts.map((h) => h.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new ConfigError(`engine.${e.kind}.hosts names ${dup} twice`);
     engine = `${e.kind} (${hosts.length} hosts: ${names.join(", ")}; state in ${e[e.kind].stateDir})`;
   } else if (e.kind === "sim") {
     const fleet = e.sim.fleetFile ? loadFleet(e.sim.fleetFile) : null;
-    engine = fleet ? `sim (${fleet.hosts.length} hosts from ${e.sim.fleetFile})` : `sim (${e.sim.hosts} generated hosts)`;
+    engine = fleet
+      ? `sim (${fleet.hosts.length} hosts from ${e.sim.fleetFile})`
+      : `sim (${e.sim.hosts} generated hosts)`;
   } else engine = `remote (subjects ${e.remote.prefix}.>)`;
   const summary = `config ok: engine ${engine}; nats ${cfg.nats.url}; policy ${cfg.policy.mode}; leader election ${cfg.leader.enabled ? "on" : "off"}`;
   return { ok: true, file: file ?? null, summary, config: cfg };
