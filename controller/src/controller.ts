@@ -55,6 +55,7 @@ import { vmCpu } from "./placement/capacity.js";
 import { startable } from "./placement/planner.js";
 import { evacuationWorkInFlight } from "./rebalance-pause.js";
 import { type Action, type FlightInfo, reconcile } from "./reconcile.js";
+import { assertRepairable, returnWait } from "./return-wait.js";
 import { openControlBucket, openStore, type Store } from "./store/index.js";
 import { Telemetry } from "./telemetry.js";
 
@@ -931,7 +932,20 @@ class PresageController implements Controller {
       s.cpuUsed += vmCpu(vm);
       s.memoryUsedMiB += vm.memoryMiB;
     }
-    for (const s of out.values()) s.cpuUsed = Math.round(s.cpuUsed * 100) / 100;
+    const hbInfo = this.#telemetry.heartbeatInfo();
+    for (const s of out.values()) {
+      s.cpuUsed = Math.round(s.cpuUsed * 100) / 100;
+      const away = fleet.vms.filter((v) => v.home === s.host && v.host !== s.host).length;
+      const wait = returnWait({
+        record: s,
+        heartbeat: this.#telemetry.lastHeartbeat(s.host),
+        info: hbInfo.get(s.host),
+        now: this.#clock.now(),
+        gracePeriodMs: this.#cfg.returns.gracePeriodMs,
+        away,
+      });
+      if (wait) s.waiting = wait;
+    }
     return out;
   }
 
@@ -1009,9 +1023,13 @@ class PresageController implements Controller {
     return { acked };
   }
 
-  async repaired(req: { host: string; note?: string }, actor: string): Promise<OpsReplies["repaired"]> {
+  async repaired(
+    req: { host: string; note?: string; force?: boolean },
+    actor: string,
+  ): Promise<OpsReplies["repaired"]> {
     const rec = this.#hostRecord(req.host);
     const now = this.#clock.now();
+    assertRepairable(req.host, this.#telemetry.lastHeartbeat(req.host), req.force === true);
     const next = this.#transition(
       rec,
       Trigger.Repaired,

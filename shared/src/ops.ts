@@ -52,7 +52,7 @@ export const opsRequestChecks: Record<OpsEndpoint, Check> = {
     limit: check.optional(check.int({ min: 1, max: 10_000 })),
   }),
   ack: check.obj({ target: check.str({ min: 1, max: 256 }), note, by }),
-  repaired: check.obj({ host: check.host(), note, by }),
+  repaired: check.obj({ host: check.host(), note, by, force: check.optional(check.bool()) }),
   "maintenance-enter": check.obj({
     hosts: check.array(check.host(), { max: 1000 }),
     reason: note,
@@ -91,6 +91,8 @@ export type HostSummary = HostRecord & {
   memoryCapacityMiB: number;
   memoryUsedMiB: number;
   openAlerts: number;
+  /** returning hosts: why the VMs are not back yet (agent not healthy, grace period, moves left) */
+  waiting?: string;
 };
 
 export type PlanMove = { vm: string; from: string; to: string; memoryMiB: number; priority?: number };
