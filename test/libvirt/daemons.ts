@@ -17,7 +17,7 @@ export type LibvirtPair = {
   stop(): void;
 };
 
-const HOSTB_SCRIPT = `#!/bin/sh
+export const HOSTB_SCRIPT = `#!/bin/sh
 set -e
 B=$1
 mount --make-rprivate /
@@ -42,9 +42,9 @@ export function libvirtUnavailable(): string | null {
   return null;
 }
 
-const virshOk = (uri: string) => spawnSync("virsh", ["-c", uri, "hostname"], { timeout: 10_000 }).status === 0;
+export const virshOk = (uri: string) => spawnSync("virsh", ["-c", uri, "hostname"], { timeout: 10_000 }).status === 0;
 
-function waitFor(what: string, f: () => boolean, ms = 30_000): void {
+export function waitFor(what: string, f: () => boolean, ms = 30_000): void {
   const t0 = Date.now();
   while (!f()) {
     if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);

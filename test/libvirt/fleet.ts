@@ -1,0 +1,72 @@
+/**
+ * N libvirt "hosts" on one machine, none of them the root namespace's libvirtd: each runs in its own network,
+ * mount and UTS namespace (HOSTB_SCRIPT, recipe libvirt.md) with its own hostname and host UUID, and all sit
+ * on one test bridge, so any host can migrate to any other over TCP.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomInt, randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { HOSTB_SCRIPT, virshOk, waitFor } from "./daemons.js";
+
+export type LibvirtFleetHost = { name: string; uri: string; migrateUri: string; ns: string };
+export type LibvirtFleet = { hosts: LibvirtFleetHost[]; stop(): void };
+
+export function startLibvirtFleet(names: string[]): LibvirtFleet {
+  const id = randomInt(36 ** 4).toString(36);
+  const br = `pzf${id}br`;
+  const net = `10.${200 + randomInt(50)}.${randomInt(250)}`;
+  const dir = mkdtempSync("/tmp/pzlf");
+  const nss = names.map((_, i) => `pzf${id}h${i}`);
+  const stop = () => {
+    for (const ns of nss) {
+      const pids = spawnSync("ip", ["netns", "pids", ns]).stdout?.toString().split(/\s+/).filter(Boolean) ?? [];
+      for (const p of pids) spawnSync("kill", ["-9", p]);
+      spawnSync("ip", ["netns", "del", ns]);
+    }
+    for (let i = 0; i < names.length; i++) spawnSync("ip", ["link", "del", `pzf${id}h${i}a`]);
+    spawnSync("ip", ["link", "del", br]);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const ip = (...a: string[]) => execFileSync("ip", a);
+    ip("link", "add", "name", br, "type", "bridge");
+    ip("addr", "add", `${net}.1/24`, "dev", br);
+    ip("link", "set", br, "up");
+    const script = join(dir, "host.sh");
+    writeFileSync(script, HOSTB_SCRIPT);
+    const hosts = names.map((name, i) => {
+      const ns = nss[i] as string;
+      const [a, b] = [`pzf${id}h${i}a`, `pzf${id}h${i}b`];
+      ip("netns", "add", ns);
+      ip("link", "add", a, "type", "veth", "peer", "name", b);
+      ip("link", "set", b, "netns", ns);
+      ip("link", "set", a, "master", br);
+      ip("link", "set", a, "up");
+      ip("-n", ns, "addr", "add", `${net}.${10 + i}/24`, "dev", b);
+      ip("-n", ns, "link", "set", b, "up");
+      const root = join(dir, name);
+      execFileSync("ip", [
+        "netns",
+        "exec",
+        ns,
+        "unshare",
+        "--mount",
+        "--uts",
+        "--",
+        "sh",
+        script,
+        root,
+        randomUUID(),
+        `${name}-${id}`,
+      ]);
+      const uri = `qemu+unix:///system?socket=${join(root, "run", "libvirt", "libvirt-sock")}`;
+      return { name, uri, migrateUri: `tcp://${net}.${10 + i}`, ns };
+    });
+    for (const h of hosts) waitFor(`libvirtd of ${h.name}`, () => virshOk(h.uri), 60_000);
+    return { hosts, stop };
+  } catch (e) {
+    stop();
+    throw e;
+  }
+}
