@@ -3,16 +3,33 @@
  * mount and UTS namespace (HOSTB_SCRIPT, recipe libvirt.md) with its own hostname and host UUID, and all sit
  * on one test bridge, so any host can migrate to any other over TCP.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFile, execFileSync, spawnSync } from "node:child_process";
 import { randomInt, randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { HOSTB_SCRIPT, virshOk, waitFor } from "./daemons.js";
+import { promisify } from "node:util";
+import { HOSTB_SCRIPT } from "./daemons.js";
+
+const execFileP = promisify(execFile);
+
+/** Async, so a slow daemon (capability probing on a loaded machine) never blocks the test worker's event loop. */
+async function waitForVirsh(what: string, uri: string, ms: number): Promise<void> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const ok = await execFileP("virsh", ["-c", uri, "hostname"], { timeout: 10_000 }).then(
+      () => true,
+      () => false,
+    );
+    if (ok) return;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
 
 export type LibvirtFleetHost = { name: string; uri: string; migrateUri: string; ns: string };
 export type LibvirtFleet = { hosts: LibvirtFleetHost[]; stop(): void };
 
-export function startLibvirtFleet(names: string[]): LibvirtFleet {
+export async function startLibvirtFleet(names: string[]): Promise<LibvirtFleet> {
   const id = randomInt(36 ** 4).toString(36);
   const br = `pzf${id}br`;
   const net = `10.${200 + randomInt(50)}.${randomInt(250)}`;
@@ -63,7 +80,7 @@ export function startLibvirtFleet(names: string[]): LibvirtFleet {
       const uri = `qemu+unix:///system?socket=${join(root, "run", "libvirt", "libvirt-sock")}`;
       return { name, uri, migrateUri: `tcp://${net}.${10 + i}`, ns };
     });
-    for (const h of hosts) waitFor(`libvirtd of ${h.name}`, () => virshOk(h.uri), 60_000);
+    await Promise.all(hosts.map((h) => waitForVirsh(`libvirtd of ${h.name}`, h.uri, 120_000)));
     return { hosts, stop };
   } catch (e) {
     stop();
