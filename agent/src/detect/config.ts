@@ -118,8 +118,8 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
 
 /**
  * Named starting points for `detect`; explicit keys override them. `lab`: a lab, demo or acceptance test on
- * real BMCs, where a fan is worn by hand over minutes: 10 s buckets, one minute of learning, a 5-minute
- * horizon for critical. Far too jumpy for production (docs/operations.md, "Detection profiles").
+ * real BMCs, where a fan is worn by hand over minutes: 10 s buckets (1 min for slow faults), one minute of
+ * learning, a 5-minute horizon for critical. Far too jumpy for production (docs/operations.md, "Detection profiles").
  */
 export const DETECT_PROFILES = {
   production: {},
@@ -132,6 +132,8 @@ export const DETECT_PROFILES = {
     stuckMs: 120_000,
     stallWindowSamples: 60,
     airflowLearnMs: 10 * 60_000,
+    slowBucketMs: 60_000,
+    fanPeerMemoryMs: 30 * 60_000,
     failureClearMs: 60_000,
     maxGapMs: 60_000,
     relearnGapMs: 10 * 60_000,
