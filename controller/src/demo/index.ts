@@ -30,6 +30,7 @@ import { createController } from "../controller.js";
 import { generateFleet, SimEngine } from "../migration/index.js";
 import { startOpsService } from "../ops/service.js";
 import { Narrator, type Summary } from "./narrator.js";
+import { waitHealthy } from "./wait-healthy.js";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const AGENT_BIN = join(HERE, "../../../agent/dist/bin/presage-agent.js");
@@ -181,6 +182,7 @@ class Demo {
     await this.#stopAgent(sick);
     seen.repaired = true;
     this.#startAgent(sick, 2, nats.url, []);
+    await waitHealthy(ctl, sick, 60_000);
     await this.#cli(n, nats.url, ["repaired", sick, "--note", "FAN3 replaced"]);
     const returnStart = clock.now();
     await this.#waitState(ctl, sick, HostState.Healthy, 120_000, true);
