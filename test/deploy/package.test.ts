@@ -55,11 +55,20 @@ describe.skipIf(skip)("pnpm package: the .deb", () => {
       expect(readlinkSync(join(root, "usr/bin", b))).toBe(`../lib/presage/${b}.mjs`);
   });
 
-  it("presage --help runs from the installed tree", () => {
+  it("every binary's --help runs from the installed tree", () => {
     const r = run("presage", ["--help"]);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/usage: presage <command>/);
+    for (const [bin, text] of [
+      ["presage-agent", /presage-agent run/],
+      ["presage-controller", /presage-controller check-config/],
+      ["presage-qemu-host", /usage: presage-qemu-host/],
+    ] as const) {
+      const h = run(bin, ["--help"]);
+      expect(h.status, `${bin} --help: ${h.stderr}`).toBe(0);
+      expect(h.stdout).toMatch(text);
+    }
   });
 
   it("presage-agent sensors reads the simulated source", () => {
