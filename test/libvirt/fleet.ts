@@ -1,14 +1,14 @@
 /**
  * N libvirt "hosts" on one machine, none of them the root namespace's libvirtd: each runs in its own network,
- * mount and UTS namespace (HOSTB_SCRIPT, recipe libvirt.md) with its own hostname and host UUID, and all sit
+ * mount and UTS namespace (startNamespacedLibvirtd, recipe libvirt.md) with its own hostname and host UUID, and all sit
  * on one test bridge, so any host can migrate to any other over TCP.
  */
 import { execFile, execFileSync, spawnSync } from "node:child_process";
-import { randomInt, randomUUID } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { randomInt } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { HOSTB_SCRIPT } from "./daemons.js";
+import { startNamespacedLibvirtd } from "./daemons.js";
 
 const execFileP = promisify(execFile);
 
@@ -50,8 +50,6 @@ export async function startLibvirtFleet(names: string[]): Promise<LibvirtFleet> 
     ip("link", "add", "name", br, "type", "bridge");
     ip("addr", "add", `${net}.1/24`, "dev", br);
     ip("link", "set", br, "up");
-    const script = join(dir, "host.sh");
-    writeFileSync(script, HOSTB_SCRIPT);
     const hosts = names.map((name, i) => {
       const ns = nss[i] as string;
       const [a, b] = [`pzf${id}h${i}a`, `pzf${id}h${i}b`];
@@ -62,22 +60,7 @@ export async function startLibvirtFleet(names: string[]): Promise<LibvirtFleet> 
       ip("link", "set", a, "up");
       ip("-n", ns, "addr", "add", `${net}.${10 + i}/24`, "dev", b);
       ip("-n", ns, "link", "set", b, "up");
-      const root = join(dir, name);
-      execFileSync("ip", [
-        "netns",
-        "exec",
-        ns,
-        "unshare",
-        "--mount",
-        "--uts",
-        "--",
-        "sh",
-        script,
-        root,
-        randomUUID(),
-        `${name}-${id}`,
-      ]);
-      const uri = `qemu+unix:///system?socket=${join(root, "run", "libvirt", "libvirt-sock")}`;
+      const uri = startNamespacedLibvirtd(ns, join(dir, name), `${name}-${id}`);
       return { name, uri, migrateUri: `tcp://${net}.${10 + i}`, ns };
     });
     await Promise.all(hosts.map((h) => waitForVirsh(`libvirtd of ${h.name}`, h.uri, 120_000)));
