@@ -6,11 +6,11 @@
  * answers a forbidden PUB/SUB with -ERR before the flush's PONG, so this is exact, not timed), and `fatal`
  * settles on a later one (first readings, first event). No probe messages: subscribers see only real traffic.
  */
-import { type NatsConnection, PresageError, subjects } from "@presage/shared";
+import { NATS_PERMISSION, type NatsConnection, PresageError, subjects } from "@presage/shared";
 
 export class PermissionError extends PresageError {
   constructor(message: string) {
-    super("permission", message);
+    super(NATS_PERMISSION, message);
     this.name = "PermissionError";
   }
 }
