@@ -19,7 +19,7 @@ export interface ControllerApi {
     limit?: number;
   }): Promise<OpsReplies["events"]>;
   ack(req: { target: string; note?: string }, actor: string): Promise<OpsReplies["ack"]>;
-  repaired(req: { host: string; note?: string }, actor: string): Promise<OpsReplies["repaired"]>;
+  repaired(req: { host: string; note?: string; force?: boolean }, actor: string): Promise<OpsReplies["repaired"]>;
   maintenanceEnter(
     req: { hosts: string[]; reason?: string; deadline?: number | null; at?: number | null; dryRun?: boolean },
     actor: string,
