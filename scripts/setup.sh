@@ -4,8 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+# Node >= 20 first: everything else (pnpm, the build, the package's Depends) assumes it
+node_major=$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)
+if [ "$node_major" -lt 20 ]; then
+  echo "setup: Presage needs Node.js >= 20 (found: $(node --version 2>/dev/null || echo none))." >&2
+  echo "setup: Debian 12 ships Node 18; install Node 20+ (e.g. the NodeSource nodejs package) and re-run." >&2
+  exit 1
+fi
+
 APT_PKGS=(nats-server openipmi ipmitool freeipmi-tools socat openssl procps qemu-system-x86 iproute2
-  libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu)
+  libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu systemd dpkg)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -29,6 +29,7 @@ import type { AgentConfig } from "./config.js";
 import type { Detector } from "./detect/detector.js";
 import { createDetector } from "./detect/index.js";
 import { EventOutbox } from "./outbox.js";
+import { guardPermissions, type PermissionError } from "./permission-guard.js";
 import { SourcePoller } from "./poller.js";
 import { buildSources } from "./sources/index.js";
 import type { SensorSource } from "./sources/source.js";
@@ -50,7 +51,12 @@ export type StartAgentOptions = {
   detector?: Detector;
 };
 
-export type RunningAgent = { stop(): Promise<void>; metrics: Metrics };
+export type RunningAgent = {
+  stop(): Promise<void>;
+  metrics: Metrics;
+  /** settles when the server refuses one of the agent's own subjects (the process should exit) */
+  fatal: Promise<PermissionError>;
+};
 
 /** The clock a config asks for: real time, or simulated time at `speed` from `startMs`. */
 export function clockFor(config: AgentConfig): Clock {
@@ -64,6 +70,11 @@ function cpuUtil(rs: Reading[]): number | null {
   const pct = rs.filter((r) => r.type === "utilization" && r.unit === "%" && r.value !== null);
   const r = pct.find((x) => /cpu/i.test(x.sensor)) ?? pct[0];
   return r?.value == null ? null : Math.min(100, Math.max(0, r.value));
+}
+
+function natsUser(config: AgentConfig): string {
+  const n = config.nats;
+  return n.user ? `"${n.user}"` : n.creds ? `of ${n.creds}` : n.token ? "(token)" : "(anonymous)";
 }
 
 export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent> {
@@ -162,6 +173,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
     }
   };
 
+  const guard = guardPermissions(nc, hosts, natsUser(config));
   const stopHb = new AbortController();
   const hbLoop = (async () => {
     while (!stopHb.signal.aborted) {
@@ -186,6 +198,22 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   );
 
   // spread first polls over one interval so a rack agent does not start 40 BMC sessions at once
+  const stop = async () => {
+    guard.stop();
+    for (const s of subs) s.unsubscribe();
+    stopHb.abort();
+    await Promise.all(pollers.map((p) => p.stop()));
+    await hbLoop;
+    await outbox.close();
+    await Promise.all(sources.map((s) => s.close?.().catch(() => {})));
+  };
+  // the first heartbeats and the command subscriptions are on the wire: a refusal is known after the flush
+  await nc.flush().catch(() => {});
+  const refused = await guard.violation();
+  if (refused) {
+    await stop();
+    throw refused;
+  }
   pollers.forEach((p, i) => {
     p.start(Math.floor((i * config.pollIntervalMs) / pollers.length));
   });
@@ -193,13 +221,9 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
 
   return {
     metrics,
+    fatal: guard.fatal,
     async stop() {
-      for (const s of subs) s.unsubscribe();
-      stopHb.abort();
-      await Promise.all(pollers.map((p) => p.stop()));
-      await hbLoop;
-      await outbox.close();
-      await Promise.all(sources.map((s) => s.close?.().catch(() => {})));
+      await stop();
       log.info("agent stopped");
     },
   };

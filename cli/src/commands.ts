@@ -169,14 +169,17 @@ export const commands: Command[] = [
   },
   {
     name: "repaired",
-    usage: "presage repaired <host> [--note TEXT]",
-    summary: "mark a quarantined or failed host repaired: its VMs go back home",
-    options: note,
-    examples: ['presage repaired node-07 --note "FAN3 replaced"'],
+    usage: "presage repaired <host> [--note TEXT] [--force]",
+    summary: "mark a quarantined or failed host repaired: its VMs go back home once its agent reports healthy",
+    options: {
+      ...note,
+      force: { type: "boolean", help: "accept it although the host's agent still reports critical" },
+    },
+    examples: ['presage repaired node-07 --note "FAN3 replaced"', "presage repaired node-07 --force"],
     kind: "request",
     endpoint: () => "repaired",
     maxArgs: 1,
-    request: (a) => ({ host: host(a, 0), note: str(a, "note") }),
+    request: (a) => ({ host: host(a, 0), note: str(a, "note"), ...(a.values.force ? { force: true } : {}) }),
     render: (v, d: OpsReplies["repaired"]) => r.repairedView(v, d),
   },
   {

@@ -38,7 +38,7 @@ export function hostsTable(v: View, hosts: HostSummary[]): string {
     `${num(h.cpuUsed)}/${num(h.cpuCapacity)} (${pct(h.cpuUsed, h.cpuCapacity)})`,
     `${mib(h.memoryUsedMiB)}/${mib(h.memoryCapacityMiB)} (${pct(h.memoryUsedMiB, h.memoryCapacityMiB)})`,
     h.openAlerts ? paint(v.style, "yellow", String(h.openAlerts)) : "0",
-    h.lost ? paint(v.style, "red", `agent lost; ${h.reason}`) : h.reason,
+    h.lost ? paint(v.style, "red", `agent lost; ${h.reason}`) : h.waiting ? `${h.reason}; ${h.waiting}` : h.reason,
   ]);
   return orNone(
     table(v.style, ["HOST", "STATE", "SINCE", "VMS", "VCPU", "MEMORY", "ALERTS", "REASON"], rows),

@@ -251,7 +251,7 @@ class PresageController implements Controller {
     return intents.ack(this.#requireLeader(), req, actor);
   }
 
-  repaired(req: { host: string; note?: string }, actor: string): Promise<OpsReplies["repaired"]> {
+  repaired(req: { host: string; note?: string; force?: boolean }, actor: string): Promise<OpsReplies["repaired"]> {
     return intents.repaired(this.#requireLeader(), req, actor);
   }
 

@@ -28,6 +28,7 @@ import {
 } from "@presage/shared";
 import { binOf } from "./bins.js";
 import { Narrator, type Summary } from "./narrator.js";
+import { waitHealthy } from "./wait-healthy.js";
 
 const AGENT_BIN = binOf("@presage/agent", "presage-agent");
 const CLI_BIN = binOf("@presage/cli", "presage");
@@ -178,6 +179,7 @@ class Demo {
     await this.#stopAgent(sick);
     seen.repaired = true;
     this.#startAgent(sick, 2, nats.url, []);
+    await waitHealthy(ctl, sick, 60_000);
     await this.#cli(n, nats.url, ["repaired", sick, "--note", "FAN3 replaced"]);
     const returnStart = clock.now();
     await this.#waitState(ctl, sick, HostState.Healthy, 120_000, true);

@@ -11,7 +11,7 @@ export const DaemonExit = {
   Failed: 1,
   /** bad command line or config */
   Usage: 2,
-  /** NATS could not be reached, or refused the credentials */
+  /** NATS could not be reached, refused the credentials, or refused the daemon's own subjects */
   Nats: 3,
   /** a port it must listen on (metricsPort) is in use or not permitted */
   Port: 4,
@@ -20,6 +20,8 @@ export type DaemonExit = (typeof DaemonExit)[keyof typeof DaemonExit];
 
 /** The code PresageErrors carry when a listening port cannot be bound. */
 export const PORT_UNAVAILABLE = "port_unavailable";
+/** The code PresageErrors carry when NATS refuses one of the daemon's own subjects (permissions). */
+export const NATS_PERMISSION = "nats_permission";
 
 type Explained = { message: string; code: DaemonExit };
 
@@ -36,6 +38,8 @@ export function explainFatal(e: unknown, ctx: { natsUrl?: string } = {}): Explai
     return { message: err.message, code: DaemonExit.Usage };
   if (err instanceof PresageError && err.code === PORT_UNAVAILABLE)
     return { message: err.message, code: DaemonExit.Port };
+  if (err instanceof PresageError && err.code === NATS_PERMISSION)
+    return { message: err.message, code: DaemonExit.Nats };
   if (err.name === "AuthorizationError" || /authorization violation|authentication/i.test(err.message))
     return {
       message: `NATS${at} refused the credentials (${err.message}): check nats.user/nats.pass (NATS_USER/NATS_PASS) or nats.creds`,

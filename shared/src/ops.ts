@@ -56,7 +56,8 @@ export const OpsRequestSchemas = {
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
   }),
   ack: Strict({ target: Type.String({ minLength: 1, maxLength: 256 }), note: note(), by: by() }),
-  repaired: Strict({ host: HostName(), note: note(), by: by() }),
+  /** force: mark repaired although the host's agent still reports critical */
+  repaired: Strict({ host: HostName(), note: note(), by: by(), force: Type.Optional(Type.Boolean()) }),
   "maintenance-enter": Strict({
     hosts: hostList(),
     reason: note(),
@@ -106,6 +107,8 @@ export type HostSummary = HostRecord & {
   memoryCapacityMiB: number;
   memoryUsedMiB: number;
   openAlerts: number;
+  /** returning hosts: why the VMs are not back yet (agent not healthy, grace period, moves left) */
+  waiting?: string;
 };
 
 export type OpsReplies = {

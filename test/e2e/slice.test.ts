@@ -90,6 +90,8 @@ describe("slice - fan failure to evacuation to repair to VMs home", () => {
       // 3. repaired -> returning; healthy heartbeats for the grace period; VMs go home in waves
       sickStatus = "ok";
       stage = "returning";
+      // repaired is refused while the agent still reports critical: wait for its first healthy heartbeat
+      await poll("agent reports ok", async () => (await ctl.host({ host: sick })).health?.status === "ok");
       const rep = await ctl.repaired({ host: sick, note: "fan replaced" }, "alice");
       expect(rep.host.state).toBe("returning");
       // the repair resolves the host's alerts: nothing stays open (or escalates) for a fixed fan

@@ -52,6 +52,30 @@ function waitFor(what: string, f: () => boolean, ms = 30_000): void {
   }
 }
 
+/**
+ * Run libvirtd (and virtlogd) in network namespace `ns` with private state under `root` (HOSTB_SCRIPT), its own
+ * hostname and host UUID. Returns its connection URI (the socket under `root`); the daemon may not answer yet.
+ */
+export function startNamespacedLibvirtd(ns: string, root: string, hostname: string): string {
+  const script = `${root}.sh`;
+  writeFileSync(script, HOSTB_SCRIPT);
+  execFileSync("ip", [
+    "netns",
+    "exec",
+    ns,
+    "unshare",
+    "--mount",
+    "--uts",
+    "--",
+    "sh",
+    script,
+    root,
+    randomUUID(),
+    hostname,
+  ]);
+  return `qemu+unix:///system?socket=${join(root, "run", "libvirt", "libvirt-sock")}`;
+}
+
 export function startLibvirtPair(): LibvirtPair {
   const uriA = "qemu:///system";
   const startedA: number[] = [];
@@ -84,23 +108,7 @@ export function startLibvirtPair(): LibvirtPair {
     ip("link", "set", devA, "up");
     ip("-n", ns, "addr", "add", `${net}.2/24`, "dev", `pzlv${id}b`);
     ip("-n", ns, "link", "set", `pzlv${id}b`, "up");
-    const script = join(dir, "hostb.sh");
-    writeFileSync(script, HOSTB_SCRIPT);
-    execFileSync("ip", [
-      "netns",
-      "exec",
-      ns,
-      "unshare",
-      "--mount",
-      "--uts",
-      "--",
-      "sh",
-      script,
-      join(dir, "b"),
-      randomUUID(),
-      `hostb-${id}`,
-    ]);
-    const uriB = `qemu+unix:///system?socket=${join(dir, "b", "run", "libvirt", "libvirt-sock")}`;
+    const uriB = startNamespacedLibvirtd(ns, join(dir, "b"), `hostb-${id}`);
     waitFor("namespaced libvirtd", () => virshOk(uriB));
     return { uriA, uriB, migrateUriB: `tcp://${net}.2`, migrateUriA: `tcp://${net}.1`, stop };
   } catch (e) {

@@ -52,7 +52,8 @@ Examples:
   presage-agent sensors --config /etc/presage/agent.json
   presage-agent replay --input trace.ndjson > events.ndjson
 
-Exit codes: 0 ok, 1 a source or input failed, 2 bad usage or config.`;
+Exit codes: 0 ok, 1 a source or input failed, 2 bad usage or config, 3 the NATS user may not use this
+host's subjects (run exits within seconds, naming the subject and the user).`;
 
 class UsageError extends Error {}
 
@@ -200,10 +201,17 @@ async function cmdRun(args: string[]): Promise<number> {
       log.info({ sources: next.sources.length }, "config reloaded");
     });
   });
-  await new Promise<void>((resolve) => {
-    process.once("SIGINT", resolve);
-    process.once("SIGTERM", resolve);
+  const refused = await new Promise<Error | null>((resolve) => {
+    process.once("SIGINT", () => resolve(null));
+    process.once("SIGTERM", () => resolve(null));
+    // a later refusal (first readings, first event) ends the agent as one at start does
+    const watch = (a: typeof current.agent): void => {
+      a.fatal.then((e) => (current.agent === a ? resolve(e) : undefined));
+    };
+    watch(current.agent);
+    process.on("SIGHUP", () => reloading.then(() => watch(current.agent)));
   });
+  if (refused) throw refused;
   log.info("stopping");
   await reloading;
   await current.agent.stop();
@@ -249,6 +257,7 @@ main(process.argv.slice(2)).then(
     }
     const code = reportFatal("presage-agent", e, { natsUrl });
     if (code === DaemonExit.Usage) process.stderr.write("(see presage-agent --help)\n");
-    process.exitCode = code;
+    // exit at once: a NATS connection left open (an agent refused its subjects) would keep it alive
+    process.exit(code);
   },
 );

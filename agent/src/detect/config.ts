@@ -129,15 +129,48 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   staleMs: 600_000,
 };
 
-/** Every key optional, so an agent config can embed a partial `detect` section; unknown keys are refused. */
-export const PartialDetectConfigSchema = Type.Partial(DetectConfigSchema, {
-  additionalProperties: false,
-  [UNKNOWN_KEY]: UNKNOWN,
-});
+/**
+ * Named starting points for `detect`; explicit keys override them. `lab`: a lab, demo or acceptance test on
+ * real BMCs, where a fan is worn by hand over minutes: 10 s buckets (1 min for slow faults), one minute of
+ * learning, a 5-minute horizon for critical. Far too jumpy for production (docs/operations.md, "Detection profiles").
+ */
+export const DETECT_PROFILES = {
+  production: {},
+  lab: {
+    bucketMs: 10_000,
+    windowBuckets: 36,
+    learnBuckets: 6,
+    horizonMs: 5 * 60_000,
+    clearBuckets: 3,
+    stuckMs: 120_000,
+    stallWindowSamples: 60,
+    airflowLearnMs: 10 * 60_000,
+    slowBucketMs: 60_000,
+    fanPeerMemoryMs: 30 * 60_000,
+    failureClearMs: 60_000,
+    maxGapMs: 60_000,
+    relearnGapMs: 10 * 60_000,
+    staleMs: 60_000,
+  },
+} as const satisfies Record<string, Partial<DetectConfig>>;
+export type DetectProfile = keyof typeof DETECT_PROFILES;
+
+/** Every key optional, so an agent config can embed a partial `detect` section (a `profile` plus keys that
+ * override it); unknown keys are refused. */
+export const PartialDetectConfigSchema = Type.Object(
+  {
+    ...Type.Partial(DetectConfigSchema).properties,
+    profile: Type.Optional(Type.Union(Object.keys(DETECT_PROFILES).map((k) => Type.Literal(k)))),
+  },
+  { additionalProperties: false, [UNKNOWN_KEY]: UNKNOWN },
+);
+
+/** What a config's `detect` section holds: a profile and any keys that override it. */
+export type DetectSettings = Partial<DetectConfig> & { profile?: DetectProfile };
 export const detectConfigCheck = checkOf(PartialDetectConfigSchema);
 
-export function resolveDetectConfig(c: Partial<DetectConfig> = {}): DetectConfig {
-  const out = { ...DEFAULT_DETECT_CONFIG };
+export function resolveDetectConfig(c: DetectSettings = {}): DetectConfig {
+  const out: DetectConfig = { ...DEFAULT_DETECT_CONFIG, ...DETECT_PROFILES[c.profile ?? "production"] };
   for (const k of Object.keys(out) as (keyof DetectConfig)[]) {
     const v = c[k];
     if (v !== undefined) out[k] = v;

@@ -5,7 +5,7 @@
 import type { HealthStatus, Reading, SensorEvent } from "@presage/shared";
 import { AirflowTracker } from "./airflow.js";
 import { classify, Role } from "./classify.js";
-import { type DetectConfig, resolveDetectConfig } from "./config.js";
+import { type DetectSettings, resolveDetectConfig } from "./config.js";
 import type { Detector } from "./detector.js";
 import { Phase } from "./episode.js";
 import { FanTracker } from "./fan-tracker.js";
@@ -13,7 +13,15 @@ import { HostContext } from "./host.js";
 import { PsuShareTracker } from "./psu-share.js";
 import { BatteryTracker, CpuTracker, InletTracker, RailTracker, type Tracker } from "./trackers.js";
 
-export { DEFAULT_DETECT_CONFIG, type DetectConfig, detectConfigCheck, resolveDetectConfig } from "./config.js";
+export {
+  DEFAULT_DETECT_CONFIG,
+  DETECT_PROFILES,
+  type DetectConfig,
+  type DetectProfile,
+  type DetectSettings,
+  detectConfigCheck,
+  resolveDetectConfig,
+} from "./config.js";
 export type { Detector } from "./detector.js";
 
 type HostState = { ctx: HostContext; trackers: Map<string, Tracker | null>; airflow: AirflowTracker };
@@ -28,7 +36,7 @@ const STATUS: Record<number, HealthStatus> = {
 /** returned when a reading produced no event (almost always): frozen, so a caller that pushes to it fails loudly */
 const NONE = Object.freeze([]) as unknown as SensorEvent[];
 
-export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPrefix?: string } = {}): Detector {
+export function createDetector(config: DetectSettings = {}, opts: { idPrefix?: string } = {}): Detector {
   const cfg = resolveDetectConfig(config);
   const prefix = opts.idPrefix ?? "";
   const hosts = new Map<string, HostState>();

@@ -4,6 +4,7 @@
  * migration engine from config, campaigns for leadership and, while leader, serves the operator
  * API. SIGTERM/SIGINT stop it cleanly (lease released so a follower takes over at once).
  */
+import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import {
   connectNats,
@@ -16,15 +17,25 @@ import {
   serveMetrics,
   systemClock,
 } from "@presage/shared";
+import { checkControllerConfig } from "../check-config.js";
 import { loadControllerConfig } from "../config.js";
 import { createController } from "../controller.js";
 import { createEngine } from "../migration/index.js";
 import { startOpsService } from "../ops/service.js";
+import { exportState, importState } from "../state-backup.js";
 
 const USAGE = `usage: presage-controller run [--config FILE]
+       presage-controller check-config [--config FILE] [--json]
+       presage-controller state export [--config FILE] [--output FILE]
+       presage-controller state import FILE [--config FILE]
 
   run              run the controller (leader election, reconcile loop, operator API)
-  --config FILE    JSON config (see docs/controller.md); env overrides: NATS_URL, NATS_USER,
+  check-config     validate the config (and env overrides) as run would, connect nowhere; exit 0 when
+                   it would start, 2 with the offending key otherwise (docs/configuration.md)
+  state export     write the KV state (hosts, VMs, alerts, migrations, plans) as JSON, online
+  state import     restore such a file; refused while a controller holds the leader lease
+                   (docs/operations.md, "Backups")
+  --config FILE    JSON config (see docs/configuration.md); env overrides: NATS_URL, NATS_USER,
                    NATS_PASS, NATS_TOKEN, NATS_CREDS, PRESAGE_CONTROLLER_NAME, PRESAGE_POLICY_MODE,
                    PRESAGE_CLOCK_SPEED
   -h, --help       this help`;
@@ -61,16 +72,54 @@ async function run(configFile: string | undefined): Promise<number> {
   return 0;
 }
 
+async function state(args: string[], configFile?: string, output?: string): Promise<number> {
+  const [op, file] = args;
+  if (!(op === "export" && !file) && !(op === "import" && file)) {
+    console.error(`usage: presage-controller state export [--output FILE] | state import FILE\n${USAGE}`);
+    return 2;
+  }
+  const cfg = loadControllerConfig(configFile);
+  const nc = await connectNats({ inboxPrefix: inboxes.controller, ...cfg.nats, name: `${cfg.name}-state` });
+  try {
+    if (op === "export") {
+      const text = `${JSON.stringify(await exportState(nc), null, 2)}\n`;
+      if (output) writeFileSync(output, text, { mode: 0o600 });
+      else process.stdout.write(text);
+    } else {
+      const written = await importState(nc, JSON.parse(readFileSync(file as string, "utf8")));
+      console.log(
+        `imported: ${Object.entries(written)
+          .map(([b, n]) => `${b} ${n}`)
+          .join(", ")}`,
+      );
+    }
+  } finally {
+    await nc.drain().catch(() => {});
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { config: { type: "string" }, help: { type: "boolean", short: "h" } },
+    options: {
+      config: { type: "string" },
+      json: { type: "boolean" },
+      output: { type: "string", short: "o" },
+      help: { type: "boolean", short: "h" },
+    },
   });
   if (values.help || positionals.length === 0) {
     console.log(USAGE);
     return values.help ? 0 : 2;
   }
+  if (positionals[0] === "check-config" && positionals.length === 1) {
+    const r = checkControllerConfig(values.config);
+    console.log(values.json ? JSON.stringify(r) : r.summary);
+    return 0;
+  }
+  if (positionals[0] === "state") return state(positionals.slice(1), values.config, values.output);
   if (positionals[0] !== "run" || positionals.length > 1) {
     console.error(`unknown command: ${positionals.join(" ")}\n${USAGE}`);
     return 2;

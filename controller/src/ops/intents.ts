@@ -16,6 +16,7 @@ import { ackAlerts } from "../alerts.js";
 import { nextState, Trigger } from "../lifecycle.js";
 import { previewMaintenance } from "../maintenance/preview.js";
 import { type RebalanceRequest, rebalancePlan } from "../reconcile/rebalance.js";
+import { assertRepairable } from "../return-wait.js";
 import { recordRebalance } from "../runtime/applier.js";
 import type { LeaderContext } from "../runtime/context.js";
 import { fleetView } from "../runtime/observe.js";
@@ -50,11 +51,12 @@ export async function ack(
 
 export async function repaired(
   ctx: LeaderContext,
-  req: { host: string; note?: string },
+  req: { host: string; note?: string; force?: boolean },
   actor: string,
 ): Promise<OpsReplies["repaired"]> {
   const rec = hostRecord(ctx, req.host);
   const now = ctx.now();
+  assertRepairable(req.host, ctx.deps.telemetry.lastHeartbeat(req.host), req.force === true);
   const reason = req.note ?? `marked repaired by ${actor}`;
   const next = ctx.transition(rec, Trigger.Repaired, reason, actor, { repairedAt: now, lost: false }, true);
   // the repair resolves what was open; a condition that persists shows in the heartbeats, which hold the return

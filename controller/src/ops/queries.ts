@@ -1,6 +1,7 @@
 /** The read-only ops handlers: they read the leader's state and never change it. */
 import type { OpsReplies } from "@presage/shared";
 import { vmCpu } from "../placement/capacity.js";
+import { returnWait } from "../return-wait.js";
 import type { LeaderContext, ReplicaDeps } from "../runtime/context.js";
 import { fleetView } from "../runtime/observe.js";
 
@@ -27,7 +28,20 @@ export function summaries(ctx: LeaderContext): Map<string, HostSummary> {
     s.cpuUsed += vmCpu(vm);
     s.memoryUsedMiB += vm.memoryMiB;
   }
-  for (const s of out.values()) s.cpuUsed = Math.round(s.cpuUsed * 100) / 100;
+  const { telemetry } = ctx.deps;
+  const hbInfo = telemetry.heartbeatInfo();
+  for (const s of out.values()) {
+    s.cpuUsed = Math.round(s.cpuUsed * 100) / 100;
+    const wait = returnWait({
+      record: s,
+      heartbeat: telemetry.lastHeartbeat(s.host),
+      info: hbInfo.get(s.host),
+      now: ctx.now(),
+      gracePeriodMs: ctx.cfg.returns.gracePeriodMs,
+      away: fleetView(ctx).vms.filter((v) => v.home === s.host && v.host !== s.host).length,
+    });
+    if (wait) s.waiting = wait;
+  }
   return out;
 }
 

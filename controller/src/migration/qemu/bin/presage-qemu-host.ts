@@ -9,7 +9,10 @@ import { LocalQemuHost } from "../host.js";
 import { serveQemuHost } from "../host-client.js";
 
 const USAGE = `usage: presage-qemu-host --server URL --host NAME --state-dir DIR
-  [--netns NS] [--qemu qemu-system-x86_64] [--accel tcg|kvm]`;
+  [--netns NS] [--qemu qemu-system-x86_64] [--accel tcg|kvm]
+
+  --server defaults to NATS_URL; NATS_USER + NATS_PASS or NATS_CREDS authenticate (never argv).
+  The QEMU guests it starts outlive it: stopping or restarting the helper leaves them running.`;
 
 async function main(): Promise<number> {
   const { values: a } = parseArgs({
@@ -33,7 +36,13 @@ async function main(): Promise<number> {
   if (bad) throw new Error(bad);
   if (a.accel !== "tcg" && a.accel !== "kvm") throw new Error("--accel must be tcg or kvm");
   const log = createLogger("presage-qemu-host");
-  const nc = await connectNats({ url: a.server, name: `presage-qemu-host-${a.host}` }, log);
+  const env = process.env;
+  const auth = {
+    ...(env.NATS_USER ? { user: env.NATS_USER } : {}),
+    ...(env.NATS_PASS ? { pass: env.NATS_PASS } : {}),
+    ...(env.NATS_CREDS ? { creds: env.NATS_CREDS } : {}),
+  };
+  const nc = await connectNats({ url: a.server, name: `presage-qemu-host-${a.host}`, ...auth }, log);
   const host = new LocalQemuHost(
     { name: a.host, cpuCapacity: 0, memoryMiB: 0, address: "", netns: a.netns ?? null },
     a["state-dir"],
