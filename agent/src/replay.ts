@@ -11,6 +11,7 @@ import type { Reading, SensorEvent } from "@presage/shared";
 import type { DetectConfig } from "./detect/config.js";
 import { createDetector } from "./detect/index.js";
 import { createReadingChecker } from "./reading-fast-check.js";
+import { createReadingParser } from "./reading-fast-parse.js";
 
 export type ReplayOptions = {
   input: NodeJS.ReadableStream;
@@ -34,6 +35,7 @@ export const DEFAULT_REPLAY_LAG_MS = 600_000;
 export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
   const detector = createDetector(opts.config ?? {});
   const readingError = createReadingChecker();
+  const parse = createReadingParser();
   const maxErrors = opts.maxErrorLines ?? 100;
   const lastTs = new Map<string, number>();
   const order = createEventOrder(opts.lagMs ?? DEFAULT_REPLAY_LAG_MS);
@@ -49,12 +51,13 @@ export async function runReplay(opts: ReplayOptions): Promise<ReplayResult> {
   const line = (text: string) => {
     lineNo++;
     if (text.length === 0 || text.trim() === "") return;
-    let v: unknown;
-    try {
-      v = JSON.parse(text);
-    } catch (e) {
-      return skip(`not JSON: ${(e as Error).message}`);
-    }
+    let v: unknown = parse(text);
+    if (v === undefined)
+      try {
+        v = JSON.parse(text);
+      } catch (e) {
+        return skip(`not JSON: ${(e as Error).message}`);
+      }
     const err = readingError(v);
     if (err) return skip(err);
     const r = v as Reading;

@@ -44,13 +44,16 @@ export class Channel {
   #lastTs = -1;
 
   readonly #stepBack: boolean;
+  readonly #bucketMs: number;
 
   /**
    * minDev: smallest deviation (residual units) that may count; also the noise-sigma floor's scale.
    * stepBack: whether a sustained move away from failure means a replaced part (fans, supplies), not a twin's fault.
+   * bucketMs: this channel's time scale (slow faults are judged on longer buckets, so transients cannot add up).
    */
-  constructor(cfg: DetectConfig, minDev: number, stepBack = true) {
+  constructor(cfg: DetectConfig, minDev: number, stepBack = true, bucketMs = cfg.bucketMs) {
     this.#cfg = cfg;
+    this.#bucketMs = bucketMs;
     this.#minDev = minDev;
     this.#stepBack = stepBack;
     this.#t = new Float64Array(cfg.windowBuckets);
@@ -77,7 +80,7 @@ export class Channel {
     this.#lastTs = ts;
     let out: Assessment | null = null;
     if (this.#bucketStart < 0 || this.#acc.length === 0) this.#bucketStart = ts;
-    else if (ts - this.#bucketStart >= this.#cfg.bucketMs) {
+    else if (ts - this.#bucketStart >= this.#bucketMs) {
       out = this.#close();
       this.#bucketStart = ts;
     }
@@ -88,7 +91,7 @@ export class Channel {
 
   #close(): Assessment | null {
     const v = medianInPlace(this.#acc);
-    const ts = this.#bucketStart + this.#cfg.bucketMs / 2;
+    const ts = this.#bucketStart + this.#bucketMs / 2;
     this.#acc.length = 0;
     this.#push(ts, v);
     if (this.#base === null) {
@@ -144,11 +147,14 @@ export class Channel {
     return this.#y[(this.#head - 1 - back + cap * 2) % cap] as number;
   }
 
+  /** median of the last three buckets (fewer right after learning), without allocating */
   #recentLevel(): number {
-    const k = Math.min(3, this.#n);
-    const a: number[] = [];
-    for (let i = 0; i < k; i++) a.push(this.#at(i));
-    return median(a);
+    if (this.#n === 1) return this.#at(0);
+    if (this.#n === 2) return (this.#at(0) + this.#at(1)) / 2;
+    const a = this.#at(0);
+    const b = this.#at(1);
+    const c = this.#at(2);
+    return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
   }
 
   #maxRecent(): number {

@@ -9,6 +9,7 @@ export const Role = {
   Rail: "rail",
   Battery: "battery",
   Power: "power",
+  PsuOutput: "psu-output",
   Ignore: "ignore",
 } as const;
 export type Role = (typeof Role)[keyof typeof Role];
@@ -26,22 +27,31 @@ export function railNominal(name: string, firstValue: number): number | null {
   return null;
 }
 
+/** PSU output sensors: "Power Supply 1", "PS1 Input Power", "PSU2 Output", Dell's per-supply "Current 1" */
+const PSU_OUTPUT = /^ps ?\d|psu|power ?supply/i;
+const PSU_CURRENT = /^(current|ps ?\d|psu|power ?supply)/i;
+
 export function classify(r: Reading): Role {
   const u = r.unit.toUpperCase();
   switch (r.type) {
     case "fan":
-      return u === "RPM" ? Role.Fan : Role.Ignore;
+      return u === "RPM" || u === "%" ? Role.Fan : Role.Ignore;
     case "temperature": {
       if (/inlet|ambient|intake|room/i.test(r.sensor)) return Role.Inlet;
+      // Intel DTS / margin sensors count down to Tjmax: not a temperature to compare with a twin
+      if (/\bdts\b|margin/i.test(r.sensor)) return Role.OtherTemp;
       if (/vr|dimm|mem|pch|gpu|nvme|disk|drive/i.test(r.sensor)) return Role.OtherTemp;
-      if (/cpu|proc|socket|^temp$/i.test(r.sensor)) return Role.Cpu;
+      if (/cpu|proc|socket|^temp(_\d+)?$/i.test(r.sensor)) return Role.Cpu; // Dell: Temp, Temp_2
       return Role.OtherTemp;
     }
     case "voltage":
       if (u !== "V") return Role.Ignore;
       return /bat|cmos|rtc/i.test(r.sensor) ? Role.Battery : Role.Rail;
     case "power":
-      return u === "W" ? Role.Power : Role.Ignore;
+      if (u !== "W") return Role.Ignore;
+      return PSU_OUTPUT.test(r.sensor) ? Role.PsuOutput : Role.Power;
+    case "current":
+      return u === "A" && PSU_CURRENT.test(r.sensor) ? Role.PsuOutput : Role.Ignore;
     default:
       return Role.Ignore;
   }

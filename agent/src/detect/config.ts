@@ -15,12 +15,23 @@ export type DetectConfig = {
   cusumH: number;
   /** Mann-Kendall z a trend needs before it counts as established */
   minTrendZ: number;
+  /** an established trend this many times past its smallest significant change (or half-way to its failure
+   * point) is critical even when its failure is not predicted inside the horizon */
+  criticalDevs: number;
   /** smallest fan drop (fraction of its baseline ratio to its siblings) that can be a degradation */
   fanMinDrop: number;
-  /** fan failure point when the BMC gives no lower-critical threshold: this fraction of its siblings' median */
+  /** fan failure point when the BMC gives no lower-critical threshold: this fraction of what its peers say */
   fanFailRatio: number;
   /** below this the siblings are not spinning: host off or all fans stopped together, not a fan failure */
   fanSpinningRpm: number;
+  /** the same for fans that report duty in % (HPE iLO) */
+  fanSpinningPct: number;
+  /** how long evidence that two fans move apart (different zones) is remembered; it decays after that */
+  fanPeerMemoryMs: number;
+  /** frame-to-frame change of a fan pair's log ratio that tach quantization and noise alone can give */
+  fanPeerNoise: number;
+  /** frame-to-frame change of a pair's log ratio that one control loop cannot give: such fans are never peers */
+  fanPeerMaxStep: number;
   /** stalls (runs of samples at the failure point while the host is powered) within the last
    * `stallWindowSamples` samples that make a sensor intermittent; counted in samples so a glitch rate is rate-free */
   stallWarnCount: number;
@@ -34,8 +45,17 @@ export type DetectConfig = {
   railTolerance: number;
   /** smallest rail droop (fraction of nominal) that can be a degradation */
   railMinDrop: number;
-  /** smallest excess of a CPU's rise over inlet compared with its twin's (0.15 = 15% hotter) that can be a degradation */
-  cpuMinExcess: number;
+  /** smallest growth, in degrees, of a CPU's difference to its twin that can be a degradation (twins carry
+   * different loads, so healthy ones differ by several degrees) */
+  cpuMinExcessC: number;
+  /** the bucket of slow faults (CPU twins, supply shares): long, so that load shifts cannot add up to a trend */
+  slowBucketMs: number;
+  /** smallest loss of a supply's share of the load (fraction of its fair share) that can be a degradation */
+  psuMinShareDrop: number;
+  /** a supply carrying less than this fraction of its fair share has failed */
+  psuFailShare: number;
+  /** below this fraction of its fair share a supply is off or unplugged (redundancy lost, not a trend) */
+  psuOffShare: number;
   /** smallest loss of cooling efficiency (log units, 0.15 ~ 14%) that can be an airflow degradation */
   airflowMinLoss: number;
   /** how long a host's per-power-band cooling baseline is learned before airflow is judged */
@@ -65,9 +85,14 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   cusumK: 1,
   cusumH: 12,
   minTrendZ: 3,
+  criticalDevs: 2,
   fanMinDrop: 0.1,
   fanFailRatio: 0.5,
   fanSpinningRpm: 300,
+  fanSpinningPct: 5,
+  fanPeerMemoryMs: 3 * 24 * 3_600_000,
+  fanPeerNoise: 0.03,
+  fanPeerMaxStep: 0.4,
   stallWarnCount: 3,
   stallCriticalCount: 6,
   stallWindowSamples: 120,
@@ -75,7 +100,11 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   stuckMove: 0.05,
   railTolerance: 0.08,
   railMinDrop: 0.025,
-  cpuMinExcess: 0.15,
+  cpuMinExcessC: 6,
+  slowBucketMs: 1_800_000,
+  psuMinShareDrop: 0.1,
+  psuFailShare: 0.5,
+  psuOffShare: 0.05,
   airflowMinLoss: 0.15,
   airflowLearnMs: 24 * 3_600_000,
   cpuMaxC: 95,
@@ -100,9 +129,14 @@ export const detectConfigCheck: Check = check.obj({
   cusumK: check.optional(pos),
   cusumH: check.optional(pos),
   minTrendZ: check.optional(pos),
+  criticalDevs: check.optional(pos),
   fanMinDrop: check.optional(frac),
   fanFailRatio: check.optional(frac),
   fanSpinningRpm: check.optional(pos),
+  fanSpinningPct: check.optional(pos),
+  fanPeerMemoryMs: check.optional(check.int({ min: 0 })),
+  fanPeerNoise: check.optional(frac),
+  fanPeerMaxStep: check.optional(pos),
   stallWarnCount: check.optional(posInt),
   stallCriticalCount: check.optional(posInt),
   stallWindowSamples: check.optional(posInt),
@@ -110,7 +144,11 @@ export const detectConfigCheck: Check = check.obj({
   stuckMove: check.optional(frac),
   railTolerance: check.optional(frac),
   railMinDrop: check.optional(frac),
-  cpuMinExcess: check.optional(pos),
+  cpuMinExcessC: check.optional(pos),
+  slowBucketMs: check.optional(check.int({ min: 1_000 })),
+  psuMinShareDrop: check.optional(frac),
+  psuFailShare: check.optional(frac),
+  psuOffShare: check.optional(frac),
   airflowMinLoss: check.optional(pos),
   airflowLearnMs: check.optional(check.int({ min: 0 })),
   cpuMaxC: check.optional(pos),

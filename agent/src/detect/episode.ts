@@ -40,7 +40,8 @@ export class Episode {
   /** Raise to `severity` if above the current phase; returns the event or null (de-duplication). */
   raise(r: Raise, out: SensorEvent[]): void {
     const p = r.severity === "critical" ? Phase.Critical : r.severity === "warning" ? Phase.Warning : Phase.Info;
-    if (p <= this.phase) return;
+    // an outright failure is news even while a degradation of the same severity is open (a worn fan that stops)
+    if (p < this.phase || (p === this.phase && (this.latched || r.kind !== "failure"))) return;
     if (this.phase === Phase.None) this.#count++;
     this.phase = p;
     if (r.kind === "failure" || r.latched) this.latched = true;

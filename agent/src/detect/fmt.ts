@@ -1,5 +1,12 @@
 /** Numbers in reason sentences: the way a person would write them. */
 export const rpm = (v: number) => `${Math.round(v).toLocaleString("en-US")} RPM`;
+/** a fan speed in its own unit: RPM, or duty % for fans that report it (HPE iLO) */
+export const fanSpeed = (v: number, pct: boolean) => (pct ? `${Math.round(v)} %` : rpm(v));
+/** "FAN1, FAN2 and FAN4" */
+export function list(names: readonly string[]): string {
+  if (names.length <= 1) return names.join("");
+  return `${names.slice(0, -1).join(", ")} and ${names[names.length - 1]}`;
+}
 export const volts = (v: number) => `${v.toFixed(2)} V`;
 export const degC = (v: number) => `${Math.round(v)} C`;
 

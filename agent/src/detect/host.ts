@@ -1,15 +1,17 @@
-/** What one host's detector knows across sensors: latest sibling values and whether the host is powered. */
+/** What one host's detector knows across sensors: its fans' model, latest CPU and inlet values, whether it is powered. */
 import type { DetectConfig } from "./config.js";
+import { FanBank } from "./fan-bank.js";
 
 /** mutable and updated in place: one object per sensor, none per reading (replay hot path) */
 type Latest = { name: string; v: number; ts: number };
 
 export class HostContext {
   readonly host: string;
-  readonly fans = new Map<string, Latest>();
-  /** PSU fans run their own control loop (and on standby power): they are siblings only of each other */
-  readonly psuFans = new Map<string, Latest>();
+  /** the host's fans, with what was learned of their zones */
+  readonly fans: FanBank;
   readonly cpus = new Map<string, Latest>();
+  /** latest output of each power supply, per kind of reading (power, current) */
+  readonly #psu = new Map<string, Map<string, Latest>>();
   /** latest inlet/ambient temperature */
   inlet: Latest | null = null;
   /** last time any evidence said the host is powered: CPU temperature read, power > 0, a fan spinning */
@@ -21,6 +23,7 @@ export class HostContext {
   constructor(host: string, cfg: DetectConfig) {
     this.host = host;
     this.#cfg = cfg;
+    this.fans = new FanBank(cfg);
   }
 
   /** Powered on as far as recent readings tell (FASRC: all fans 0, CPU temps null, 0 W = off). */
@@ -35,6 +38,16 @@ export class HostContext {
       l.v = v;
       l.ts = ts;
     } else group.set(name, { name, v, ts });
+  }
+
+  /** The supplies' latest outputs of one kind of reading. */
+  psuOutputs(kind: string): Map<string, Latest> {
+    let m = this.#psu.get(kind);
+    if (!m) {
+      m = new Map();
+      this.#psu.set(kind, m);
+    }
+    return m;
   }
 
   /** Record the latest inlet temperature, reusing its entry. */

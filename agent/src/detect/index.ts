@@ -8,8 +8,10 @@ import { classify, Role } from "./classify.js";
 import { type DetectConfig, resolveDetectConfig } from "./config.js";
 import type { Detector } from "./detector.js";
 import { Phase } from "./episode.js";
+import { FanTracker } from "./fan-tracker.js";
 import { HostContext } from "./host.js";
-import { BatteryTracker, CpuTracker, FanTracker, InletTracker, RailTracker, type Tracker } from "./trackers.js";
+import { PsuShareTracker } from "./psu-share.js";
+import { BatteryTracker, CpuTracker, InletTracker, RailTracker, type Tracker } from "./trackers.js";
 
 export { DEFAULT_DETECT_CONFIG, type DetectConfig, detectConfigCheck, resolveDetectConfig } from "./config.js";
 export type { Detector } from "./detector.js";
@@ -45,7 +47,7 @@ export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPre
     if (t !== undefined) return t;
     switch (classify(r)) {
       case Role.Fan:
-        t = new FanTracker(cfg, prefix, r.host, r.sensor);
+        t = new FanTracker(cfg, prefix, r.host, r.sensor, r.unit, h.ctx.fans);
         break;
       case Role.Cpu:
         t = new CpuTracker(cfg, prefix, r.host, r.sensor);
@@ -55,6 +57,9 @@ export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPre
         break;
       case Role.Rail:
         t = RailTracker.create(cfg, prefix, r.host, r);
+        break;
+      case Role.PsuOutput:
+        t = new PsuShareTracker(cfg, prefix, r.host, r);
         break;
       case Role.Battery:
         t = new BatteryTracker(cfg, prefix, r.host, r.sensor);
@@ -82,7 +87,6 @@ export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPre
         if (r.value > 0) h.ctx.lastOnTs = r.ts;
         else h.ctx.lastZeroPowerTs = r.ts;
         h.airflow.ingest(r.ts, r.value, h.ctx, scratch);
-        return emitted();
       }
       const t = tracker(h, r as Reading & { value: number });
       if (!t) return NONE;

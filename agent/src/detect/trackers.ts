@@ -8,7 +8,7 @@ import { Channel } from "./channel.js";
 import { isPsuName, railNominal } from "./classify.js";
 import type { DetectConfig } from "./config.js";
 import { Episode, Phase } from "./episode.js";
-import { confidence, degC, duration, rpm, volts } from "./fmt.js";
+import { confidence, degC, duration, volts } from "./fmt.js";
 import type { HostContext } from "./host.js";
 
 export interface Tracker {
@@ -16,18 +16,19 @@ export interface Tracker {
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void;
 }
 
-const th = (r: Reading, k: keyof Thresholds): number | null => {
+export const th = (r: Reading, k: keyof Thresholds): number | null => {
   const v = r.thresholds?.[k];
   return typeof v === "number" ? v : null;
 };
 
 /** Shared trend/failure bookkeeping; subclasses supply residuals and words. */
-abstract class TrendTracker implements Tracker {
+export abstract class TrendTracker implements Tracker {
   readonly episode: Episode;
   protected readonly cfg: DetectConfig;
   protected readonly channel: Channel;
   protected readonly minDev: number;
   protected readonly name: string;
+  protected readonly bucketMs: number;
   #normalBuckets = 0;
   #failRun = 0;
   #samples = 0;
@@ -48,11 +49,13 @@ abstract class TrendTracker implements Tracker {
     component: Component,
     minDev: number,
     stepBack = true,
+    bucketMs = cfg.bucketMs,
   ) {
     this.cfg = cfg;
     this.name = name;
     this.minDev = minDev;
-    this.channel = new Channel(cfg, minDev, stepBack);
+    this.bucketMs = bucketMs;
+    this.channel = new Channel(cfg, minDev, stepBack, bucketMs);
     this.episode = new Episode(prefix, host, name, component);
   }
 
@@ -138,7 +141,10 @@ abstract class TrendTracker implements Tracker {
     if (trending || (ep.open && a.dev >= this.minDev)) {
       this.#normalBuckets = 0;
       const crossed = a.level >= a.failAt;
-      const critical = crossed || (soon && a.z >= this.cfg.minTrendZ);
+      // critical: past the failure point, heading there within the horizon, or a trend that has already gone
+      // criticalDevs times past the smallest change that counts (or half-way to failure), whatever its rate
+      const far = a.dev >= Math.min(this.cfg.criticalDevs * this.minDev, (a.failAt - a.base) / 2);
+      const critical = crossed || (a.z >= this.cfg.minTrendZ && (soon || (far && a.established)));
       if (critical || (trending && !ep.open))
         ep.raise(
           {
@@ -154,11 +160,7 @@ abstract class TrendTracker implements Tracker {
       return;
     }
     if (ep.open && a.dev < this.minDev / 2 && ++this.#normalBuckets >= this.cfg.clearBuckets) {
-      ep.clear(
-        ts,
-        `${this.name} back within its baseline for ${duration(this.#normalBuckets * this.cfg.bucketMs)}`,
-        out,
-      );
+      ep.clear(ts, `${this.name} back within its baseline for ${duration(this.#normalBuckets * this.bucketMs)}`, out);
       this.channel.rebaseline();
       this.#normalBuckets = 0;
     }
@@ -178,54 +180,16 @@ abstract class TrendTracker implements Tracker {
   }
 }
 
-/** A fan judged against its siblings: common-mode changes (fan curve, room, load) cancel in the ratio. */
-export class FanTracker extends TrendTracker {
-  readonly #psu: boolean;
-
-  constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
-    super(cfg, prefix, host, name, isPsuName(name) ? "psu" : "fan", cfg.fanMinDrop);
-    this.#psu = isPsuName(name);
-  }
-
-  ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
-    const group = this.#psu ? ctx.psuFans : ctx.fans;
-    const sib = ctx.siblingLevel(group, r.sensor, r.ts);
-    const stuck = sib !== null && this.stuck(r.ts, r.value, sib);
-    ctx.record(group, r.sensor, r.value, r.ts);
-    if (r.value >= this.cfg.fanSpinningRpm && !this.#psu) ctx.lastOnTs = r.ts;
-    if (sib === null || sib < this.cfg.fanSpinningRpm) return; // alone, or all stopped together: host off
-    const lcr = th(r, "lcr");
-    const failRpm = lcr ?? this.cfg.fanFailRatio * sib;
-    // a frozen tach (same value while the siblings moved) is a sensor fault; a stopped fan reads ~0, not frozen
-    this.sample(
-      r.ts,
-      r.value <= failRpm && !(stuck && r.value >= this.cfg.fanSpinningRpm)
-        ? `${this.name} reads ${rpm(r.value)} while its siblings turn at ${rpm(sib)}${lcr !== null ? ` (lower critical ${rpm(lcr)})` : ""}: fan stopped or failed`
-        : null,
-      out,
-    );
-    if (stuck) return;
-    const a = this.channel.add(r.ts, -r.value / sib, -failRpm / sib);
-    if (a)
-      this.judge(
-        r.ts,
-        a,
-        (x) =>
-          `${this.name} runs ${rpm(x.dev * sib)} (${Math.round((x.dev / -x.base) * 100)}%) slower than its siblings suggest, losing ${rpm(x.slope * sib * 3_600_000)}/h${this.eta(r.ts, x)}`,
-        out,
-      );
-  }
-}
-
 /**
- * A CPU judged against its twin: its rise over inlet relative to the twin's, so load and room changes cancel;
- * paste or heatsink degradation does not. A twin running hotter must not look like this one getting better.
+ * A CPU judged against its twin, in degrees. Each CPU carries its own load, so healthy twins differ by several
+ * degrees and more while load shifts between them (minutes to hours); the fan loop then holds the hotter one near
+ * its set point. Paste or heatsink degradation makes one CPU hotter at every load for days. So the difference is
+ * judged on `slowBucketMs` buckets against a baseline learned over `learnBuckets` of them: a load shift cannot add
+ * up to a trend, a degrading heatsink does. A twin running hotter must not look like this one getting better.
  */
 export class CpuTracker extends TrendTracker {
-  #rise = 15;
-
   constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
-    super(cfg, prefix, host, name, "thermal", cfg.cpuMinExcess, false);
+    super(cfg, prefix, host, name, "thermal", cfg.cpuMinExcessC, false, cfg.slowBucketMs);
   }
 
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
@@ -239,23 +203,15 @@ export class CpuTracker extends TrendTracker {
       out,
     );
     if (sib === null || this.stuck(r.ts, r.value, sib)) return;
-    const inlet = ctx.inlet && r.ts - ctx.inlet.ts <= this.cfg.staleMs ? ctx.inlet.v : 25;
-    // a floor on the rise keeps one whole-degree step from being a large relative change on an idle host
-    const rise = Math.max(15, sib - inlet);
-    this.#rise = rise;
-    const a = this.channel.add(r.ts, (r.value - sib) / rise, (limit - sib) / rise);
+    const a = this.channel.add(r.ts, r.value - sib, limit - sib);
     if (a)
       this.judge(
         r.ts,
         a,
         (x) =>
-          `${this.name} runs ${Math.round(x.dev * rise)} C hotter than its twin at the same load (heatsink or paste)${this.eta(r.ts, x)}`,
+          `${this.name} runs ${Math.round(x.dev)} C hotter against its twin than its own baseline of ${Math.round(x.base)} C (${Math.round(x.level)} C now, median of the last ${duration(3 * this.bucketMs)}), at every load: heatsink or paste${this.eta(r.ts, x)}`,
         out,
       );
-  }
-
-  protected override significant(a: Assessment): boolean {
-    return a.dev * this.#rise >= 3;
   }
 }
 
