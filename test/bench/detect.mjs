@@ -182,7 +182,7 @@ function printMain(results) {
 function printBreakdowns(results) {
   for (const [name, r] of results) {
     const s = r.scores.presage;
-    if (!s || (s.params.faults === 0 && name !== "fasrc")) continue;
+    if (!s || s.params.faults === 0) continue;
     console.log(`\n### Presage on ${name}: per failure mode, per vendor`);
     for (const [mode, m] of Object.entries(s.per_mode)) {
       if (m.critical)
