@@ -51,11 +51,13 @@ export function planRoom(rng: Rng, start: number, days: number, racks: number): 
   return room;
 }
 
-/** A fault whose failure point should fall inside the trace, after a day of healthy history. */
+/** A fault whose failure point should fall inside the trace, after healthy history (a day, less in short traces). */
 export function planFault(r: Rng, kind: FaultKind, start: number, days: number, L: VendorLayout): Fault {
-  const room = (days - 1.5) * DAY;
+  const span = days * DAY;
+  const warm = Math.min(DAY, 0.3 * span);
+  const room = span - warm - Math.min(DAY / 2, 0.15 * span);
   const dur = (lo: number, hi: number) => Math.min(room * 0.9, (lo + r.next() * (hi - lo)) * DAY);
-  const at = (d: number) => start + DAY + r.next() * Math.max(HOUR, room - d);
+  const at = (d: number) => start + warm + r.next() * Math.max(0, room - d);
   const fan = r.int(0, L.fans.length - 1);
   switch (kind) {
     case "fan-wear": {

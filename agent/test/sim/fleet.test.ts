@@ -70,6 +70,19 @@ describe("sim fleet", () => {
     }
   });
 
+  it("short traces still get faults inside them, with positive durations", () => {
+    const fleet = createFleet({ seed: 5, hosts: 12, days: 0.5, faultFraction: 1 });
+    for (const t of fleet.hosts) {
+      const f = t.fault as NonNullable<typeof t.fault>;
+      expect(f.start).toBeGreaterThan(fleet.start);
+      expect(f.start).toBeLessThan(fleet.end);
+      if ("durationMs" in f) {
+        expect(f.durationMs).toBeGreaterThan(0);
+        expect(f.start + f.durationMs).toBeLessThan(fleet.end);
+      }
+    }
+  });
+
   it("the same seed gives the same trace", () => {
     const take = (seed: number) => {
       const out: string[] = [];
