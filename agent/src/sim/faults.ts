@@ -19,6 +19,38 @@ export type Fault =
 
 export type FaultKind = Fault["kind"];
 
+export const FAULT_KINDS: FaultKind[] = [
+  "fan-wear",
+  "fan-stop",
+  "fan-intermittent",
+  "psu-aging",
+  "filter-clog",
+  "paste",
+];
+
+/** Why a fault (e.g. from an agent config file) cannot be injected into a host with `fans` fans and `cpus` CPUs. */
+export function faultProblem(f: Fault, fans: number, cpus: number): string | null {
+  const o = f as Record<string, unknown>;
+  const int = (k: string, n: number) => Number.isInteger(o[k]) && (o[k] as number) >= 0 && (o[k] as number) < n;
+  if (!FAULT_KINDS.includes(o.kind as FaultKind))
+    return `unknown fault kind ${JSON.stringify(o.kind)} (${FAULT_KINDS.join(", ")})`;
+  if (typeof o.start !== "number" || !Number.isFinite(o.start)) return "start must be a time in ms";
+  if (f.kind !== "fan-stop" && !(typeof o.durationMs === "number" && o.durationMs > 0))
+    return `${String(o.kind)} needs durationMs > 0`;
+  switch (f.kind) {
+    case "fan-wear":
+    case "fan-stop":
+    case "fan-intermittent":
+      return int("fan", fans) ? null : `fan must be a fan sensor index 0..${fans - 1}`;
+    case "psu-aging":
+      return f.psu === 1 || f.psu === 2 ? null : "psu must be 1 or 2";
+    case "paste":
+      return int("cpu", cpus) ? null : `cpu must be 0..${cpus - 1}`;
+    case "filter-clog":
+      return null;
+  }
+}
+
 export type Confounder =
   /** a hot-swap: the fan reads null for a sample or two, then a new fan at `speedFactor` of nominal */
   | { kind: "fan-replaced"; fan: number; at: number; speedFactor: number }

@@ -6,7 +6,7 @@
  * Readings come out in global time order (hosts interleave, each host in time order), like a recorded fleet.
  */
 import type { Reading } from "@presage/shared";
-import type { ConfounderKind, Fault, FaultKind } from "./faults.js";
+import { type ConfounderKind, FAULT_KINDS, type Fault, type FaultKind } from "./faults.js";
 import { createHostModel, type SimHost } from "./host.js";
 import {
   type Episode,
@@ -24,14 +24,7 @@ import { VENDOR_NAMES, VENDORS } from "./vendors.js";
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-export const FAULT_KINDS: FaultKind[] = [
-  "fan-wear",
-  "fan-stop",
-  "fan-intermittent",
-  "psu-aging",
-  "filter-clog",
-  "paste",
-];
+export { FAULT_KINDS };
 
 export type FleetOptions = {
   seed: number;

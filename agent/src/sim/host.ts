@@ -5,7 +5,7 @@
  */
 import type { Reading } from "@presage/shared";
 import { bmcCritical } from "./bmc.js";
-import { type Confounder, Effects, type Fault } from "./faults.js";
+import { type Confounder, Effects, type Fault, faultProblem } from "./faults.js";
 import type { HostModel } from "./model.js";
 import {
   cpuPower,
@@ -45,6 +45,7 @@ export interface SimHost extends HostModel {
   readonly thresholds: boolean;
   /** fan zone (0 CPU, 1 peripheral) of every fan sensor, as drawn for this host */
   readonly zones: readonly number[];
+  /** throws a clear error for a fault this host cannot have (unknown kind, fan index out of range, ...) */
   injectFault(f: Fault): void;
   applyConfounder(c: Confounder): void;
   /** 0..1 override of the host's own load process; null returns to it */
@@ -142,6 +143,8 @@ class Host implements SimHost {
   }
 
   injectFault(f: Fault): void {
+    const problem = faultProblem(f, this.layout.fans.length, this.layout.cpus.length);
+    if (problem) throw new Error(`${this.host}: cannot inject fault ${JSON.stringify(f)}: ${problem}`);
     this.#fx.faults.push(f);
     this.#truth.push({ fault: f, failureAt: null });
   }

@@ -192,6 +192,16 @@ describe("sim host", () => {
     expect(h.truth()[0]?.failureAt).toBeGreaterThanOrEqual(T0 + 11 * HOUR);
   });
 
+  it("a fault the host cannot have is a clear error, not a silent no-op", () => {
+    const h = createHostModel({ host: "h1", seed: 1, vendor: "supermicro" });
+    expect(() => h.injectFault({ kind: "fan-stop", fan: 9, start: T0 })).toThrow(/fan must be a fan sensor index 0..5/);
+    expect(() => h.injectFault({ kind: "psu-aging", rail: 0, start: T0, durationMs: HOUR } as never)).toThrow(
+      /psu must be 1 or 2/,
+    );
+    expect(() => h.injectFault({ kind: "fan-melt", start: T0 } as never)).toThrow(/unknown fault kind "fan-melt"/);
+    expect(() => h.injectFault({ kind: "fan-wear", fan: 1, start: T0, durationMs: 0 })).toThrow(/durationMs > 0/);
+  });
+
   it("power off: fans 0 RPM, CPU temperatures null, 0 W", () => {
     const h = createHostModel({ host: "h1", seed: 4, vendor: "lenovo" });
     h.sample(T0);
