@@ -209,6 +209,7 @@ export const agentConfigCheck: Check = check.obj({
     creds: opt(str),
     tls: opt(check.nullable(strict({ ca: opt(str), cert: opt(str), key: opt(str) }))),
     name: opt(str),
+    inboxPrefix: opt(str),
   }),
   pollIntervalMs: check.int({ min: 1 }),
   heartbeatIntervalMs: check.int({ min: 1 }),

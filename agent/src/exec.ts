@@ -53,6 +53,19 @@ export class ToolFailedError extends Error {
   }
 }
 
+/**
+ * A tool that printed output but not one sensor line of its format (a banner or error on stdout, the
+ * wrong tool, garbage): a failed poll, never "this host has no sensors".
+ */
+export class NoSensorLinesError extends Error {
+  constructor(command: string, format: string, lines: number, sample: string | null) {
+    super(
+      `${command} printed ${lines} lines but no ${format} sensor line${sample ? ` (first: ${JSON.stringify(sample)})` : ""}`,
+    );
+    this.name = "NoSensorLinesError";
+  }
+}
+
 /** pid -> parent pid for every process we can see (Linux /proc; empty elsewhere). */
 function parentMap(): Map<number, number> {
   const out = new Map<number, number>();

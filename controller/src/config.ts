@@ -53,8 +53,10 @@ export type ControllerConfig = {
     retryAfterMs: number;
   };
   rebalance: { intervalMs: number | null; maxMoves: number; aggressiveness: 1 | 2 | 3 | 4 | 5; cooldownMs: number };
-  /** readings kept per sensor for `presage host` sparklines */
+  /** readings kept per sensor for `presage host` sparklines (the per-sensor cap) */
   readingsHistory: number;
+  /** bounds on what one host's agent can make the controller keep in memory */
+  telemetry: { maxSensorsPerHost: number };
   metricsPort: number | null;
   /** run the controller's clock this many times faster than real time (demo, tests); 1 in production */
   clockSpeed: number;
@@ -113,6 +115,7 @@ export const controllerConfigCheck: Check = check.obj({
     cooldownMs: check.int({ min: 0 }),
   }),
   readingsHistory: check.int({ min: 1, max: 10_000 }),
+  telemetry: check.obj({ maxSensorsPerHost: check.int({ min: 1, max: 100_000 }) }),
   metricsPort: check.nullable(check.int({ min: 0, max: 65_535 })),
   clockSpeed: check.num({ min: 0.001, max: 10_000 }),
 });
@@ -135,6 +138,8 @@ export function defaultControllerConfig(): ControllerConfig {
     migration: { bandwidthBps: null, downtimeLimitMs: null, deadlineMs: null, retryAfterMs: 30_000 },
     rebalance: { intervalMs: null, maxMoves: 5, aggressiveness: 3, cooldownMs: 30 * 60_000 },
     readingsHistory: 60,
+    // real BMCs expose 30-300 sensors; far more means a broken or hostile agent
+    telemetry: { maxSensorsPerHost: 1_000 },
     metricsPort: null,
     clockSpeed: 1,
   };

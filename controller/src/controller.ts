@@ -6,6 +6,7 @@
 import { AckPolicy, DeliverPolicy, type JsMsg, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import {
   type Alert,
+  type AlertFeedMessage,
   type AuditRecord,
   batchCheck,
   type Clock,
@@ -135,7 +136,12 @@ class PresageController implements Controller {
     this.name = o.name ?? o.config.name;
     this.#log = (o.log ?? createLogger("presage-controller")).child({ replica: this.name });
     this.metrics = o.metrics ?? new Metrics();
-    this.#telemetry = new Telemetry(o.config.readingsHistory);
+    this.#telemetry = new Telemetry({
+      historyLength: o.config.readingsHistory,
+      maxSensorsPerHost: o.config.telemetry.maxSensorsPerHost,
+      metrics: this.metrics,
+      log: this.#log,
+    });
     this.metrics.describe("presage_events_total", "events consumed, by severity");
     this.metrics.describe("presage_unknown_host_messages_total", "messages about hosts the engine does not know");
     this.metrics.describe("presage_migrations_total", "migrations finished, by purpose and status");
@@ -486,7 +492,7 @@ class PresageController implements Controller {
           unplaced: a.unplaced,
         };
         store.plans.set(plan.id, plan);
-        this.#nc.publish(subjects.alerts, JSON.stringify({ type: "plan", plan }));
+        this.#nc.publish(subjects.alerts, JSON.stringify({ type: "plan", plan } satisfies AlertFeedMessage));
         this.#record({
           action: "plan.proposed",
           host: a.host,
@@ -887,7 +893,7 @@ class PresageController implements Controller {
   }
 
   #publishAlert(type: "alert" | "escalation", alert: Alert): void {
-    this.#nc.publish(subjects.alerts, JSON.stringify({ type, alert }));
+    this.#nc.publish(subjects.alerts, JSON.stringify({ type, alert } satisfies AlertFeedMessage));
   }
 
   #record(r: Omit<AuditRecord, "ts">, dedupeId?: string): void {

@@ -4,19 +4,36 @@
  * sensor (for `presage host` sparklines) and the recent events. Nothing here is durable: it is
  * rebuilt from the live streams after a restart.
  */
-import type { Heartbeat, Reading, ReadingBatch, SensorEvent } from "@presage/shared";
+import type { Heartbeat, Logger, Metrics, Reading, ReadingBatch, SensorEvent } from "@presage/shared";
 import type { HeartbeatInfo } from "./reconcile.js";
 
 type SensorTrack = { latest: Reading; history: (number | null)[] };
 
 const MAX_EVENTS = 2_000;
 
+export const SENSORS_DROPPED = "presage_telemetry_sensors_dropped_total";
+
+export type TelemetryOptions = {
+  /** values kept per sensor (config `readingsHistory`) */
+  historyLength: number;
+  /** distinct sensors kept per host (config `telemetry.maxSensorsPerHost`); readings of more are dropped */
+  maxSensorsPerHost: number;
+  metrics?: Metrics;
+  log?: Logger;
+};
+
 export class Telemetry {
   readonly #hb = new Map<string, { hb: Heartbeat; info: HeartbeatInfo }>();
   readonly #sensors = new Map<string, Map<string, SensorTrack>>();
   readonly #events: SensorEvent[] = [];
+  /** hosts already logged as over the sensor cap (logged once each) */
+  readonly #overCap = new Set<string>();
+  readonly historyLength: number;
 
-  constructor(readonly historyLength: number) {}
+  constructor(readonly o: TelemetryOptions) {
+    this.historyLength = o.historyLength;
+    o.metrics?.describe(SENSORS_DROPPED, "readings dropped because their host already has maxSensorsPerHost sensors");
+  }
 
   heartbeat(hb: Heartbeat, now: number): HeartbeatInfo {
     const prev = this.#hb.get(hb.host)?.info;
@@ -40,14 +57,39 @@ export class Telemetry {
       m = new Map();
       this.#sensors.set(batch.host, m);
     }
+    let dropped = 0;
     for (const r of batch.readings) {
       if (r.host !== batch.host) continue;
-      const t = m.get(r.sensor) ?? { latest: r, history: [] };
+      let t = m.get(r.sensor);
+      if (!t) {
+        // a host that invents sensor names (a bug or an attacker) must not grow the controller without bound
+        if (m.size >= this.o.maxSensorsPerHost) {
+          dropped++;
+          continue;
+        }
+        t = { latest: r, history: [] };
+        m.set(r.sensor, t);
+      }
       t.latest = r;
       t.history.push(r.value);
       if (t.history.length > this.historyLength) t.history.shift();
-      m.set(r.sensor, t);
     }
+    if (dropped) this.#dropped(batch.host, dropped);
+  }
+
+  #dropped(host: string, n: number): void {
+    this.o.metrics?.inc(SENSORS_DROPPED, undefined, n);
+    if (this.#overCap.has(host)) return;
+    this.#overCap.add(host);
+    this.o.log?.warn(
+      { host, maxSensorsPerHost: this.o.maxSensorsPerHost, dropped: n },
+      `${host} reports more than ${this.o.maxSensorsPerHost} distinct sensors; readings of new sensors are dropped (counted in ${SENSORS_DROPPED}; logged once per host)`,
+    );
+  }
+
+  /** How many distinct sensors are kept for `host`. */
+  sensorCount(host: string): number {
+    return this.#sensors.get(host)?.size ?? 0;
   }
 
   /** Latest reading per sensor, and up to `n` recent values per sensor. */

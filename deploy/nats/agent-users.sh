@@ -14,7 +14,7 @@ for h in "$@"; do
       { user: agent-$h, password: \$$var,
         permissions: {
           publish: { allow: ["presage.v1.readings.$h", "presage.v1.health.$h", "presage.v1.events.$h", "\$JS.API.INFO", "\$JS.API.STREAM.INFO.PRESAGE_EVENTS", "\$JS.API.STREAM.INFO.PRESAGE_AUDIT"] }
-          subscribe: { allow: ["_INBOX.>", "presage.v1.commands.$h"] }
+          subscribe: { allow: ["_INBOX.presage.agent.$h.>", "presage.v1.commands.$h"] }
           allow_responses: true
         } }
 BLOCK

@@ -26,6 +26,8 @@ export type NatsSettings = {
   /** TLS: CA file, client cert and key */
   tls?: { ca?: string; cert?: string; key?: string } | null;
   name?: string;
+  /** reply inbox prefix (default `_INBOX`); each identity has its own (`inboxes` in subjects.ts) */
+  inboxPrefix?: string;
 };
 
 export async function connectNats(s: NatsSettings, log?: Logger): Promise<NatsConnection> {
@@ -36,6 +38,7 @@ export async function connectNats(s: NatsSettings, log?: Logger): Promise<NatsCo
     reconnectTimeWait: 500,
     waitOnFirstConnect: false,
   };
+  if (s.inboxPrefix) opts.inboxPrefix = s.inboxPrefix;
   if (s.user) opts.user = s.user;
   if (s.pass) opts.pass = s.pass;
   if (s.token) opts.token = s.token;

@@ -2,6 +2,8 @@ export * from "./bus.js";
 export * from "./clock.js";
 export * from "./config.js";
 export * from "./errors.js";
+export * from "./fatal.js";
+export * from "./feeds.js";
 export * from "./jetstream.js";
 export * from "./logger.js";
 export * from "./metrics.js";

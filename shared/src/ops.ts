@@ -16,7 +16,7 @@ import type {
   SensorEvent,
   VmRecord,
 } from "./types.js";
-import { Severity } from "./types.js";
+import { HostState, Severity } from "./types.js";
 
 export const OpsEndpoint = {
   Hosts: "hosts",
@@ -42,7 +42,7 @@ const note = check.optional(check.str({ max: 2000 }));
 const by = check.optional(check.str({ min: 1, max: 128 }));
 
 export const opsRequestChecks: Record<OpsEndpoint, Check> = {
-  hosts: check.obj({ state: check.optional(check.str({ max: 32 })) }),
+  hosts: check.obj({ state: check.optional(check.oneOf(Object.values(HostState))) }),
   host: check.obj({ host: check.host(), readings: check.optional(check.int({ min: 0, max: 10_000 })) }),
   events: check.obj({
     host: check.optional(check.host()),
@@ -80,7 +80,11 @@ export const opsRequestChecks: Record<OpsEndpoint, Check> = {
 };
 
 export type OpsErrorBody = { code: ErrorCode; message: string };
-export type OpsReply<T> = ({ ok: true } & T) | { ok: false; error: OpsErrorBody };
+/**
+ * `truncated`: present when the reply was cut to fit the server's max_payload, with how many items
+ * of each list were left out (e.g. `{ "readings": 9000 }` for a host with too many sensors to send).
+ */
+export type OpsReply<T> = ({ ok: true; truncated?: Record<string, number> } & T) | { ok: false; error: OpsErrorBody };
 
 // ---- reply payloads (the `...data` part of a successful reply) ----
 

@@ -1,5 +1,5 @@
 /** NATS subject names (docs/contract.md section 4). Host names are validated before they become tokens. */
-import { hostNameError } from "./schema.js";
+import { hostNameError, isValidHostName } from "./schema.js";
 
 export const SUBJECT_ROOT = "presage.v1";
 
@@ -25,6 +25,18 @@ export const subjects = {
   /** controller -> watchers: alerts (incl. escalations) and migration progress */
   alerts: `${SUBJECT_ROOT}.alerts`,
   migrations: `${SUBJECT_ROOT}.migrations`,
+} as const;
+
+/**
+ * Per-identity reply inboxes (nats.js `inboxPrefix`): every request reply, JetStream publish ack and
+ * pull-consumer delivery of a client lands under its prefix, and deploy/nats lets each identity
+ * subscribe to its own prefix only, so no agent can read (or NAK) another's traffic (docs/security.md).
+ */
+export const inboxes = {
+  agent: (host: string) => `_INBOX.presage.agent.${tok(host)}`,
+  controller: "_INBOX.presage.controller",
+  /** an operator's NATS user; null when the name cannot be one subject token (same rule as host names) */
+  operator: (user: string): string | null => (isValidHostName(user) ? `_INBOX.presage.ops.${user}` : null),
 } as const;
 
 export const STREAM_EVENTS = "PRESAGE_EVENTS";

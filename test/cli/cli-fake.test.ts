@@ -6,10 +6,11 @@ import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connectNats, type NatsConnection, silentLogger } from "@presage/shared";
+import { type AuditRecord, connectNats, type NatsConnection, silentLogger } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpsService } from "../../controller/src/ops/service.js";
+import { alertMessage, runningMigration } from "../../controller/test/cli/feed-samples.js";
 import { fakeControllerApi } from "../../controller/test/ops/fake-api.js";
 import { assertBuilt, CLI, presage, presageWatch } from "./run-cli.js";
 
@@ -105,6 +106,31 @@ describe("presage CLI (fake controller)", () => {
     const bad = await presage(["events", "--severity", "doom"], env);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toMatch(/--severity must be one of info, warning, critical/);
+  });
+
+  it("cli - every enum-like flag is checked before asking: exit 2 naming the valid values", async () => {
+    const before = fake.calls.length;
+    const state = await presage(["hosts", "--state", "bogus"], env);
+    expect(state.code).toBe(2);
+    expect(state.stdout).toBe("");
+    expect(state.stderr).toMatch(
+      /--state must be one of healthy, suspect, degraded, evacuating, quarantined, returning, maintenance, failed, got "bogus"/,
+    );
+    const ok = await presage(["hosts", "--state", "quarantined", "--json"], env);
+    expect(ok.code).toBe(0);
+    for (const args of [
+      ["migrations", "--host", "a.b"],
+      ["events", "--host", "a b"],
+      ["watch", "--host", "x>"],
+      ["maintenance", "pause", "h1"],
+      ["plan", "approve-all", "p-1"],
+      ["rebalance", "--aggressiveness", "9"],
+    ]) {
+      const r = await presage(args, env);
+      expect(r.code, args.join(" ")).toBe(2);
+      expect(r.stderr, args.join(" ")).toMatch(/must be one of|is not a host name|needs one of|must be an integer/);
+    }
+    expect(fake.calls.length).toBe(before + 1);
   });
 
   it("cli - ack records the operator and note; an unknown target exits 4", async () => {
@@ -269,18 +295,18 @@ describe("presage CLI (fake controller)", () => {
           confidence: 0.7,
         }),
       );
-      nc.publish(
-        "presage.v1.alerts",
-        JSON.stringify({ id: "ev-9", host: "h1", severity: "warning", reason: "FAN1 slowing" }),
-      );
-      nc.publish(
-        "presage.v1.migrations",
-        JSON.stringify({ id: "m-9", vm: "vm-1", from: "h1", to: "h3", status: "running", progress: 0.5 }),
-      );
-      nc.publish(
-        "presage.v1.audit.transition",
-        JSON.stringify({ ts: now, action: "transition", actor: "controller", detail: "h1 healthy -> suspect" }),
-      );
+      // the shapes the controller publishes (shared/feeds.ts; test/cli/contract.test.ts runs the real one)
+      const alert = alertMessage({ id: "ev-9", host: "h1", sensor: "FAN1", reason: "FAN1 slowing", ts: now });
+      nc.publish("presage.v1.alerts", JSON.stringify(alert));
+      const mig = runningMigration({ id: "m-9", vm: "vm-1", from: "h1", to: "h3", progress: 0.5, ts: now });
+      nc.publish("presage.v1.migrations", JSON.stringify(mig));
+      const audit: AuditRecord = {
+        ts: now,
+        action: "transition",
+        actor: "controller",
+        detail: "h1 healthy -> suspect",
+      };
+      nc.publish("presage.v1.audit.transition", JSON.stringify(audit));
       expect(await w.exited).toBe(0);
       const lines = w
         .output()

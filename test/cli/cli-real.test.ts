@@ -3,23 +3,19 @@
  * the issue-3 operator path (hosts, events, ack, migrations, repaired) plus the refusals a person
  * meets (forbidden transition, unknown host), each with its exit code.
  */
-import { connectNats, type NatsConnection, scaledClock, silentLogger } from "@presage/shared";
+import { connectNats, type NatsConnection, scaledClock } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { controllerConfig } from "../../controller/src/config.js";
-import { type Controller, createController } from "../../controller/src/controller.js";
-import { generateFleet, SimEngine } from "../../controller/src/migration/index.js";
-import { startOpsService } from "../../controller/src/ops/service.js";
+import { generateFleet } from "../../controller/src/migration/index.js";
 import { criticalFanEvent, heartbeats, poll, publishEvent, readAudit } from "../e2e/harness.js";
+import { type Leader, startLeader } from "../e2e/leader.js";
 import { assertBuilt, presage } from "./run-cli.js";
 
 type HostRow = { host: string; state: string };
 
 let nats: NatsServerHandle;
 let nc: NatsConnection;
-let ctl: Controller;
-let engine: SimEngine;
-let ops: { stop(): Promise<void> };
+let leader: Leader;
 let env: Record<string, string>;
 const clock = scaledClock(40);
 const fleet = generateFleet({ hosts: 4, vmsPerHost: 3, seed: 7 });
@@ -39,24 +35,18 @@ beforeAll(async () => {
   assertBuilt();
   nats = await startNatsServer();
   nc = await connectNats({ url: nats.url });
-  engine = new SimEngine({ ...fleet, clock, log: silentLogger });
-  const config = controllerConfig({
-    nats: { url: nats.url },
-    leader: { enabled: true, leaseTtlMs: 2_000 },
-    reconcile: { intervalMs: 1_000 },
-    returns: { gracePeriodMs: 5_000, waveSize: 2 },
+  leader = await startLeader({
+    nc,
+    fleet,
+    clock,
+    name: "ctl-cli",
+    config: { returns: { gracePeriodMs: 5_000, waveSize: 2 } },
   });
-  ctl = await createController({ nc, engine, config, clock, log: silentLogger, name: "ctl-cli" });
-  await ctl.start();
-  await poll("leadership", () => ctl.isLeader());
-  ops = await startOpsService(nc, ctl, { log: silentLogger });
   env = { NATS_URL: nats.url };
 });
 
 afterAll(async () => {
-  await ops?.stop();
-  await ctl?.stop();
-  await engine?.close();
+  await leader?.stop();
   await nc?.close();
   await nats?.stop();
 });

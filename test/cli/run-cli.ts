@@ -47,3 +47,26 @@ export function presageWatch(args: string[], env: Record<string, string>) {
   const exited = new Promise<number | null>((resolve) => child.once("exit", resolve));
   return { ready, exited, output: () => stdout, kill: () => child.kill() };
 }
+
+/** The CLI's own main in this process (no build needed): its exit code, stdout and stderr lines. */
+export async function presageInProcess(
+  argv: string[],
+  env: Record<string, string>,
+  now: () => number = Date.now,
+): Promise<{ code: number; out: string; err: string }> {
+  const { runCli } = await import("../../controller/src/cli/main.js");
+  let out = "";
+  let err = "";
+  const code = await runCli(argv, {
+    out: (t) => {
+      out += `${t}\n`;
+    },
+    err: (t) => {
+      err += `${t}\n`;
+    },
+    isTTY: false,
+    env,
+    now,
+  });
+  return { code, out, err };
+}

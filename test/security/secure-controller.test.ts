@@ -2,21 +2,17 @@
  * The real controller behind the deploy/nats permissions: an operator's action lands on the audit
  * stream under the NATS user the server vouches for, not the name the operator claims.
  */
-import { connectNats, type NatsConnection, scaledClock, silentLogger } from "@presage/shared";
+import { connectNats, inboxes, type NatsConnection, scaledClock } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { controllerConfig } from "../../controller/src/config.js";
-import { type Controller, createController } from "../../controller/src/controller.js";
-import { generateFleet, SimEngine } from "../../controller/src/migration/index.js";
-import { startOpsService } from "../../controller/src/ops/service.js";
+import { generateFleet } from "../../controller/src/migration/index.js";
 import { assertBuilt, presage } from "../cli/run-cli.js";
 import { criticalFanEvent, poll, publishEvent, readAudit } from "../e2e/harness.js";
+import { type Leader, startLeader } from "../e2e/leader.js";
 import { type SecureServer, startSecureNats } from "./secure-server.js";
 
 let srv: SecureServer;
 let nc: NatsConnection;
-let ctl: Controller;
-let engine: SimEngine;
-let ops: { stop(): Promise<void> };
+let leader: Leader;
 const clock = scaledClock(40);
 const fleet = generateFleet({ hosts: 3, vmsPerHost: 2, seed: 11 });
 const sick = fleet.hosts[0]?.name as string;
@@ -25,23 +21,18 @@ beforeAll(async () => {
   assertBuilt();
   srv = await startSecureNats({ tls: true });
   const tls = { ca: srv.certs?.ca };
-  nc = await connectNats({ url: srv.url, user: "controller", pass: srv.passwords.PRESAGE_CONTROLLER_PASSWORD, tls });
-  engine = new SimEngine({ ...fleet, clock, log: silentLogger });
-  const config = controllerConfig({
-    nats: { url: srv.url },
-    leader: { enabled: true, leaseTtlMs: 2_000 },
-    reconcile: { intervalMs: 1_000 },
+  nc = await connectNats({
+    url: srv.url,
+    user: "controller",
+    pass: srv.passwords.PRESAGE_CONTROLLER_PASSWORD,
+    tls,
+    inboxPrefix: inboxes.controller,
   });
-  ctl = await createController({ nc, engine, config, clock, log: silentLogger, name: "ctl-secure" });
-  await ctl.start();
-  await poll("leadership", () => ctl.isLeader());
-  ops = await startOpsService(nc, ctl, { log: silentLogger });
+  leader = await startLeader({ nc, fleet, clock, name: "ctl-secure" });
 });
 
 afterAll(async () => {
-  await ops?.stop();
-  await ctl?.stop();
-  await engine?.close();
+  await leader?.stop();
   await nc?.close();
   await srv?.stop();
 });

@@ -2,7 +2,7 @@
  * deploy/nats permissions over a real nats-server with TLS: who may publish, request and write
  * what, and what each client sees when the server says no.
  */
-import { connectNats, ensureStreams, KV_HOSTS, type NatsConnection, silentLogger } from "@presage/shared";
+import { connectNats, ensureStreams, inboxes, KV_HOSTS, type NatsConnection, silentLogger } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startOpsService } from "../../controller/src/ops/service.js";
 import { fakeControllerApi } from "../../controller/test/ops/fake-api.js";
@@ -19,8 +19,15 @@ const open: NatsConnection[] = [];
 const KV_STREAM = `KV_${KV_HOSTS}`;
 const kvSubject = (key: string) => `$KV.${KV_HOSTS}.${key}`;
 
+/** Each identity's own reply inbox, as the agent, controller and CLI set it (the only one it may read). */
+function inboxOf(user: string): string {
+  if (user === "controller") return inboxes.controller;
+  if (user.startsWith("agent-")) return inboxes.agent(user.slice("agent-".length));
+  return inboxes.operator(user) ?? "_INBOX";
+}
+
 async function as(user: string, pass: string): Promise<NatsConnection> {
-  const nc = await connectNats({ url: srv.url, user, pass, tls: { ca: srv.certs?.ca } });
+  const nc = await connectNats({ url: srv.url, user, pass, tls: { ca: srv.certs?.ca }, inboxPrefix: inboxOf(user) });
   open.push(nc);
   return nc;
 }

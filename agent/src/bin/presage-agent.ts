@@ -2,9 +2,17 @@
 /** presage-agent: run the live agent, parse captures, show what the sources see, replay readings. */
 import { createReadStream, readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { ConfigError, connectNats, createLogger, hostNameError } from "@presage/shared";
+import {
+  ConfigError,
+  connectNats,
+  createLogger,
+  DaemonExit,
+  hostNameError,
+  inboxes,
+  reportFatal,
+} from "@presage/shared";
 import { type AgentConfig, loadAgentConfig } from "../config.js";
-import { FORMATS, isFormat, parsers } from "../parse/index.js";
+import { FORMATS, isFormat, newParseStats, parsers } from "../parse/index.js";
 import { renderSensors, type SourceSnapshot } from "../sensors-table.js";
 import { AGENT_VERSION } from "../version.js";
 
@@ -48,6 +56,9 @@ Exit codes: 0 ok, 1 a source or input failed, 2 bad usage or config.`;
 
 class UsageError extends Error {}
 
+/** the server `run` was told to use, for the one-line error when it cannot start */
+let natsUrl: string | undefined;
+
 function configFile(v: string | undefined): string | undefined {
   return v ?? process.env.PRESAGE_AGENT_CONFIG ?? undefined;
 }
@@ -55,6 +66,9 @@ function configFile(v: string | undefined): string | undefined {
 function loadConfigOrThrow(file: string | undefined): AgentConfig {
   return loadAgentConfig(configFile(file));
 }
+
+/** A sample line safe to print on a terminal: JSON-quoted, anything outside printable ASCII as `?`. */
+const printable = (s: string) => JSON.stringify(s.replace(/[^ -~]/g, "?"));
 
 async function cmdParse(args: string[]): Promise<number> {
   const { values } = parseArgs({
@@ -78,13 +92,20 @@ async function cmdParse(args: string[]): Promise<number> {
     ts = Number(values.ts);
   }
   const text = readFileSync(0, "utf8");
+  const stats = newParseStats();
+  const all = parsers[values.format](text, { host: values.host, ts }, stats);
   // discrete rows carry a state word, not a measurement: the live agent keeps them, a capture
   // conversion shows them only on request (as ipmi_exporter and the FASRC fixtures do)
-  const all = parsers[values.format](text, { host: values.host, ts });
   const readings = values.discrete ? all : all.filter((r) => r.state === undefined);
   process.stdout.write(readings.map((r) => `${JSON.stringify(r)}\n`).join(""));
-  if (all.length === 0 && text.trim() !== "") {
-    process.stderr.write(`presage-agent: no readings found in the input; is it really ${values.format} output?\n`);
+  if (stats.skipped)
+    process.stderr.write(
+      `presage-agent: skipped ${stats.skipped} of ${stats.lines} lines that are not ${values.format} sensor lines (first: ${printable(stats.firstSkipped ?? "")})\n`,
+    );
+  if (all.length === 0) {
+    process.stderr.write(
+      `presage-agent: no ${values.format} sensor line in the input${text.trim() ? "; is it really the output of that command? (presage-agent --help lists them)" : " (it is empty)"}\n`,
+    );
     return 1;
   }
   return 0;
@@ -130,7 +151,8 @@ async function cmdReplay(args: string[]): Promise<number> {
   if (values.lag !== undefined && !/^\d+$/.test(values.lag))
     throw new UsageError(`--lag must be milliseconds of reading time, got "${values.lag}"`);
   const lag = values.lag === undefined ? {} : { lagMs: Number(values.lag) };
-  const input = !values.input || values.input === "-" ? process.stdin : createReadStream(values.input);
+  const input =
+    !values.input || values.input === "-" ? process.stdin : createReadStream(values.input, { highWaterMark: 1 << 20 });
   const opened = new Promise<void>((resolve, reject) => {
     if (input === process.stdin) return resolve();
     input.once("open", () => resolve());
@@ -146,10 +168,19 @@ async function cmdReplay(args: string[]): Promise<number> {
 async function cmdRun(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: "string" } } });
   const config = loadConfigOrThrow(values.config);
+  natsUrl = config.nats.url;
   const log = createLogger("presage-agent").child({ agent: config.host });
   if (!config.sources.length) log.warn("no sources configured: only heartbeats will be sent (docs/agent.md)");
   const { startAgent } = await import("../run.js");
-  const nc = await connectNats({ ...config.nats, name: config.nats.name ?? `presage-agent-${config.host}` }, log);
+  const nc = await connectNats(
+    {
+      ...config.nats,
+      name: config.nats.name ?? `presage-agent-${config.host}`,
+      // replies to this agent land under its own prefix, the only inbox deploy/nats lets it read
+      inboxPrefix: config.nats.inboxPrefix ?? inboxes.agent(config.host),
+    },
+    log,
+  );
   let current = { config, agent: await startAgent({ config, nc, log }) };
   // SIGHUP re-reads the config; a config that fails to load is reported and the running one kept
   let reloading = Promise.resolve();
@@ -210,9 +241,14 @@ main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (e: Error & { code?: string }) => {
-    const usage = e instanceof UsageError || e instanceof ConfigError || e.code?.startsWith("ERR_PARSE_ARGS");
-    process.stderr.write(`presage-agent: ${e.message}${usage ? "\n(see presage-agent --help)" : ""}\n`);
-    process.exitCode = usage ? 2 : 1;
+  (e: Error) => {
+    if (e instanceof UsageError) {
+      process.stderr.write(`presage-agent: ${e.message}\n(see presage-agent --help)\n`);
+      process.exitCode = DaemonExit.Usage;
+      return;
+    }
+    const code = reportFatal("presage-agent", e, { natsUrl });
+    if (code === DaemonExit.Usage) process.stderr.write("(see presage-agent --help)\n");
+    process.exitCode = code;
   },
 );

@@ -46,7 +46,7 @@ export class AirflowTracker {
   ingest(ts: number, powerW: number, ctx: HostContext, out: SensorEvent[]): void {
     if (powerW <= 0 || !ctx.poweredOn(ts)) return;
     const cpu = ctx.siblingLevel(ctx.cpus, "", ts);
-    const fan = ctx.fans.level(ts);
+    const fan = ctx.fans.effort(ts);
     const inlet = ctx.inlet && ts - ctx.inlet.ts <= this.#cfg.staleMs ? ctx.inlet.v : null;
     if (cpu === null || fan === null || inlet === null || fan < 1) return;
     const rise = Math.max(5, cpu - inlet);

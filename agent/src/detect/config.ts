@@ -30,7 +30,8 @@ export type DetectConfig = {
   fanPeerMemoryMs: number;
   /** frame-to-frame change of a fan pair's log ratio that tach quantization and noise alone can give */
   fanPeerNoise: number;
-  /** frame-to-frame change of a pair's log ratio that one control loop cannot give: such fans are never peers */
+  /** change of a pair's log ratio within half an hour (3-frame medians) that one control loop cannot give: such
+   * fans are never peers (slow wear moves a ratio by well under 1 % in that time) */
   fanPeerMaxStep: number;
   /** stalls (runs of samples at the failure point while the host is powered) within the last
    * `stallWindowSamples` samples that make a sensor intermittent; counted in samples so a glitch rate is rate-free */
@@ -48,6 +49,8 @@ export type DetectConfig = {
   /** smallest growth, in degrees, of a CPU's difference to its twin that can be a degradation (twins carry
    * different loads, so healthy ones differ by several degrees) */
   cpuMinExcessC: number;
+  /** a host drawing this fraction more than its own 6-h level is in a load burst: CPU twins are not judged then */
+  burstRise: number;
   /** the bucket of slow faults (CPU twins, supply shares): long, so that load shifts cannot add up to a trend */
   slowBucketMs: number;
   /** smallest loss of a supply's share of the load (fraction of its fair share) that can be a degradation */
@@ -92,7 +95,7 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   fanSpinningPct: 5,
   fanPeerMemoryMs: 3 * 24 * 3_600_000,
   fanPeerNoise: 0.03,
-  fanPeerMaxStep: 0.4,
+  fanPeerMaxStep: 0.15,
   stallWarnCount: 3,
   stallCriticalCount: 6,
   stallWindowSamples: 120,
@@ -101,6 +104,7 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   railTolerance: 0.08,
   railMinDrop: 0.025,
   cpuMinExcessC: 6,
+  burstRise: 0.15,
   slowBucketMs: 1_800_000,
   psuMinShareDrop: 0.1,
   psuFailShare: 0.5,
@@ -145,6 +149,7 @@ export const detectConfigCheck: Check = check.obj({
   railTolerance: check.optional(frac),
   railMinDrop: check.optional(frac),
   cpuMinExcessC: check.optional(pos),
+  burstRise: check.optional(pos),
   slowBucketMs: check.optional(check.int({ min: 1_000 })),
   psuMinShareDrop: check.optional(frac),
   psuFailShare: check.optional(frac),

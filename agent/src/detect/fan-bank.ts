@@ -5,13 +5,15 @@
  *
  * Every `bucketMs` the bank closes a frame: each fan's mean over the frame (spinning samples only), in log units.
  * For every pair it keeps
- * - `score`: a decaying maximum of the squared frame-to-frame change of their log ratio. Fans of one zone (or the
- *   two rotors of one fan) keep a steady ratio while their zone speeds up and slows down; fans of different zones
- *   diverge whenever one zone's loop moves and the other's does not. Slow wear changes the ratio by a fraction of
- *   a percent per frame, so it never disqualifies a peer.
+ * - `score`: a decaying maximum of the squared change of their log ratio from one frame to the next and over half
+ *   an hour. Fans of one zone (or the two rotors of one fan) keep a steady ratio while their zone speeds up and
+ *   slows down; fans of different zones diverge whenever one zone's loop moves and the other's does not (at once,
+ *   or frame by frame under ramp limits). Wear changes the ratio by a fraction of a percent per half hour, so it
+ *   never disqualifies a peer.
  * - `offset`: their mean log ratio over the pair's first `learnBuckets` frames.
- * A fan's peers are the fans whose score is within twice its best score (or the noise floor), and never past
- * `fanPeerMaxStep` (fans driven by one loop do not diverge that fast unless one fails); its expected speed
+ * A fan's peers are the fans whose score is within twice its best score (or the noise floor), among those whose
+ * half-hour divergence never passed `fanPeerMaxStep` (one loop cannot pull its fans that far apart; a fan alone in
+ * its zone has no peers rather than another zone's fans); its expected speed
  * is the median over its peers of (peer speed x learned ratio), and its residual the log of actual over expected.
  * A fan whose own speed steps up while its peers' do not was replaced: its pairs are learned again.
  * Memory is fixed per host: O(fans^2) numbers, capped at MAX_FANS fans.
@@ -21,6 +23,11 @@ import type { DetectConfig } from "./config.js";
 
 /** fans beyond this on one host are not modelled (counted in `ignored`); real chassis have at most ~16 */
 export const MAX_FANS = 32;
+/** the slower of the two time scales a pair's divergence is measured on, in frames (30 min at 5-min frames):
+ * ramp-limited loops can pull two zones apart a little each frame */
+const SLOW_FRAMES = 6;
+/** frames kept per fan: a median of 3 now and a median of 3 SLOW_FRAMES ago */
+const HIST = SLOW_FRAMES + 3;
 
 /** what the bank tells a fan's judge when a frame closes */
 export type FanFrame = {
@@ -50,8 +57,13 @@ type Slot = {
   prevLog: number;
   has: boolean;
   hadPrev: boolean;
+  /** the last HIST frame logs (NaN where the fan had none), newest at `head` */
+  readonly hist: Float64Array;
+  head: number;
   residual: number;
   hasResidual: boolean;
+  /** frozen tach (its judge says so): no evidence about cooling or about its peers */
+  stuck: boolean;
   /** log of expected speed at the last frame, for the cheap per-sample check */
   expectedLog: number;
   peers: number[];
@@ -62,6 +74,8 @@ export class FanBank {
   readonly #slots: Slot[] = [];
   readonly #byName = new Map<string, number>();
   readonly #score = new Float64Array(MAX_FANS * MAX_FANS);
+  /** the same over half an hour, on 3-frame medians (a one-frame glitch cannot count) */
+  readonly #slow = new Float64Array(MAX_FANS * MAX_FANS);
   readonly #offSum = new Float64Array(MAX_FANS * MAX_FANS);
   readonly #offN = new Uint16Array(MAX_FANS * MAX_FANS);
   readonly #off = new Float64Array(MAX_FANS * MAX_FANS).fill(Number.NaN);
@@ -94,8 +108,11 @@ export class FanBank {
       prevLog: 0,
       has: false,
       hadPrev: false,
+      hist: new Float64Array(HIST).fill(Number.NaN),
+      head: 0,
       residual: 0,
       hasResidual: false,
+      stuck: false,
       expectedLog: Number.NaN,
       peers: [],
     });
@@ -137,6 +154,20 @@ export class FanBank {
     return Math.exp((this.#slots[i] as Slot).expectedLog);
   }
 
+  /** Mean of the fresh latest values of the other fans that are not frozen: a reference that moves whenever the
+   * host's fans move, for telling a frozen tach (it must not depend on peers, which a frozen fan loses). */
+  othersLevel(i: number, ts: number): number {
+    let sum = 0;
+    let n = 0;
+    for (let j = 0; j < this.#slots.length; j++) {
+      const p = this.#slots[j] as Slot;
+      if (j === i || p.stuck || ts - p.lastTs > this.#cfg.staleMs) continue;
+      sum += p.last;
+      n++;
+    }
+    return n ? sum / n : Number.NaN;
+  }
+
   /** Highest fresh latest value of any fan other than `i` (the fallback reference while peers are unknown). */
   maxOther(i: number, ts: number): number {
     let m = 0;
@@ -147,21 +178,24 @@ export class FanBank {
     return m;
   }
 
-  /** Trimmed mean of the fresh latest values (host-level airflow context); null when none. */
-  level(ts: number): number | null {
+  /**
+   * The cooling effort (host-level airflow context): the mean of the faster half of the fresh latest values,
+   * i.e. the zone the loops have spun up, not a mean diluted by a zone that idles; null when none.
+   */
+  effort(ts: number): number | null {
+    const a = this.#scratch;
+    a.length = 0;
+    for (const s of this.#slots) if (!s.stuck && ts - s.lastTs <= this.#cfg.staleMs) a.push(s.last);
+    if (a.length === 0) return null;
+    a.sort((p, q) => q - p);
+    const k = Math.ceil(a.length / 2);
     let sum = 0;
-    let n = 0;
-    let lo = Number.POSITIVE_INFINITY;
-    let hi = Number.NEGATIVE_INFINITY;
-    for (const s of this.#slots) {
-      if (ts - s.lastTs > this.#cfg.staleMs) continue;
-      sum += s.last;
-      n++;
-      if (s.last < lo) lo = s.last;
-      if (s.last > hi) hi = s.last;
-    }
-    if (n === 0) return null;
-    return n >= 4 ? (sum - lo - hi) / (n - 2) : sum / n;
+    for (let i = 0; i < k; i++) sum += a[i] as number;
+    return sum / k;
+  }
+
+  setStuck(i: number, stuck: boolean): void {
+    (this.#slots[i] as Slot).stuck = stuck;
   }
 
   peerNames(i: number): string[] {
@@ -175,10 +209,13 @@ export class FanBank {
         this.#off[k] = Number.NaN;
         this.#offSum[k] = 0;
         this.#offN[k] = 0;
+        this.#score[k] = 0;
+        this.#slow[k] = 0;
       }
     }
     const s = this.#slots[i] as Slot;
     s.hadPrev = false;
+    s.hist.fill(Number.NaN);
     s.hasResidual = false;
   }
 
@@ -192,6 +229,9 @@ export class FanBank {
       s.hadPrev = s.has && dt <= this.#cfg.maxGapMs;
       s.has = s.n > 0;
       if (s.has) s.log = Math.log(s.sum / s.n);
+      if (dt > this.#cfg.maxGapMs) s.hist.fill(Number.NaN);
+      s.head = (s.head + 1) % s.hist.length;
+      s.hist[s.head] = s.has ? s.log : Number.NaN;
       s.sum = 0;
       s.n = 0;
     }
@@ -219,6 +259,11 @@ export class FanBank {
           this.#score[ij] = sc;
           this.#score[ji] = sc;
         }
+        // over half an hour too: slow zone divergence (ramp limits) adds up there, wear does not
+        const d6 = med3(a, 0) - med3(a, SLOW_FRAMES) - (med3(b, 0) - med3(b, SLOW_FRAMES));
+        const slow = Math.max((this.#slow[ij] as number) * decay, Number.isNaN(d6) ? 0 : d6 * d6);
+        this.#slow[ij] = slow;
+        this.#slow[ji] = slow;
         if (Number.isNaN(this.#off[ij] as number)) {
           this.#offSum[ij] = (this.#offSum[ij] as number) + a.log - b.log;
           const k = (this.#offN[ij] as number) + 1;
@@ -280,23 +325,30 @@ export class FanBank {
 
   #choosePeers(i: number): number[] {
     const n = this.#slots.length;
+    const cap = this.#cfg.fanPeerMaxStep * this.#cfg.fanPeerMaxStep;
+    // candidates: learned pairs that never drifted apart for half an hour more than one loop can explain
+    const ok = (j: number) =>
+      j !== i &&
+      !Number.isNaN(this.#off[i * MAX_FANS + j] as number) &&
+      (this.#slow[i * MAX_FANS + j] as number) <= cap;
     let best = Number.POSITIVE_INFINITY;
-    for (let j = 0; j < n; j++) {
-      if (j === i || Number.isNaN(this.#off[i * MAX_FANS + j] as number)) continue;
-      best = Math.min(best, this.#score[i * MAX_FANS + j] as number);
-    }
+    for (let j = 0; j < n; j++) if (ok(j)) best = Math.min(best, this.#score[i * MAX_FANS + j] as number);
     if (best === Number.POSITIVE_INFINITY) return [];
-    const floor = this.#cfg.fanPeerNoise * this.#cfg.fanPeerNoise;
-    // scores are squares: twice the best pair's change; never past what one control loop can explain, so a fan
-    // alone in its zone has no peers rather than the fans of another zone
-    const limit = Math.min(Math.max(4 * best, floor), this.#cfg.fanPeerMaxStep * this.#cfg.fanPeerMaxStep);
+    // scores are squares: within twice the best pair's frame-to-frame change, or the noise floor
+    const limit = Math.max(4 * best, this.#cfg.fanPeerNoise * this.#cfg.fanPeerNoise);
     const out: number[] = [];
-    for (let j = 0; j < n; j++) {
-      if (j === i || Number.isNaN(this.#off[i * MAX_FANS + j] as number)) continue;
-      if ((this.#score[i * MAX_FANS + j] as number) <= limit) out.push(j);
-    }
+    for (let j = 0; j < n; j++) if (ok(j) && (this.#score[i * MAX_FANS + j] as number) <= limit) out.push(j);
     return out;
   }
+}
+
+/** Median of the fan's frame logs `back`, `back + 1` and `back + 2` frames ago (NaN if one is missing). */
+function med3(s: Slot, back: number): number {
+  const at = (k: number) => s.hist[(s.head - k + HIST) % HIST] as number;
+  const a = at(back);
+  const b = at(back + 1);
+  const c = at(back + 2);
+  return Math.max(Math.min(a, b), Math.min(Math.max(a, b), c));
 }
 
 /** Median of a small scratch array (sorted in place). */

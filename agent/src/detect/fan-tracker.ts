@@ -38,7 +38,9 @@ export class FanTracker extends TrendTracker implements FanListener {
     if (spinning && !this.#psu) ctx.lastOnTs = r.ts;
     this.#lcr = th(r, "lcr");
     const ref = this.#bank.expectedAtFrame(this.#slot);
-    this.#stuckNow = !Number.isNaN(ref) && this.stuck(r.ts, v, ref);
+    const others = this.#bank.othersLevel(this.#slot, r.ts);
+    this.#stuckNow = !Number.isNaN(others) && this.stuck(r.ts, v, others);
+    this.#bank.setStuck(this.#slot, this.#stuckNow);
     // the close look (peers' latest samples) only for a sample that might be a failure: keeps the hot path cheap
     const lcr = this.#lcr;
     const suspicious = !spinning || (lcr !== null && v <= lcr) || !(v > this.cfg.fanFailRatio * ref * 1.25);

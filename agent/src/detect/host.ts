@@ -1,6 +1,11 @@
 /** What one host's detector knows across sensors: its fans' model, latest CPU and inlet values, whether it is powered. */
+import type { Reading } from "@presage/shared";
 import type { DetectConfig } from "./config.js";
 import { FanBank } from "./fan-bank.js";
+
+/** time constants of the host's power level: now (15 min) and its own recent normal (6 h) */
+const LOAD_FAST_MS = 900_000;
+const LOAD_SLOW_MS = 6 * 3_600_000;
 
 /** mutable and updated in place: one object per sensor, none per reading (replay hot path) */
 type Latest = { name: string; v: number; ts: number };
@@ -12,6 +17,11 @@ export class HostContext {
   readonly cpus = new Map<string, Latest>();
   /** latest output of each power supply, per kind of reading (power, current) */
   readonly #psu = new Map<string, Map<string, Latest>>();
+  /** the host has a power sensor of its own (not per supply) */
+  #hostPowerSensor = false;
+  #loadTs = -1;
+  #loadFast = 0;
+  #loadSlow = 0;
   /** latest inlet/ambient temperature */
   inlet: Latest | null = null;
   /** last time any evidence said the host is powered: CPU temperature read, power > 0, a fan spinning */
@@ -38,6 +48,41 @@ export class HostContext {
       l.v = v;
       l.ts = ts;
     } else group.set(name, { name, v, ts });
+  }
+
+  /**
+   * The host's power draw when `r` tells it, once per poll: a host-level power sensor's value, or, on hosts that
+   * report only per-supply power, the sum of the supplies' latest outputs (on the first supply's reading).
+   */
+  hostPower(r: Reading): number | null {
+    if (r.type !== "power" || r.unit !== "W" || r.value === null) return null;
+    const supplies = this.#psu.get("power");
+    if (!supplies?.has(r.sensor)) {
+      this.#hostPowerSensor = true;
+      return r.value;
+    }
+    if (this.#hostPowerSensor || supplies.keys().next().value !== r.sensor) return null;
+    let sum = 0;
+    for (const l of supplies.values()) if (r.ts - l.ts <= this.#cfg.staleMs) sum += l.v;
+    return sum;
+  }
+
+  /** Follow the host's power on two time scales (load bursts are context for slow judges). */
+  trackLoad(ts: number, watts: number): void {
+    const dt = this.#loadTs < 0 ? 0 : Math.max(0, ts - this.#loadTs);
+    this.#loadTs = ts;
+    if (this.#loadSlow === 0) {
+      this.#loadFast = watts;
+      this.#loadSlow = watts;
+      return;
+    }
+    this.#loadFast += (watts - this.#loadFast) * (1 - Math.exp(-dt / LOAD_FAST_MS));
+    this.#loadSlow += (watts - this.#loadSlow) * (1 - Math.exp(-dt / LOAD_SLOW_MS));
+  }
+
+  /** The host draws clearly more than its own recent (6 h) level: a load burst is running or settling. */
+  inBurst(ts: number): boolean {
+    return ts - this.#loadTs <= this.#cfg.staleMs && this.#loadFast > this.#loadSlow * (1 + this.#cfg.burstRise);
   }
 
   /** The supplies' latest outputs of one kind of reading. */

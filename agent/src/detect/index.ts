@@ -86,11 +86,22 @@ export function createDetector(config: Partial<DetectConfig> = {}, opts: { idPre
       if (r.type === "power" && r.unit === "W") {
         if (r.value > 0) h.ctx.lastOnTs = r.ts;
         else h.ctx.lastZeroPowerTs = r.ts;
-        h.airflow.ingest(r.ts, r.value, h.ctx, scratch);
       }
       const t = tracker(h, r as Reading & { value: number });
-      if (!t) return NONE;
+      if (!t) {
+        const power = h.ctx.hostPower(r);
+        if (power !== null) {
+          h.ctx.trackLoad(r.ts, power);
+          h.airflow.ingest(r.ts, power, h.ctx, scratch);
+        }
+        return emitted();
+      }
       t.ingest(r as Reading & { value: number }, h.ctx, scratch);
+      const power = h.ctx.hostPower(r);
+      if (power !== null) {
+        h.ctx.trackLoad(r.ts, power);
+        h.airflow.ingest(r.ts, power, h.ctx, scratch);
+      }
       return emitted();
     },
 

@@ -194,7 +194,9 @@ export class CpuTracker extends TrendTracker {
 
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
     const sib = ctx.siblingLevel(ctx.cpus, r.sensor, r.ts);
-    ctx.record(ctx.cpus, r.sensor, r.value, r.ts);
+    const stuck = sib !== null && this.stuck(r.ts, r.value, sib);
+    // a frozen reading is left out of the host's CPU level (airflow, its twin), which then goes stale
+    if (!stuck) ctx.record(ctx.cpus, r.sensor, r.value, r.ts);
     ctx.lastOnTs = r.ts;
     const limit = th(r, "ucr") ?? this.cfg.cpuMaxC;
     this.sample(
@@ -202,7 +204,8 @@ export class CpuTracker extends TrendTracker {
       r.value >= limit ? `${this.name} at ${degC(r.value)}, at or above its critical ${degC(limit)}` : null,
       out,
     );
-    if (sib === null || this.stuck(r.ts, r.value, sib)) return;
+    // during a load burst the CPUs' loads differ most: context, not evidence about a heatsink
+    if (sib === null || stuck || ctx.inBurst(r.ts)) return;
     const a = this.channel.add(r.ts, r.value - sib, limit - sib);
     if (a)
       this.judge(

@@ -34,7 +34,7 @@ const TYPE_WORDS: Record<string, SensorType> = {
 
 const NAME_RULES: [RegExp, SensorType][] = [
   [/\bfan|tach|\bblower/i, "fan"],
-  [/temp|therm|\bdts\b|ambient|inlet|exhaust|outlet/i, "temperature"],
+  [/temp|therm|ambient|inlet|exhaust|outlet/i, "temperature"],
   [/volt|\bvcc|\bvcore|\bvbat|battery|\d+(\.\d+)?_?v\d*\b|\d+_\d+v\b|\bvdd/i, "voltage"],
   [/curr|\bamps?\b/i, "current"],
   [/\bpwr|power|watt|consumption/i, "power"],
@@ -42,6 +42,8 @@ const NAME_RULES: [RegExp, SensorType][] = [
 ];
 
 export type Classified = { type: SensorType; unit: string };
+
+const MARGIN_RE = /\bdts\b|margin/i;
 
 /** Normalise a printed unit ("degrees C" -> "C"); unknown units are kept as printed, trimmed. */
 export function normaliseUnit(printed: string): string {
@@ -55,6 +57,9 @@ export function normaliseUnit(printed: string): string {
  */
 export function classify(name: string, unit: string, typeWord = ""): Classified {
   const u = unit.trim();
+  // a margin to Tjmax (Intel `CPU1 DTS`, `Cpu1 Margin`, `P1 Therm Margin`) counts down as the CPU
+  // heats and reads in degrees: never a temperature, so nothing judges it as one
+  if (MARGIN_RE.test(name)) return { type: "other", unit: UNITS[u.toLowerCase()]?.unit ?? u };
   const byUnit = UNITS[u.toLowerCase()];
   if (byUnit) return { ...byUnit };
   const byWord = TYPE_WORDS[typeWord.trim().toLowerCase()];

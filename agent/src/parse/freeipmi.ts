@@ -6,9 +6,25 @@
  */
 import type { Reading, Thresholds } from "@presage/shared";
 import { classify } from "./classify.js";
-import { cells, isMissing, num, type ParseContext, parseLines, reading } from "./common.js";
+import {
+  cells,
+  HEADER,
+  isMissing,
+  isSensorName,
+  isUnitText,
+  num,
+  type ParseContext,
+  type ParseStats,
+  parseLines,
+  reading,
+} from "./common.js";
 
-const ID_RE = /^(0x)?[0-9a-f]+h?$/i;
+const ID_RE = /^(\d+|0x[0-9a-f]+)$/i;
+/** FreeIPMI's Type column: `Fan`, `Power Supply`, `Other Units Based Sensor`, `OEM Reserved` */
+const TYPE_WORD_RE = /^[A-Za-z][A-Za-z0-9 _/-]{0,47}$/;
+const STATE_RE = /^(nominal|warning|critical|n\/a)?$/i;
+/** the Event column: quoted texts (`'OK'`, `'Presence detected' 'x'`), a bitmask (`2h`), or N/A */
+const EVENT_RE = /^('.*'|(0x)?[0-9a-f]{1,8}h?|n\/a)$/i;
 const ANALOG_TYPES = new Set(["fan", "temperature", "voltage", "current", "power"]);
 
 /** ipmimonitoring --output-event-bitmask on a threshold sensor: bit 0 LNC, 1 LC, 2 LNR, 3 UNC, 4 UC, 5 UNR. */
@@ -78,32 +94,47 @@ function split(f: string[]): Row | null {
 
 const TH_KEYS = ["lnr", "lcr", "lnc", "unc", "ucr", "unr"] as const;
 
-export function parseFreeipmiCsv(text: string, ctx: ParseContext): Reading[] {
-  return parseLines(text, (line) => {
-    const f = line.includes(",") ? cells(line, ",") : cells(line, "|");
-    if (!ID_RE.test(f[0] ?? "")) return null; // header or noise
-    const r = split(f);
-    if (!r) return null;
-    const event = r.event.replace(/^'|'$/g, "").replace(/' '/g, "; ").trim();
-    const value = num(r.reading);
-    const unit = isMissing(r.unit) ? "" : r.unit;
-    const analogType = ANALOG_TYPES.has(r.typeWord.toLowerCase());
-    if (value === null && unit === "" && !analogType) {
-      return reading(ctx, {
-        sensor: r.name,
-        type: "other",
-        unit: "",
-        value: null,
-        status: r.state.toLowerCase() || undefined,
-        state: event || r.state,
-      });
-    }
-    const thresholds: Partial<Thresholds> = {};
-    TH_KEYS.forEach((k, i) => {
-      const cell = r.th[i];
-      if (cell !== undefined) thresholds[k] = num(cell);
+/** Whether split cells look like a FreeIPMI sensor row (not a header, a banner or noise). */
+function isSensorRow(r: Row): boolean {
+  return (
+    isSensorName(r.name) &&
+    TYPE_WORD_RE.test(r.typeWord) &&
+    STATE_RE.test(r.state) &&
+    (num(r.reading) !== null || isMissing(r.reading)) &&
+    isUnitText(r.unit) &&
+    EVENT_RE.test(r.event.trim())
+  );
+}
+
+export function parseFreeipmiCsv(text: string, ctx: ParseContext, stats?: ParseStats): Reading[] {
+  return parseLines(text, (line) => freeipmiRow(line, ctx), stats);
+}
+
+function freeipmiRow(line: string, ctx: ParseContext): Reading | typeof HEADER | null {
+  const f = line.includes(",") ? cells(line, ",") : cells(line, "|");
+  if (/^id$/i.test(f[0] ?? "") && /^name$/i.test(f[1] ?? "")) return HEADER;
+  if (!ID_RE.test(f[0] ?? "")) return null;
+  const r = split(f);
+  if (!r || !isSensorRow(r)) return null;
+  const event = r.event.replace(/^'|'$/g, "").replace(/' '/g, "; ").trim();
+  const value = num(r.reading);
+  const unit = isMissing(r.unit) ? "" : r.unit;
+  const analogType = ANALOG_TYPES.has(r.typeWord.toLowerCase());
+  if (value === null && unit === "" && !analogType) {
+    return reading(ctx, {
+      sensor: r.name,
+      type: "other",
+      unit: "",
+      value: null,
+      status: r.state.toLowerCase() || undefined,
+      state: event || r.state,
     });
-    const status = value === null ? "ns" : (statusFromBitmask(event) ?? statusFromEvent(event, r.state));
-    return reading(ctx, { sensor: r.name, ...classify(r.name, unit, r.typeWord), value, status, thresholds });
+  }
+  const thresholds: Partial<Thresholds> = {};
+  TH_KEYS.forEach((k, i) => {
+    const cell = r.th[i];
+    if (cell !== undefined) thresholds[k] = num(cell);
   });
+  const status = value === null ? "ns" : (statusFromBitmask(event) ?? statusFromEvent(event, r.state));
+  return reading(ctx, { sensor: r.name, ...classify(r.name, unit, r.typeWord), value, status, thresholds });
 }

@@ -1,6 +1,6 @@
 /** The five capture formats of docs/contract.md section 3, by name. Parsers are pure and never throw. */
 import type { Reading } from "@presage/shared";
-import type { ParseContext } from "./common.js";
+import type { ParseContext, ParseStats } from "./common.js";
 import { parseFreeipmiCsv } from "./freeipmi.js";
 import { parseIpmitoolSdr } from "./ipmitool-sdr.js";
 import { parseIpmitoolSdrElist } from "./ipmitool-sdr-elist.js";
@@ -15,7 +15,8 @@ export const Format = {
 } as const;
 export type Format = (typeof Format)[keyof typeof Format];
 
-export type Parser = (text: string, ctx: ParseContext) => Reading[];
+/** Readings of every sensor line; other lines are skipped and, given `stats`, counted there. */
+export type Parser = (text: string, ctx: ParseContext, stats?: ParseStats) => Reading[];
 
 export const parsers = {
   "ipmitool-sdr": parseIpmitoolSdr,
@@ -32,5 +33,5 @@ export function isFormat(f: string): f is Format {
 }
 
 export { classify, normaliseUnit, SensorRole, sensorRole } from "./classify.js";
-export type { ParseContext } from "./common.js";
+export { newParseStats, type ParseContext, type ParseStats } from "./common.js";
 export { parseFreeipmiCsv, parseIpmitoolSdr, parseIpmitoolSdrElist, parseIpmitoolSensor };

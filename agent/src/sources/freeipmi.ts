@@ -8,8 +8,8 @@ import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Reading } from "@presage/shared";
 import type { FreeipmiSourceConfig } from "../config.js";
-import { runTool, ToolFailedError } from "../exec.js";
-import { parsers } from "../parse/index.js";
+import { NoSensorLinesError, runTool, ToolFailedError } from "../exec.js";
+import { newParseStats, parsers } from "../parse/index.js";
 import { readPassword } from "./credentials.js";
 import type { SensorSource } from "./source.js";
 
@@ -66,8 +66,11 @@ export function freeipmiSource(c: FreeipmiSourceConfig, o: FreeipmiOptions): Sen
       }
       try {
         const res = await runTool(bin, freeipmiArgs(c, o.timeoutMs, configFile), { timeoutMs: o.timeoutMs, signal });
-        const readings = parsers[format](res.stdout, { host: o.host, ts: o.now() });
+        const stats = newParseStats();
+        const readings = parsers[format](res.stdout, { host: o.host, ts: o.now() }, stats);
         if (res.code !== 0 && readings.length === 0) throw new ToolFailedError(tool, res);
+        if (readings.length === 0 && stats.skipped)
+          throw new NoSensorLinesError(tool, format, stats.lines, stats.firstSkipped);
         return readings;
       } finally {
         if (dir) rmSync(dir, { recursive: true, force: true });

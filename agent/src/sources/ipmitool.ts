@@ -5,8 +5,8 @@
  */
 import type { Reading } from "@presage/shared";
 import type { IpmitoolSourceConfig } from "../config.js";
-import { runTool, ToolFailedError } from "../exec.js";
-import { parsers } from "../parse/index.js";
+import { NoSensorLinesError, runTool, ToolFailedError } from "../exec.js";
+import { newParseStats, parsers } from "../parse/index.js";
 import { readPassword } from "./credentials.js";
 import type { SensorSource } from "./source.js";
 
@@ -45,8 +45,11 @@ export function ipmitoolSource(c: IpmitoolSourceConfig, o: IpmitoolOptions): Sen
     async poll(signal): Promise<Reading[]> {
       const cmd = ipmitoolCommand(c, o.timeoutMs);
       const res = await runTool(cmd.bin, cmd.args, { timeoutMs: o.timeoutMs, signal, env: cmd.env });
-      const readings = parsers[format](res.stdout, { host: o.host, ts: o.now() });
+      const stats = newParseStats();
+      const readings = parsers[format](res.stdout, { host: o.host, ts: o.now() }, stats);
       if (res.code !== 0 && readings.length === 0) throw new ToolFailedError(cmd.bin, res);
+      if (readings.length === 0 && stats.skipped)
+        throw new NoSensorLinesError(cmd.bin, format, stats.lines, stats.firstSkipped);
       return readings;
     },
   };

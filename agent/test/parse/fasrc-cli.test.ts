@@ -3,7 +3,8 @@
  * line (a row marked `anyType` in the expected file has no unit to type it by, so any type is fine),
  * and `--discrete` adds the discrete sensors with their state.
  */
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -61,5 +62,43 @@ describe("parse CLI - FASRC captures", () => {
       expect(r.value).toBeNull();
       expect(r.type).toBe("other");
     }
+  });
+});
+
+describe("parse CLI - input that is not a capture", () => {
+  const run = (input: Buffer | string, format = "ipmitool-sdr") =>
+    spawnSync(process.execPath, [BIN, "parse", "--format", format, "--host", "h1", "--discrete"], {
+      input,
+      encoding: "utf8",
+    });
+
+  it.each(["ipmitool-sdr", "ipmitool-sdr-elist", "ipmitool-sensor", "freeipmi-sensors", "ipmimonitoring"])(
+    "parse CLI - 2 MB of random bytes as %s: no readings, every line counted as skipped, exit 1",
+    (format) => {
+      const r = run(randomBytes(2_000_000), format);
+      expect(r.status).toBe(1);
+      expect(r.stdout).toBe("");
+      const m = /skipped (\d+) of (\d+) lines that are not/.exec(r.stderr);
+      expect(m?.[1]).toBe(m?.[2]);
+      expect(Number(m?.[1])).toBeGreaterThan(1000);
+      expect(r.stderr).toMatch(new RegExp(`no ${format} sensor line in the input`));
+      expect(r.stderr).toMatch(/^[\x20-\x7e\n]*$/); // the sample line is safe to print
+    },
+  );
+
+  it("parse CLI - noise inside a real capture is skipped and counted; the readings still come out", () => {
+    const capture = readFileSync(join(DIR, "fasrc-dell-1.txt"), "utf8");
+    const r = run(`Unable to establish IPMI v2 / RMCP+ session\n${capture}\x00\x01 garbage | x | y\n`);
+    expect(r.status).toBe(0);
+    expect(r.stderr).toMatch(
+      /skipped 2 of \d+ lines that are not ipmitool-sdr sensor lines \(first: "Unable to establish/,
+    );
+    expect(r.stdout.trim().split("\n").length).toBe(run(capture).stdout.trim().split("\n").length);
+  });
+
+  it("parse CLI - an empty capture is an error", () => {
+    const r = run("");
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/no ipmitool-sdr sensor line in the input \(it is empty\)/);
   });
 });

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { type Reading, readingCheck, validate } from "@presage/shared";
 import { describe, expect, it } from "vitest";
-import { type Format, parsers } from "../../src/parse/index.js";
+import { type Format, newParseStats, parsers } from "../../src/parse/index.js";
 
 const FIX = join(import.meta.dirname, "../fixtures");
 const ctx = { host: "h1", ts: 1_700_000_000_000 };
@@ -190,4 +190,42 @@ describe("parse - ugly input", () => {
     expect(rs[0]).toMatchObject({ sensor: "PSU2 Status", type: "other", value: null });
     expect(rs[0]?.state).toMatch(/Presence detected.*input lost.*x,y/);
   });
+});
+
+describe("parse - Intel captures: a state after the unit, margins to Tjmax, tool noise between rows", () => {
+  const run = (format: Format, file: string) => {
+    const stats = newParseStats();
+    const rs = parsers[format](readFileSync(join(FIX, format, file), "utf8"), ctx, stats);
+    return { rs, stats };
+  };
+  const margins = /DTS|Margin/;
+
+  it.each([
+    ["ipmitool-sdr", "intel-margins.txt", 2, 7],
+    ["ipmitool-sdr-elist", "intel-margins.txt", 2, 7],
+    ["ipmitool-sensor", "intel-margins.txt", 2, 5],
+    ["freeipmi-sensors", "intel-margins.csv", 2, 5],
+    ["ipmimonitoring", "intel-margins.csv", 1, 4],
+  ] as const)("%s %s: margins are `other`, noise lines skipped and counted", (format, file, skipped, count) => {
+    const { rs, stats } = run(format, file);
+    expect(rs).toHaveLength(count);
+    expect(stats).toMatchObject({ skipped, lines: skipped + count });
+    const m = rs.filter((r) => margins.test(r.sensor));
+    expect(m.length).toBeGreaterThan(0);
+    for (const r of m) expect(r).toMatchObject({ type: "other", unit: "C" });
+    expect(m.every((r) => typeof r.value === "number" && r.value < 0)).toBe(true);
+    expect(by(rs, "BB Inlet Temp")).toMatchObject({ type: "temperature", unit: "C", value: 24 });
+    expect(by(rs, "System Fan 1")).toMatchObject({ type: "fan", unit: "RPM", value: 3430 });
+    for (const r of rs) expect(validate(readingCheck, r).ok).toBe(true);
+  });
+
+  it.each(["ipmitool-sdr", "ipmitool-sdr-elist"] as const)(
+    "%s: `105 Watts, Presence detected` is 105 W power, `35 percent, Transition to Running` is 35 %% utilization",
+    (format) => {
+      const { rs } = run(format, "intel-margins.txt");
+      expect(by(rs, "PS1 Input Power")).toMatchObject({ type: "power", unit: "W", value: 105, status: "ok" });
+      expect(by(rs, "PS1 Input Power").state).toBeUndefined();
+      expect(by(rs, "PS1 Curr Out %")).toMatchObject({ type: "utilization", unit: "%", value: 35, status: "ok" });
+    },
+  );
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runTool, ToolNotFoundError, ToolTimeoutError } from "../../src/exec.js";
 import { freeipmiArgs } from "../../src/sources/freeipmi.js";
-import { ipmitoolCommand } from "../../src/sources/ipmitool.js";
+import { ipmitoolCommand, ipmitoolSource } from "../../src/sources/ipmitool.js";
 
 /** Running (a killed child may linger as a zombie until its new parent reaps it; that counts as dead). */
 const alive = (pid: number) => {
@@ -64,5 +64,29 @@ describe("exec - running BMC tools", () => {
     expect(f).toEqual(
       expect.arrayContaining(["--config-file", "/run/x.conf", "-W", "opensesspriv", "--driver-type=LAN_2_0"]),
     );
+  });
+});
+
+describe("sources - output with no sensor line", () => {
+  it("a tool that exits 0 printing only noise is a failed poll naming the first line, not an empty host", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "presage-noise-"));
+    const bin = join(dir, "ipmitool");
+    writeFileSync(
+      bin,
+      "#!/bin/sh\necho 'Get Device ID command failed: 0xc1 Invalid command'\necho '\\001\\002 | x'\n",
+      {
+        mode: 0o755,
+      },
+    );
+    const src = ipmitoolSource({ kind: "ipmitool", bin }, { host: "h1", timeoutMs: 5_000, now: () => 0 });
+    await expect(src.poll(AbortSignal.timeout(5_000))).rejects.toThrow(
+      /printed 2 lines but no ipmitool-sensor sensor line \(first: "Get Device ID command failed/,
+    );
+    const ok = join(dir, "ok");
+    writeFileSync(ok, "#!/bin/sh\necho 'banner'\necho 'FAN1 | 4500.000 | RPM | ok | na | na | na | na | na | na'\n", {
+      mode: 0o755,
+    });
+    const good = ipmitoolSource({ kind: "ipmitool", bin: ok }, { host: "h1", timeoutMs: 5_000, now: () => 0 });
+    expect((await good.poll(AbortSignal.timeout(5_000))).map((r) => r.sensor)).toEqual(["FAN1"]);
   });
 });

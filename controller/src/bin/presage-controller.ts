@@ -6,10 +6,11 @@
  */
 import { parseArgs } from "node:util";
 import {
-  ConfigError,
   connectNats,
   createLogger,
+  inboxes,
   Metrics,
+  reportFatal,
   scaledClock,
   serveMetrics,
   systemClock,
@@ -29,12 +30,18 @@ const USAGE = `usage: presage-controller run [--config FILE]
 
 const VERSION = "0.1.0";
 
+/** the server the controller was told to use, for the one-line error when it cannot start */
+let natsUrl: string | undefined;
+
 async function run(configFile: string | undefined): Promise<number> {
   const cfg = loadControllerConfig(configFile);
+  natsUrl = cfg.nats.url;
   const log = createLogger("presage-controller");
   const clock = cfg.clockSpeed === 1 ? systemClock : scaledClock(cfg.clockSpeed);
   const metrics = new Metrics();
-  const nc = await connectNats({ ...cfg.nats, name: cfg.name }, log);
+  // bind the metrics port first: a port in use fails before anything touches NATS
+  const server = cfg.metricsPort !== null ? await serveMetrics(metrics, { port: cfg.metricsPort }) : null;
+  const nc = await connectNats({ inboxPrefix: inboxes.controller, ...cfg.nats, name: cfg.name }, log);
   const engine = await createEngine(cfg.engine, { nc, clock, log });
   const ctl = await createController({ nc, engine, config: cfg, clock, log, metrics });
   let ops = null as { stop(): Promise<void> } | null;
@@ -51,7 +58,6 @@ async function run(configFile: string | undefined): Promise<number> {
       })
       .catch((e) => log.error({ err: e }, "ops service change failed"));
   });
-  const server = cfg.metricsPort !== null ? await serveMetrics(metrics, { port: cfg.metricsPort }) : null;
   await ctl.start();
   log.info({ nats: cfg.nats.url, engine: cfg.engine.kind, mode: cfg.policy.mode }, "controller started");
 
@@ -88,8 +94,5 @@ async function main(argv: string[]): Promise<number> {
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (e) => {
-    console.error(e instanceof ConfigError ? `presage-controller: ${e.message}` : e);
-    process.exit(e instanceof ConfigError ? 2 : 1);
-  },
+  (e) => process.exit(reportFatal("presage-controller", e, { natsUrl })),
 );

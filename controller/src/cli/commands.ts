@@ -2,7 +2,7 @@
  * Every `presage` command: its options, help, and how it turns arguments into one operator
  * request and the reply into output. `watch` and `demo` run their own loop.
  */
-import { isValidHostName, type OpsEndpoint, type OpsReplies, Severity } from "@presage/shared";
+import { HostState, isValidHostName, type OpsEndpoint, type OpsReplies, Severity } from "@presage/shared";
 import { usageError } from "./exit.js";
 import { parseWhen } from "./format.js";
 import * as r from "./render.js";
@@ -58,6 +58,22 @@ export function int(a: Args, k: string, min: number, max: number): number | unde
   return n;
 }
 
+/** An enum-like flag: absent, or one of `values` (the error lists them all). */
+export function choice(a: Args, k: string, values: readonly string[]): string | undefined {
+  const s = str(a, k);
+  if (s !== undefined && !values.includes(s))
+    throw usageError(`--${k} must be one of ${values.join(", ")}, got "${s}"`);
+  return s;
+}
+
+/** A --host flag: absent, or a valid host name. */
+export function hostFlag(a: Args, k = "host"): string | undefined {
+  const h = str(a, k);
+  if (h !== undefined && !isValidHostName(h))
+    throw usageError(`--${k} "${h}" is not a host name: use letters, digits, '-' or '_'`);
+  return h;
+}
+
 function when(a: Args, k: string, now: number): number | undefined {
   const s = str(a, k);
   if (s === undefined) return undefined;
@@ -84,13 +100,17 @@ export const commands: Command[] = [
     usage: "presage hosts [--state STATE]",
     summary: "list hosts with lifecycle state, load and open alerts",
     options: {
-      state: { type: "string", value: "STATE", help: "only hosts in this state (healthy, quarantined, ...)" },
+      state: {
+        type: "string",
+        value: "STATE",
+        help: `only hosts in this state: ${Object.values(HostState).join(", ")}`,
+      },
     },
     examples: ["presage hosts", "presage hosts --state quarantined --json"],
     kind: "request",
     endpoint: () => "hosts",
     maxArgs: 0,
-    request: (a) => ({ state: str(a, "state") }),
+    request: (a) => ({ state: choice(a, "state", Object.values(HostState)) }),
     render: (v, d: OpsReplies["hosts"]) => r.hostsTable(v, d.hosts),
   },
   {
@@ -121,14 +141,9 @@ export const commands: Command[] = [
     endpoint: () => "events",
     maxArgs: 0,
     request: (a) => {
-      const h = str(a, "host");
-      if (h !== undefined && !isValidHostName(h)) throw usageError(`--host "${h}" is not a host name`);
-      const sev = str(a, "severity");
-      if (sev !== undefined && !Object.values(Severity).includes(sev as Severity))
-        throw usageError(`--severity must be one of ${Object.values(Severity).join(", ")}, got "${sev}"`);
       return {
-        host: h,
-        severity: sev,
+        host: hostFlag(a),
+        severity: choice(a, "severity", Object.values(Severity)),
         unacked: flag(a, "unacked"),
         open: flag(a, "open"),
         limit: int(a, "limit", 1, 10_000),
@@ -209,11 +224,7 @@ export const commands: Command[] = [
     kind: "request",
     endpoint: () => "migrations",
     maxArgs: 0,
-    request: (a) => {
-      const h = str(a, "host");
-      if (h !== undefined && !isValidHostName(h)) throw usageError(`--host "${h}" is not a host name`);
-      return { active: flag(a, "active"), host: h, limit: int(a, "limit", 1, 100_000) };
-    },
+    request: (a) => ({ active: flag(a, "active"), host: hostFlag(a), limit: int(a, "limit", 1, 100_000) }),
     render: (v, d: OpsReplies["migrations"]) => r.migrationsTable(v, d.migrations),
   },
   {

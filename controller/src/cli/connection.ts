@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
-import { check, type NatsSettings, validate } from "@presage/shared";
+import { check, inboxes, type NatsSettings, validate } from "@presage/shared";
 import { usageError } from "./exit.js";
 
 export const DEFAULT_URL = "nats://127.0.0.1:4222";
@@ -33,6 +33,8 @@ export type Context = {
   tls?: { ca?: string; cert?: string; key?: string };
   /** the operator name sent with requests (the server's identity wins when it has one) */
   by?: string;
+  /** reply inbox prefix; default `_INBOX.presage.ops.<user>` with a user, else `_INBOX` */
+  inboxPrefix?: string;
 };
 
 const optStr = check.optional(check.str({ min: 1 }));
@@ -43,6 +45,7 @@ const contextCheck = check.obj({
   creds: optStr,
   tls: check.optional(check.obj({ ca: optStr, cert: optStr, key: optStr })),
   by: optStr,
+  inboxPrefix: optStr,
 });
 
 export function defaultContextPath(env: NodeJS.ProcessEnv): string {
@@ -86,14 +89,19 @@ export function resolveConnection(f: ConnectionFlags, env: NodeJS.ProcessEnv): R
   ] as const) {
     if (file && !existsSync(file)) throw usageError(`${what} file ${file} does not exist`);
   }
+  const user = f.user ?? env.NATS_USER ?? ctx.user;
   const settings: NatsSettings = {
     url,
-    user: f.user ?? env.NATS_USER ?? ctx.user,
+    user,
     pass: f.password ?? env.NATS_PASSWORD ?? env.NATS_PASS ?? ctx.password,
     creds: f.creds ?? env.NATS_CREDS ?? ctx.creds,
     tls: tls.ca || tls.cert || url.startsWith("tls://") ? tls : null,
     name: "presage-cli",
   };
+  // an operator's replies land under their own prefix, the only inbox deploy/nats lets them read
+  // (with --creds there is no user name here: set inboxPrefix in the context file or PRESAGE_INBOX_PREFIX)
+  const inbox = env.PRESAGE_INBOX_PREFIX || ctx.inboxPrefix || (user ? inboxes.operator(user) : null);
+  if (inbox) settings.inboxPrefix = inbox;
   return { settings, by: f.by ?? ctx.by ?? safeUserName() };
 }
 

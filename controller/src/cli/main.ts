@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import type { NatsConnection } from "@nats-io/transport-node";
 import type { OpsEndpoint } from "@presage/shared";
 import { connectCli, opsRequest } from "./client.js";
-import { type Args, type Command, commandByName, commands, int, type OptionSpec } from "./commands.js";
+import { type Args, type Command, commandByName, commands, hostFlag, int, type OptionSpec } from "./commands.js";
 import { type ConnectionFlags, resolveConnection } from "./connection.js";
 import { CliError, Exit, usageError } from "./exit.js";
 import { parseWhen } from "./format.js";
@@ -131,7 +131,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       const count = int(a, "count", 1, 1_000_000_000);
       const forText = typeof a.values.for === "string" ? a.values.for : undefined;
       const forMs = forText === undefined ? undefined : durationMs(forText, io.now());
-      const host = typeof a.values.host === "string" ? a.values.host : undefined;
+      const host = hostFlag(a);
       nc = await connectCli(conn.settings);
       await watch(
         nc,
@@ -160,6 +160,13 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     io.out(
       json ? JSON.stringify({ ok: true, ...data }, null, 2) : cmd.render({ style, now: io.now() }, data as never, a),
     );
+    const cut = (data as { truncated?: Record<string, number> }).truncated;
+    if (cut && !json)
+      io.err(
+        `presage ${name}: the reply was cut to fit the NATS server's max_payload: ${Object.entries(cut)
+          .map(([k, n]) => `${n} ${k}`)
+          .join(", ")} not shown (--json shows the same cut reply)`,
+      );
     return Exit.Ok;
   } catch (e) {
     if (!(e instanceof CliError)) throw e;

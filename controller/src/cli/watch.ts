@@ -4,17 +4,27 @@
  * does not look like what its subject carries is shown as such, never crashes the watch.
  */
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type Check, check, eventCheck, parseJson, subjects } from "@presage/shared";
+import {
+  type AlertFeedMessage,
+  type AuditRecord,
+  type Check,
+  eventCheck,
+  feedChecks,
+  type MigrationRecord,
+  parseJson,
+  type SensorEvent,
+  subjects,
+} from "@presage/shared";
 import { ago, colourOf, iso, paint, type Style } from "./format.js";
 
 type Kind = "event" | "alert" | "migration" | "audit";
 
-/** Only the fields watch prints; the producers' full shapes live in shared/types.ts. */
+/** The producers' shapes (shared/feeds.ts): the same checks the contract tests hold the controller to. */
 const checks: Record<Kind, Check> = {
   event: eventCheck,
-  alert: check.obj({ id: check.str(), host: check.str(), severity: check.str(), reason: check.str() }),
-  migration: check.obj({ id: check.str(), vm: check.str(), from: check.str(), to: check.str(), status: check.str() }),
-  audit: check.obj({ ts: check.num(), action: check.str(), actor: check.str(), detail: check.str() }),
+  alert: feedChecks.alerts,
+  migration: feedChecks.migrations,
+  audit: feedChecks.audit,
 };
 
 const sources: [Kind, string][] = [
@@ -24,29 +34,11 @@ const sources: [Kind, string][] = [
   ["audit", subjects.allAudit],
 ];
 
-/** The union of the fields describe() prints, all of them checked above for their kind. */
-type Shown = {
-  ts?: number;
-  id: string;
-  host: string;
-  severity: string;
-  kind: string;
-  component: string;
-  sensor?: string | null;
-  reason: string;
-  predictedFailureAt?: number | null;
-  vm: string;
-  from: string;
-  to: string;
-  status: string;
-  progress?: number;
-  error?: string | null;
-  action: string;
-  actor: string;
-  detail: string;
-};
-
-type Line = { subject: string; kind: Kind; data: Record<string, unknown> };
+type Line =
+  | { subject: string; kind: "event"; data: SensorEvent }
+  | { subject: string; kind: "alert"; data: AlertFeedMessage }
+  | { subject: string; kind: "migration"; data: MigrationRecord }
+  | { subject: string; kind: "audit"; data: AuditRecord };
 
 export type WatchOptions = {
   style: Style;
@@ -63,26 +55,48 @@ export type WatchOptions = {
 };
 
 function describe(l: Line, o: WatchOptions): string {
-  const d = l.data as unknown as Shown;
   const s = o.style;
-  const when = iso(typeof d.ts === "number" ? d.ts : o.now()).slice(11, 19);
+  const at = (ts: number | null | undefined) => iso(typeof ts === "number" ? ts : o.now()).slice(11, 19);
   switch (l.kind) {
-    case "event":
-      return `${when} ${paint(s, "bold", "EVENT")}     ${d.host} ${paint(s, colourOf(d.severity), d.severity)} ${d.kind} ${d.component}${d.sensor ? ` ${d.sensor}` : ""}: ${d.reason}${d.predictedFailureAt ? ` (fails ${ago(d.predictedFailureAt, d.ts ?? o.now())})` : ""}`;
-    case "alert":
-      return `${when} ${paint(s, "bold", "ALERT")}     ${d.host} ${paint(s, colourOf(d.severity), d.severity)} ${d.id}: ${d.reason}`;
-    case "migration": {
-      const progress = typeof d.progress === "number" ? ` ${Math.round(d.progress * 100)}%` : "";
-      return `${when} ${paint(s, "bold", "MIGRATION")} ${d.vm} ${d.from} -> ${d.to} ${paint(s, colourOf(d.status), d.status)}${progress}${d.error ? ` (${d.error})` : ""}`;
+    case "event": {
+      const d = l.data;
+      return `${at(d.ts)} ${paint(s, "bold", "EVENT")}     ${d.host} ${paint(s, colourOf(d.severity), d.severity)} ${d.kind} ${d.component}${d.sensor ? ` ${d.sensor}` : ""}: ${d.reason}${d.predictedFailureAt ? ` (fails ${ago(d.predictedFailureAt, d.ts)})` : ""}`;
     }
-    case "audit":
-      return `${when} ${paint(s, "bold", "AUDIT")}     ${d.action}${d.host ? ` ${d.host}` : ""} by ${d.actor}: ${d.detail}`;
+    case "alert": {
+      const d = l.data;
+      if (d.type === "plan") {
+        const p = d.plan;
+        return `${at(p.createdAt)} ${paint(s, "bold", "PLAN")}      ${p.id} ${p.kind}${p.host ? ` ${p.host}` : ""} ${paint(s, colourOf(p.status), p.status)} ${p.moves.length} moves: ${p.reason}`;
+      }
+      const a = d.alert;
+      const label = d.type === "escalation" ? `ESCALATION ${a.escalations}x` : a.cleared ? "ALERT cleared" : "ALERT";
+      return `${at(a.lastEventAt)} ${paint(s, "bold", label)} ${a.host} ${paint(s, colourOf(a.severity), a.severity)} ${a.id}: ${a.reason}${a.ack ? ` (acked by ${a.ack.by})` : ""}`;
+    }
+    case "migration": {
+      const d = l.data;
+      const progress = d.status === "running" ? ` ${Math.round(d.progress * 100)}%` : "";
+      return `${at(d.finishedAt ?? d.startedAt)} ${paint(s, "bold", "MIGRATION")} ${d.vm} ${d.from} -> ${d.to} ${paint(s, colourOf(d.status), d.status)}${progress}${d.error ? ` (${d.error})` : ""}`;
+    }
+    case "audit": {
+      const d = l.data;
+      return `${at(d.ts)} ${paint(s, "bold", "AUDIT")}     ${d.action}${d.host ? ` ${d.host}` : ""} by ${d.actor}: ${d.detail}`;
+    }
   }
 }
 
-/** Whether a message is about `host`: a migration is about both its ends. */
-function concerns(d: Record<string, unknown>, host: string): boolean {
-  return d.host === host || d.from === host || d.to === host;
+/** Whether a message is about `host`: a migration or a plan is about both ends of its moves. */
+function concerns(l: Line, host: string): boolean {
+  switch (l.kind) {
+    case "event":
+    case "audit":
+      return l.data.host === host;
+    case "migration":
+      return l.data.from === host || l.data.to === host;
+    case "alert":
+      return l.data.type === "plan"
+        ? l.data.plan.host === host || l.data.plan.moves.some((m) => m.from === host || m.to === host)
+        : l.data.alert.host === host;
+  }
 }
 
 /** Runs until count/forMs is reached or `signal` aborts; resolves with the number of lines printed. */
@@ -99,7 +113,7 @@ export async function watch(nc: NatsConnection, o: WatchOptions, signal: AbortSi
     for (const { kind, sub } of subs) {
       (async () => {
         for await (const m of sub) {
-          const r = parseJson<Record<string, unknown>>(checks[kind], m.string());
+          const r = parseJson<Line["data"]>(checks[kind], m.string());
           if (!r.ok) {
             o.out(
               o.json
@@ -108,8 +122,8 @@ export async function watch(nc: NatsConnection, o: WatchOptions, signal: AbortSi
             );
             continue;
           }
-          if (o.host && !concerns(r.value, o.host)) continue;
-          const line: Line = { subject: m.subject, kind, data: r.value };
+          const line = { subject: m.subject, kind, data: r.value } as Line;
+          if (o.host && !concerns(line, o.host)) continue;
           o.out(o.json ? JSON.stringify(line) : describe(line, o));
           printed++;
           if (o.count !== undefined && printed >= o.count) stop();

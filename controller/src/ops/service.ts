@@ -20,6 +20,7 @@ import {
   validate,
 } from "@presage/shared";
 import type { ControllerApi } from "../api.js";
+import { fitReply } from "./fit.js";
 import { type Actor, actorOf } from "./identity.js";
 
 type Req = Record<string, unknown>;
@@ -118,7 +119,16 @@ export async function startOpsService(
     const { by: _declared, ...req } = parsed.req;
     try {
       const data = await calls[endpoint](api, req, actor.name);
-      respond(msg, JSON.stringify({ ok: true, ...data }));
+      const maxPayload = nc.info?.max_payload ?? 1_048_576;
+      const text = fitReply(data as Record<string, unknown>, maxPayload);
+      if (text === null) {
+        log.error({ endpoint, maxPayload }, "ops reply does not fit max_payload even with its lists emptied");
+        return replyError(endpoint, msg, {
+          code: ErrorCode.Internal,
+          message: `the ${endpoint} reply does not fit the server's max_payload (${maxPayload} bytes)`,
+        });
+      }
+      respond(msg, text);
       opts.metrics?.inc("presage_ops_requests_total", { endpoint, result: "ok" });
       log.debug({ endpoint, actor, ms: Date.now() - started }, "ops request served");
     } catch (e) {

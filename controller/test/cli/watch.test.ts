@@ -1,7 +1,8 @@
-import { connectNats, type NatsConnection } from "@presage/shared";
+import { type AuditRecord, connectNats, type NatsConnection } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { watch } from "../../src/cli/watch.js";
+import { alertMessage, runningMigration } from "./feed-samples.js";
 
 let ns: NatsServerHandle;
 let nc: NatsConnection;
@@ -29,18 +30,13 @@ describe("cli watch", () => {
         forMs: 20_000,
         out: (l) => lines.push(l),
         ready: () => {
-          nc.publish(
-            "presage.v1.alerts",
-            JSON.stringify({ id: "a-2", host: "h2", severity: "critical", reason: "other host" }),
-          );
-          nc.publish(
-            "presage.v1.migrations",
-            JSON.stringify({ id: "m", vm: "vm-1", from: "h1", to: "h3", status: "running", progress: 0.42, ts }),
-          );
-          nc.publish(
-            "presage.v1.audit.ack",
-            JSON.stringify({ ts, action: "ack", host: "h1", actor: "alice", detail: "acknowledged ev-1" }),
-          );
+          // shapes as the controller publishes them (test/cli/contract.test.ts runs the real producer)
+          const other = alertMessage({ id: "a-2", host: "h2", severity: "critical", reason: "other host", ts });
+          nc.publish("presage.v1.alerts", JSON.stringify(other));
+          const mig = runningMigration({ id: "m", vm: "vm-1", from: "h1", to: "h3", progress: 0.42, ts });
+          nc.publish("presage.v1.migrations", JSON.stringify(mig));
+          const audit: AuditRecord = { ts, action: "ack", host: "h1", actor: "alice", detail: "acknowledged ev-1" };
+          nc.publish("presage.v1.audit.ack", JSON.stringify(audit));
         },
         now: () => ts,
       },

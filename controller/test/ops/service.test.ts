@@ -77,6 +77,12 @@ describe("ops service", () => {
     expect((r3.body.error as { message: string }).message).toMatch(/aggressiveness must be <= 5/);
     const r4 = await ask("ack", [1, 2]);
     expect((r4.body.error as { message: string }).message).toMatch(/must be a JSON object/);
+    // enum-like fields are refused with the valid values, never answered with an empty list
+    const r5 = await ask("hosts", { state: "bogus" });
+    expect(r5.body.error).toMatchObject({ code: "bad_request" });
+    expect((r5.body.error as { message: string }).message).toMatch(/state must be one of healthy, suspect, degraded/);
+    const r6 = await ask("events", { severity: "doom" });
+    expect((r6.body.error as { message: string }).message).toMatch(/severity must be one of info, warning, critical/);
     expect(fake.calls.length).toBe(before);
   });
 
