@@ -11,16 +11,17 @@ const sameCondition = (a: Alert, host: string, component: string, sensor: string
   a.host === host && a.component === component && a.sensor === sensor;
 
 /**
- * The alerts an event creates or changes (to be stored), given the alerts so far.
+ * The alerts an event creates or changes (to be stored), given the alerts so far. `now` is the
+ * controller's clock: alerts open and escalate on it, never on the agent's `ev.ts`.
  * Redelivery of an event already seen changes nothing.
  */
-export function alertsForEvent(alerts: ReadonlyMap<string, Alert>, ev: SensorEvent): Alert[] {
+export function alertsForEvent(alerts: ReadonlyMap<string, Alert>, ev: SensorEvent, now: number): Alert[] {
   if (alerts.has(ev.id)) return [];
   const open = [...alerts.values()].filter((a) => !a.cleared && sameCondition(a, ev.host, ev.component, ev.sensor));
-  if (ev.kind === EventKind.Cleared) return open.map((a) => ({ ...a, cleared: true, lastEventAt: ev.ts }));
+  if (ev.kind === EventKind.Cleared) return open.map((a) => ({ ...a, cleared: true, lastEventAt: now }));
   if (ev.severity === Severity.Info) return [];
   const same = open.find((a) => a.severity === ev.severity);
-  if (same) return [{ ...same, lastEventAt: ev.ts, reason: ev.reason }];
+  if (same) return [{ ...same, lastEventAt: now, reason: ev.reason }];
   return [
     {
       id: ev.id,
@@ -29,8 +30,8 @@ export function alertsForEvent(alerts: ReadonlyMap<string, Alert>, ev: SensorEve
       component: ev.component,
       sensor: ev.sensor,
       reason: ev.reason,
-      openedAt: ev.ts,
-      lastEventAt: ev.ts,
+      openedAt: now,
+      lastEventAt: now,
       cleared: false,
       ack: null,
       escalations: 0,

@@ -41,9 +41,13 @@ export type ControllerConfig = {
     maxPercent: number;
   };
   alerts: { escalationIntervalMs: number };
+  /** how far an agent's event timestamp may stray from the controller's clock before it is refused */
+  events: { maxAheadMs: number; maxBehindMs: number };
   returns: { gracePeriodMs: number; waveSize: number };
   heartbeat: { lostAfterMs: number };
   leader: { enabled: boolean; leaseTtlMs: number };
+  /** ping the NATS server this often and reconnect after this many unanswered pings (dead peer in seconds) */
+  natsLiveness: { pingIntervalMs: number; maxPingOut: number };
   reconcile: { intervalMs: number };
   migration: {
     bandwidthBps: number | null;
@@ -98,9 +102,11 @@ export const controllerConfigCheck: Check = check.obj({
   concurrency: check.obj({ perSource: pos, perTarget: pos, fleet: pos }),
   brake: check.obj({ maxHosts: pos, maxPercent: check.num({ min: 0, max: 100 }) }),
   alerts: check.obj({ escalationIntervalMs: pos }),
+  events: check.obj({ maxAheadMs: check.int({ min: 0 }), maxBehindMs: check.int({ min: 0 }) }),
   returns: check.obj({ gracePeriodMs: check.int({ min: 0 }), waveSize: pos }),
   heartbeat: check.obj({ lostAfterMs: pos }),
   leader: check.obj({ enabled: check.bool(), leaseTtlMs: check.int({ min: 500 }) }),
+  natsLiveness: check.obj({ pingIntervalMs: check.int({ min: 100 }), maxPingOut: pos }),
   reconcile: check.obj({ intervalMs: pos }),
   migration: check.obj({
     bandwidthBps: msOrNull,
@@ -131,9 +137,11 @@ export function defaultControllerConfig(): ControllerConfig {
     concurrency: { perSource: 2, perTarget: 2, fleet: 8 },
     brake: { maxHosts: 3, maxPercent: 20 },
     alerts: { escalationIntervalMs: 15 * 60_000 },
+    events: { maxAheadMs: 10 * 60_000, maxBehindMs: 7 * 24 * 3_600_000 },
     returns: { gracePeriodMs: 10 * 60_000, waveSize: 4 },
     heartbeat: { lostAfterMs: 60_000 },
     leader: { enabled: true, leaseTtlMs: 6_000 },
+    natsLiveness: { pingIntervalMs: 2_000, maxPingOut: 2 },
     reconcile: { intervalMs: 2_000 },
     migration: { bandwidthBps: null, downtimeLimitMs: null, deadlineMs: null, retryAfterMs: 30_000 },
     rebalance: { intervalMs: null, maxMoves: 5, aggressiveness: 3, cooldownMs: 30 * 60_000 },

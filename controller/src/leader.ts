@@ -28,6 +28,8 @@ export class LeaderElection {
   #timer: NodeJS.Timeout | null = null;
   #stopped = false;
   #stepping: Promise<void> = Promise.resolve();
+  /** when the lease another replica holds expires, as last read */
+  #otherUntil = 0;
   readonly #now: () => number;
 
   constructor(
@@ -39,6 +41,19 @@ export class LeaderElection {
 
   get leader(): boolean {
     return this.#leader;
+  }
+
+  /**
+   * Leader with a lease that has not expired by the wall clock. A replica that was frozen
+   * (SIGSTOP, a long GC pause) answers false at once when it wakes, before its timer runs.
+   */
+  holdsLease(): boolean {
+    return this.#leader && this.#now() < this.#expiresAt;
+  }
+
+  /** Another replica held a lease that has not expired yet, as last read. */
+  otherHoldsLease(): boolean {
+    return !this.#leader && this.#now() < this.#otherUntil;
   }
 
   async start(): Promise<void> {
@@ -79,7 +94,10 @@ export class LeaderElection {
       this.#rev = await this.kv.create(KEY, JSON.stringify(lease));
     } else {
       const cur = validate<Lease>(leaseCheck, safeJson(e.string()));
-      if (cur.ok && cur.value.expiresAt > now && cur.value.holder !== this.o.name) return;
+      if (cur.ok && cur.value.expiresAt > now && cur.value.holder !== this.o.name) {
+        this.#otherUntil = cur.value.expiresAt;
+        return;
+      }
       this.#rev = await this.kv.update(KEY, JSON.stringify(lease), e.revision);
     }
     this.#expiresAt = lease.expiresAt;

@@ -1,16 +1,29 @@
 /**
- * One reconcile pass as a pure function: from the desired state (host records, plans, policy)
- * and the observed state (where the engine says VMs are, migrations in flight, heartbeats) to a
- * list of idempotent actions. The controller executes them, records them to the audit trail and
- * runs the next pass when anything changes or the interval elapses. Level-based: a pass never
- * depends on which event woke it, so lost, repeated or reordered messages do no harm.
+ * One reconcile pass as a pure function: from the desired state (host records, plans, policy,
+ * recorded operator intents) and the observed state (where the engine says VMs are, migrations in
+ * flight, heartbeats, alerts) to a list of idempotent actions. The applier (runtime/applier.ts)
+ * executes them and the loop runs the next pass when anything changes or the interval elapses.
+ * Level-based: a pass never depends on which event woke it, so lost, repeated or reordered
+ * messages do no harm. Every decision the controller takes on its own is made here.
  */
-import { type HostRecord, HostState, MigrationPurpose, type Plan, type PlanMove, Severity } from "@presage/shared";
+import {
+  type Alert,
+  type HostRecord,
+  HostState,
+  MigrationPurpose,
+  type MigrationRecord,
+  type Plan,
+  type PlanMove,
+  Severity,
+  type VmRecord,
+} from "@presage/shared";
 import { applyBrake, type BrakeStatus } from "./brake.js";
 import { type ControllerConfig, PolicyMode, policyFor } from "./config.js";
 import { DRAINING_STATES, Trigger } from "./lifecycle.js";
 import type { FleetView } from "./model.js";
 import { type InFlight, planEvacuation, planReturn, startable } from "./placement/planner.js";
+import type { RebalanceIntent } from "./reconcile/rebalance.js";
+import { balancing, escalations, scheduledMaintenance, vanishedVms } from "./reconcile/upkeep.js";
 
 export type FlightInfo = InFlight & { purpose: MigrationPurpose };
 
@@ -21,7 +34,18 @@ export type Action =
   | { kind: "alert"; id: string; host: string; severity: Severity; reason: string }
   | { kind: "lost"; host: string; lost: boolean; reason: string }
   | { kind: "propose"; host: string; moves: PlanMove[]; unplaced: { vm: string; reason: string }[] }
-  | { kind: "plan-status"; id: string; status: Plan["status"] };
+  | { kind: "plan-status"; id: string; status: Plan["status"]; reason?: string }
+  /** a scheduled maintenance plan whose time came: the host enters maintenance */
+  | { kind: "maintenance-start"; plan: string; host: string; reason: string }
+  /** re-publish an unacknowledged critical alert */
+  | { kind: "escalate"; id: string }
+  /** record a balancing plan (its moves come as migrate actions) */
+  | { kind: "rebalance"; plan: Plan }
+  /** an operator rebalance whose moves were started (or no longer apply) */
+  | { kind: "intent-done"; planId: string };
+
+/** The audit actor of the decisions a pass takes. */
+const ACTOR = "controller";
 
 export type HeartbeatInfo = { lastAt: number; healthySince: number | null };
 
@@ -37,6 +61,15 @@ export type Snapshot = {
   plans: readonly Plan[];
   /** VMs whose last migration failed recently: not planned until the retry delay has passed */
   hold?: ReadonlySet<string>;
+  /** alerts by id: escalations, and which controller alerts exist already */
+  alerts?: ReadonlyMap<string, Alert>;
+  /** the VMs the store knows: one the engine no longer lists has vanished */
+  vmRecords?: readonly VmRecord[];
+  /** migration history (balancing cool-down) */
+  migrations?: readonly MigrationRecord[];
+  /** when the balancing interval last planned */
+  lastRebalance?: number;
+  rebalanceIntents?: readonly RebalanceIntent[];
 };
 
 const byUrgency = (a: HostRecord, b: HostRecord) =>
@@ -44,12 +77,15 @@ const byUrgency = (a: HostRecord, b: HostRecord) =>
   a.since - b.since ||
   a.host.localeCompare(b.host);
 
-export function reconcile(s: Snapshot): { actions: Action[]; brake: BrakeStatus } {
-  const actions: Action[] = [];
+export function reconcile(snap: Snapshot): { actions: Action[]; brake: BrakeStatus } {
+  const scheduled = scheduledMaintenance(snap, ACTOR);
+  // the rest of the pass sees the hosts that just entered maintenance as draining
+  const s: Snapshot = { ...snap, records: scheduled.records };
+  const actions: Action[] = [...scheduled.actions];
   const records = [...s.records.values()];
+  // grows with every migration this pass starts, so later steps respect the limits
   const inFlight: FlightInfo[] = [...s.inFlight];
   const views = new Map(s.fleet.hosts.map((h) => [h.name, h]));
-
   for (const r of records) {
     if (views.get(r.host)?.up === false && r.state !== HostState.Failed)
       actions.push({
@@ -60,50 +96,59 @@ export function reconcile(s: Snapshot): { actions: Action[]; brake: BrakeStatus 
       });
     lostCheck(s, r, actions);
   }
+  drain(s, records, inFlight, actions);
+  const brake = admitDegraded(s, records, inFlight, actions);
+  bringHome(s, records, inFlight, actions);
+  finishedPlans(s, actions);
+  actions.push(...vanishedVms(s), ...escalations(s), ...balancing(s, records, inFlight));
+  return { actions, brake };
+}
 
-  // 1. draining hosts (evacuating, maintenance): plan every VM, start what the limits allow
+/** 1. draining hosts (evacuating, maintenance): plan every VM, start what the limits allow */
+function drain(s: Snapshot, records: HostRecord[], inFlight: FlightInfo[], actions: Action[]): void {
   const draining = records.filter((r) => DRAINING_STATES.includes(r.state)).sort(byUrgency);
-  if (draining.length) {
-    const plan = planEvacuation({
-      fleet: s.fleet,
-      sources: draining.map((r) => ({ host: r.host, predictedFailureAt: r.predictedFailureAt ?? null })),
-      headroom: s.cfg.headroom,
-      inFlight,
-      hold: s.hold,
-    });
-    const state = new Map(draining.map((r) => [r.host, r.state]));
-    for (const mv of startable(plan.moves, inFlight, s.cfg.concurrency)) {
-      const purpose =
-        state.get(mv.from) === HostState.Maintenance ? MigrationPurpose.Maintenance : MigrationPurpose.Evacuation;
-      actions.push({ kind: "migrate", move: mv, purpose });
-      inFlight.push({ vm: mv.vm, from: mv.from, to: mv.to, purpose });
-    }
-    for (const r of draining) {
-      const left = s.fleet.vms.filter((v) => v.host === r.host).length;
-      const moving = inFlight.some((f) => f.from === r.host);
-      if (left === 0 && !moving && r.state === HostState.Evacuating)
-        actions.push({
-          kind: "transition",
-          host: r.host,
-          trigger: Trigger.Evacuated,
-          reason: "no VM left on the host",
-        });
-      const stuck = plan.unplaced.filter((u) => s.fleet.vms.some((v) => v.id === u.vm && v.host === r.host));
-      if (stuck.length)
-        actions.push({
-          kind: "alert",
-          id: `ctl-capacity-${r.host}-${r.since}`,
-          host: r.host,
-          severity: Severity.Critical,
-          reason: `not enough capacity to empty ${r.host}: ${stuck.length} VM(s) stay (${stuck
-            .slice(0, 5)
-            .map((u) => u.vm)
-            .join(", ")}${stuck.length > 5 ? ", ..." : ""}); ${stuck[0]?.reason}`,
-        });
-    }
+  if (!draining.length) return;
+  const plan = planEvacuation({
+    fleet: s.fleet,
+    sources: draining.map((r) => ({ host: r.host, predictedFailureAt: r.predictedFailureAt ?? null })),
+    headroom: s.cfg.headroom,
+    inFlight,
+    hold: s.hold,
+  });
+  const state = new Map(draining.map((r) => [r.host, r.state]));
+  for (const mv of startable(plan.moves, inFlight, s.cfg.concurrency)) {
+    const purpose =
+      state.get(mv.from) === HostState.Maintenance ? MigrationPurpose.Maintenance : MigrationPurpose.Evacuation;
+    actions.push({ kind: "migrate", move: mv, purpose });
+    inFlight.push({ vm: mv.vm, from: mv.from, to: mv.to, purpose });
   }
+  for (const r of draining) {
+    const left = s.fleet.vms.filter((v) => v.host === r.host).length;
+    const moving = inFlight.some((f) => f.from === r.host);
+    if (left === 0 && !moving && r.state === HostState.Evacuating)
+      actions.push({
+        kind: "transition",
+        host: r.host,
+        trigger: Trigger.Evacuated,
+        reason: "no VM left on the host",
+      });
+    const stuck = plan.unplaced.filter((u) => s.fleet.vms.some((v) => v.id === u.vm && v.host === r.host));
+    if (stuck.length)
+      actions.push({
+        kind: "alert",
+        id: `ctl-capacity-${r.host}-${r.since}`,
+        host: r.host,
+        severity: Severity.Critical,
+        reason: `not enough capacity to empty ${r.host}: ${stuck.length} VM(s) stay (${stuck
+          .slice(0, 5)
+          .map((u) => u.vm)
+          .join(", ")}${stuck.length > 5 ? ", ..." : ""}); ${stuck[0]?.reason}`,
+      });
+  }
+}
 
-  // 2. degraded hosts: evacuate (automatic), propose (manual) or watch (monitor), under the brake
+/** 2. degraded hosts: evacuate (automatic), propose (manual) or watch (monitor), under the brake */
+function admitDegraded(s: Snapshot, records: HostRecord[], inFlight: FlightInfo[], actions: Action[]): BrakeStatus {
   const candidates: HostRecord[] = [];
   for (const r of records.filter((x) => x.state === HostState.Degraded).sort(byUrgency)) {
     const mode = policyFor(s.cfg, r.host);
@@ -144,8 +189,11 @@ export function reconcile(s: Snapshot): { actions: Action[]; brake: BrakeStatus 
       reason: `safety brake: ${status.inRemediation} of at most ${status.limit} hosts already in remediation; evacuation of ${h} waits`,
     });
   }
+  return status;
+}
 
-  // 3. returning hosts: after the grace period, bring home VMs back in waves
+/** 3. returning hosts: after the grace period, bring home VMs back in waves */
+function bringHome(s: Snapshot, records: HostRecord[], inFlight: FlightInfo[], actions: Action[]): void {
   for (const r of records.filter((x) => x.state === HostState.Returning)) {
     if (!graceOver(s, r)) continue;
     if (inFlight.some((f) => f.to === r.host && f.purpose === MigrationPurpose.Return)) continue;
@@ -163,15 +211,16 @@ export function reconcile(s: Snapshot): { actions: Action[]; brake: BrakeStatus 
       inFlight.push({ vm: mv.vm, from: mv.from, to: mv.to, purpose: MigrationPurpose.Return });
     }
   }
+}
 
-  // 4. finished manual plans
+/** 4. finished manual plans */
+function finishedPlans(s: Snapshot, actions: Action[]): void {
   for (const p of s.plans) {
     if (p.status !== "executing" || !p.host) continue;
     const st = s.records.get(p.host)?.state;
     if (st && st !== HostState.Evacuating && st !== HostState.Degraded)
       actions.push({ kind: "plan-status", id: p.id, status: st === HostState.Quarantined ? "done" : "failed" });
   }
-  return { actions, brake: status };
 }
 
 function lostCheck(s: Snapshot, r: HostRecord, actions: Action[]): void {

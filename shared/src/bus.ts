@@ -30,13 +30,20 @@ export type NatsSettings = {
   inboxPrefix?: string;
 };
 
-export async function connectNats(s: NatsSettings, log?: Logger): Promise<NatsConnection> {
+/**
+ * Dead-peer detection: ping every `pingIntervalMs`, give up on the server after `maxPingOut`
+ * unanswered pings (nats.js defaults: 2 min and 2). Long-lived services pass seconds.
+ */
+export type Liveness = { pingIntervalMs: number; maxPingOut: number };
+
+export async function connectNats(s: NatsSettings, log?: Logger, liveness?: Liveness): Promise<NatsConnection> {
   const opts: ConnectionOptions = {
     servers: s.url.split(","),
     name: s.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,
     waitOnFirstConnect: false,
+    ...(liveness ? { pingInterval: liveness.pingIntervalMs, maxPingOut: liveness.maxPingOut } : {}),
   };
   if (s.inboxPrefix) opts.inboxPrefix = s.inboxPrefix;
   if (s.user) opts.user = s.user;

@@ -6,11 +6,11 @@ import { spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import net from "node:net";
 import { join } from "node:path";
-import { generateFleet } from "../../controller/dist/migration/fleet.js";
-import { buildGuestImage } from "../../controller/dist/migration/guest-image.js";
-import { QemuEngine } from "../../controller/dist/migration/qmp.js";
-import { seededRandom } from "../../controller/dist/migration/random.js";
-import { SimEngine } from "../../controller/dist/migration/sim.js";
+import { QemuEngine } from "../../controller/dist/migration/qemu/engine.js";
+import { buildGuestImage } from "../../controller/dist/migration/qemu/guest-image.js";
+import { SimEngine } from "../../controller/dist/migration/sim/engine.js";
+import { generateFleet } from "../../controller/dist/migration/sim/fleet.js";
+import { seededRandom } from "../../controller/dist/migration/sim/random.js";
 import { ManualClock } from "../../shared/dist/clock.js";
 
 const MiB = 1024 * 1024;

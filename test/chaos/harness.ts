@@ -17,7 +17,7 @@ import {
   subjects,
 } from "@presage/shared";
 import { SimEngine, type SimFleet, serveEngine } from "../../controller/src/migration/index.js";
-import type { EngineServer } from "../../controller/src/migration/remote.js";
+import type { EngineServer } from "../../controller/src/migration/remote/server.js";
 import { openStore, type Store } from "../../controller/src/store/index.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));

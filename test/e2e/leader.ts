@@ -6,7 +6,7 @@ import { type Clock, type Logger, type NatsConnection, silentLogger } from "@pre
 import { type ControllerConfig, controllerConfig, type DeepPartial } from "../../controller/src/config.js";
 import { type Controller, createController } from "../../controller/src/controller.js";
 import { SimEngine } from "../../controller/src/migration/index.js";
-import type { SimFleet } from "../../controller/src/migration/sim.js";
+import type { SimFleet } from "../../controller/src/migration/sim/engine.js";
 import { startOpsService } from "../../controller/src/ops/service.js";
 import { poll } from "./harness.js";
 
@@ -36,7 +36,7 @@ export async function startLeader(o: {
   });
   await ctl.start();
   await poll("leadership", () => ctl.isLeader());
-  const ops = await startOpsService(o.nc, ctl, { log: silentLogger });
+  const ops = await startOpsService(o.nc, ctl, { log: silentLogger, role: () => ctl.opsRole() });
   return {
     ctl,
     engine,

@@ -8,8 +8,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MigrationProgress } from "../../controller/src/migration/engine.js";
-import { buildGuestImage } from "../../controller/src/migration/guest-image.js";
-import { LibvirtEngine } from "../../controller/src/migration/libvirt.js";
+import { LibvirtEngine } from "../../controller/src/migration/libvirt/engine.js";
+import { buildGuestImage } from "../../controller/src/migration/qemu/guest-image.js";
 import { type LibvirtPair, libvirtUnavailable, startLibvirtPair } from "./daemons.js";
 
 const MiB = 1024 * 1024;
@@ -73,6 +73,10 @@ describe.skipIf(skipReason)("libvirt engine - virsh against two real daemons", (
 
   it("migrates live with --persistent --undefinesource, progress from domjobinfo", async () => {
     const seen: MigrationProgress[] = [];
+    // a plan that expects the domain elsewhere is refused before virsh runs
+    await expect(engine.migrate(dom, "lvb", { migrationId: "lv-0-stale", from: "lvb" })).rejects.toThrow(
+      `VM ${dom} is on lva, not on lvb`,
+    );
     const h = await engine.migrate(dom, "lvb", {
       migrationId: "lv-1",
       bandwidthBps: 16 * MiB,

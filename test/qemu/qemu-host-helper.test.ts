@@ -9,10 +9,10 @@ import { join } from "node:path";
 import { connectNats, type NatsConnection } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildGuestImage } from "../../controller/src/migration/guest-image.js";
-import { LocalQemuHost } from "../../controller/src/migration/qemu-host.js";
-import { RemoteQemuHost, serveQemuHost } from "../../controller/src/migration/qemu-host-remote.js";
-import { QemuEngine } from "../../controller/src/migration/qmp.js";
+import { QemuEngine } from "../../controller/src/migration/qemu/engine.js";
+import { buildGuestImage } from "../../controller/src/migration/qemu/guest-image.js";
+import { LocalQemuHost } from "../../controller/src/migration/qemu/host.js";
+import { QemuHelperClient, serveQemuHost } from "../../controller/src/migration/qemu/host-client.js";
 
 const MiB = 1024 * 1024;
 const skip =
@@ -43,7 +43,7 @@ describe.skipIf(skip)("qemu engine - a host behind its NATS helper", () => {
     engine = new QemuEngine({
       stateDir: dir,
       hosts: [{ name: "near", cpuCapacity: 4, memoryMiB: 4096, address: "127.0.0.1" }, far],
-      remoteHost: (spec) => new RemoteQemuHost(engineNc, spec),
+      helperHost: (spec) => new QemuHelperClient(engineNc, spec),
       pollMs: 50,
     });
     await engine.startVm({ id: "hv1", memoryMiB: 128, vcpus: 1, kernel }, "near");

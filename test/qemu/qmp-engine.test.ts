@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MigrationProgress } from "../../controller/src/migration/engine.js";
-import { buildGuestImage } from "../../controller/src/migration/guest-image.js";
-import { QemuEngine, type QemuEngineOptions } from "../../controller/src/migration/qmp.js";
+import { QemuEngine, type QemuEngineOptions } from "../../controller/src/migration/qemu/engine.js";
+import { buildGuestImage } from "../../controller/src/migration/qemu/guest-image.js";
 import { createNetnsHost, type NetnsHost, netnsUnavailable } from "./netns.js";
 
 const MiB = 1024 * 1024;
@@ -94,6 +94,11 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
     expect(srcPid).not.toBeNull();
     expect(seen.some((p) => p.phase === "active")).toBe(true);
     await expect(e.migrate("ok1", "ha", { migrationId: "q-ok1" })).rejects.toThrow(/already used/);
+    // a plan made before the move (VM still seen on ha) is refused: no second migration
+    await expect(e.migrate("ok1", "hc", { migrationId: "q-ok1-stale", from: "ha" })).rejects.toThrow(
+      "VM ok1 is on hb, not on ha",
+    );
+    expect(await e.locate("ok1")).toBe("hb");
   });
 
   it("cancel mid-migration: cancelled, VM keeps running on the source, no target left", async () => {

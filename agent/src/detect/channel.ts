@@ -27,6 +27,9 @@ export type Assessment = {
   stepBack: boolean;
 };
 
+/** fewest buckets a degradation's rate is estimated from */
+const MIN_SEGMENT = 12;
+
 export class Channel {
   readonly #cfg: DetectConfig;
   readonly #minDev: number;
@@ -41,6 +44,8 @@ export class Channel {
   #base: number | null = null;
   #sigma = 0;
   #cusum = 0;
+  /** buckets since the CUSUM last left 0: how long the current change has been going on */
+  #run = 0;
   #lastTs = -1;
 
   readonly #stepBack: boolean;
@@ -69,6 +74,7 @@ export class Channel {
     this.#learn = [];
     this.#base = null;
     this.#cusum = 0;
+    this.#run = 0;
     this.#n = 0;
     this.#head = 0;
   }
@@ -106,6 +112,7 @@ export class Channel {
     }
     const base = this.#base;
     this.#cusum = Math.max(0, this.#cusum + (v - base) / this.#sigma - this.#cfg.cusumK);
+    this.#run = this.#cusum > 0 ? this.#run + 1 : 0;
     const level = this.#recentLevel();
     const dev = level - base;
     const established = this.#cusum > this.#cfg.cusumH && dev >= this.#minDev;
@@ -114,9 +121,11 @@ export class Channel {
     let predictedAt: number | null = null;
     if (established || dev >= this.#minDev / 2) {
       const { t, y, n } = this.#ordered();
-      const tr = robustTrend(t, y, n);
-      z = tr.z;
-      slope = tr.slope;
+      z = robustTrend(t, y, n).z;
+      // on slow channels (36 h windows) the rate is the degradation's own: the slope since the change began
+      // (CUSUM rising), not one diluted by a day of flat history; the whole window still has to show the trend (z)
+      const seg = this.#bucketMs > this.#cfg.bucketMs ? Math.min(n, Math.max(MIN_SEGMENT, this.#run)) : n;
+      slope = robustTrend(t.subarray(n - seg), y.subarray(n - seg), seg).slope;
       if (slope > 0 && level < this.#failAt) predictedAt = Math.round(ts + (this.#failAt - level) / slope);
       else if (level >= this.#failAt) predictedAt = Math.round(ts);
     }

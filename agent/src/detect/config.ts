@@ -103,7 +103,7 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   stuckMove: 0.05,
   railTolerance: 0.08,
   railMinDrop: 0.025,
-  cpuMinExcessC: 6,
+  cpuMinExcessC: 8,
   burstRise: 0.15,
   slowBucketMs: 1_800_000,
   psuMinShareDrop: 0.1,

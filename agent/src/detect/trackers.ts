@@ -142,9 +142,10 @@ export abstract class TrendTracker implements Tracker {
       this.#normalBuckets = 0;
       const crossed = a.level >= a.failAt;
       // critical: past the failure point, heading there within the horizon, or a trend that has already gone
-      // criticalDevs times past the smallest change that counts (or half-way to failure), whatever its rate
+      // criticalDevs times past the smallest change that counts (or half-way to failure) while watched (a warning
+      // first, so the people on call hear of it before the evacuation), whatever its rate
       const far = a.dev >= Math.min(this.cfg.criticalDevs * this.minDev, (a.failAt - a.base) / 2);
-      const critical = crossed || (a.z >= this.cfg.minTrendZ && (soon || (far && a.established)));
+      const critical = crossed || (a.z >= this.cfg.minTrendZ && (soon || (far && a.established && ep.open)));
       if (critical || (trending && !ep.open))
         ep.raise(
           {

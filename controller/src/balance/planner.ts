@@ -170,9 +170,67 @@ export function planRebalance(fleet: FleetView, opts: RebalanceOptions): Rebalan
       skipped,
     );
 
-  const hostByName = new Map(fleet.hosts.map((h) => [h.name, h]));
   const vmsOn = new Map<string, VmRecord[]>(hosts.map((h) => [h.name, []]));
   for (const vm of fleet.vms) vmsOn.get(vm.host)?.push(vm);
+  const { canMove, returnBan, movable } = movability(fleet, opts, bandwidth, skipped);
+  const moves: PlanMove[] = [];
+  let bestRejected = 0;
+  const stopAt = tolerance * TOLERANCE_STOP_FRACTION;
+  const search: Search = {
+    stats,
+    load,
+    vmsOn,
+    usageOf,
+    canMove,
+    returnBan,
+    bandwidth,
+    minGain,
+    headroom: opts.headroom,
+  };
+  while (moves.length < opts.maxMoves && stats.measure().score > stopAt) {
+    const { sources, targets } = candidates(hosts, load, memoryWeight);
+    const found = bestMove(search, sources, targets);
+    bestRejected = Math.max(bestRejected, found.bestRejected);
+    const best = found.best;
+    if (!best) break;
+    const { vm, from, to } = best;
+    stats.apply(best.fromLoad, best.toLoad);
+    removeVm(usageOf(from), vm);
+    addVm(usageOf(to), vm);
+    load.set(from.name, { cpu: best.fromLoad.cpu[1], mem: best.fromLoad.mem[1] });
+    load.set(to.name, { cpu: best.toLoad.cpu[1], mem: best.toLoad.mem[1] });
+    const list = vmsOn.get(from.name) as VmRecord[];
+    list.splice(list.indexOf(vm), 1);
+    movable.set(vm.id, false); // once per plan
+    moves.push({
+      vm: vm.id,
+      from: from.name,
+      to: to.name,
+      memoryMiB: vm.memoryMiB,
+      ...(vm.priority !== undefined ? { priority: vm.priority } : {}),
+    });
+  }
+
+  const gain = { rejected: bestRejected, min: minGain, aggressiveness: opts.aggressiveness };
+  return result(moves, planReason(moves.length, before.score, stats.measure().score, gain), skipped);
+}
+
+function planReason(
+  moves: number,
+  before: number,
+  after: number,
+  gain: { rejected: number; min: number; aggressiveness: Aggressiveness },
+): string {
+  const fmt = (x: number) => x.toFixed(4);
+  if (moves > 0) return `${moves} move(s) lower imbalance ${fmt(before)} -> ${fmt(after)}`;
+  if (gain.rejected > 0)
+    return `balanced enough: best move gains ${gain.rejected.toPrecision(2)} < ${gain.min} (aggressiveness ${gain.aggressiveness})`;
+  return `no move lowers imbalance ${fmt(before)} within capacity, anti-affinity and cool-down`;
+}
+
+/** Which VMs a plan may move (cool-down, in flight, away from a reclaiming home, convergence), cached per plan. */
+function movability(fleet: FleetView, opts: RebalanceOptions, bandwidth: number, skipped: Map<string, string>) {
+  const hostByName = new Map(fleet.hosts.map((h) => [h.name, h]));
   const whyNot = (vm: VmRecord): string | null => {
     if (opts.busy?.has(vm.id)) return "a migration of this VM is in flight";
     const last = opts.lastMoved.get(vm.id);
@@ -202,72 +260,63 @@ export function planRebalance(fleet: FleetView, opts: RebalanceOptions): Rebalan
     return ok;
   };
 
-  const moves: PlanMove[] = [];
+  return { canMove, returnBan, movable };
+}
+
+type Search = {
+  stats: LoadStats;
+  load: Map<string, { cpu: number; mem: number }>;
+  vmsOn: Map<string, VmRecord[]>;
+  usageOf: (h: HostView) => HostUsage;
+  canMove: (vm: VmRecord) => boolean;
+  returnBan: (id: string) => string | undefined;
+  bandwidth: number;
+  minGain: number;
+  headroom: Headroom;
+};
+
+/** The move with the most merit (imbalance removed per unit of migration cost) from sources to targets. */
+function bestMove(
+  x: Search,
+  sources: readonly HostView[],
+  targets: readonly HostView[],
+): { best: Best | null; bestRejected: number } {
+  const { stats, load, vmsOn, usageOf, canMove, returnBan, bandwidth, minGain } = x;
+  const ss = stats.ss;
+  let best: Best | null = null;
   let bestRejected = 0;
-  const stopAt = tolerance * TOLERANCE_STOP_FRACTION;
-  while (moves.length < opts.maxMoves && stats.measure().score > stopAt) {
-    const { sources, targets } = candidates(hosts, load, memoryWeight);
-    const ss = stats.ss;
-    let best: Best | null = null;
-    for (const from of sources) {
-      const lf = load.get(from.name) as { cpu: number; mem: number };
-      for (const vm of vmsOn.get(from.name) ?? []) {
-        if (!canMove(vm)) continue;
-        const cost = migrationCost(vm, bandwidth);
-        if (!cost) continue;
-        const costFactor = 1 + cost.seconds / COST_REF_SECONDS;
-        const bannedTarget = returnBan(vm.id);
-        const d = vmCpu(vm);
-        const fromLoad: HostLoadChange = {
-          cpu: [lf.cpu, lf.cpu - d / from.cpuCapacity],
-          mem: [lf.mem, lf.mem - vm.memoryMiB / from.memoryMiB],
+  for (const from of sources) {
+    const lf = load.get(from.name) as { cpu: number; mem: number };
+    for (const vm of vmsOn.get(from.name) ?? []) {
+      if (!canMove(vm)) continue;
+      const cost = migrationCost(vm, bandwidth);
+      if (!cost) continue;
+      const costFactor = 1 + cost.seconds / COST_REF_SECONDS;
+      const bannedTarget = returnBan(vm.id);
+      const d = vmCpu(vm);
+      const fromLoad: HostLoadChange = {
+        cpu: [lf.cpu, lf.cpu - d / from.cpuCapacity],
+        mem: [lf.mem, lf.mem - vm.memoryMiB / from.memoryMiB],
+      };
+      for (const to of targets) {
+        if (to === from || to.name === bannedTarget) continue;
+        const lt = load.get(to.name) as { cpu: number; mem: number };
+        const toLoad: HostLoadChange = {
+          cpu: [lt.cpu, lt.cpu + d / to.cpuCapacity],
+          mem: [lt.mem, lt.mem + vm.memoryMiB / to.memoryMiB],
         };
-        for (const to of targets) {
-          if (to === from || to.name === bannedTarget) continue;
-          const lt = load.get(to.name) as { cpu: number; mem: number };
-          const toLoad: HostLoadChange = {
-            cpu: [lt.cpu, lt.cpu + d / to.cpuCapacity],
-            mem: [lt.mem, lt.mem + vm.memoryMiB / to.memoryMiB],
-          };
-          const merit = (ss - stats.ssAfter(fromLoad, toLoad)) / costFactor;
-          if (merit <= 0 || (best && merit <= best.merit)) continue;
-          if (placementBlocker(vm, to, usageOf(to), opts.headroom)) continue;
-          if (merit < minGain) {
-            bestRejected = Math.max(bestRejected, merit);
-            continue;
-          }
-          best = { vm, from, to, merit, fromLoad, toLoad };
+        const merit = (ss - stats.ssAfter(fromLoad, toLoad)) / costFactor;
+        if (merit <= 0 || (best && merit <= best.merit)) continue;
+        if (placementBlocker(vm, to, usageOf(to), x.headroom)) continue;
+        if (merit < minGain) {
+          bestRejected = Math.max(bestRejected, merit);
+          continue;
         }
+        best = { vm, from, to, merit, fromLoad, toLoad };
       }
     }
-    if (!best) break;
-    const { vm, from, to } = best;
-    stats.apply(best.fromLoad, best.toLoad);
-    removeVm(usageOf(from), vm);
-    addVm(usageOf(to), vm);
-    load.set(from.name, { cpu: best.fromLoad.cpu[1], mem: best.fromLoad.mem[1] });
-    load.set(to.name, { cpu: best.toLoad.cpu[1], mem: best.toLoad.mem[1] });
-    const list = vmsOn.get(from.name) as VmRecord[];
-    list.splice(list.indexOf(vm), 1);
-    movable.set(vm.id, false); // once per plan
-    moves.push({
-      vm: vm.id,
-      from: from.name,
-      to: to.name,
-      memoryMiB: vm.memoryMiB,
-      ...(vm.priority !== undefined ? { priority: vm.priority } : {}),
-    });
   }
-
-  const after = stats.measure();
-  const fmt = (x: number) => x.toFixed(4);
-  const reason =
-    moves.length > 0
-      ? `${moves.length} move(s) lower imbalance ${fmt(before.score)} -> ${fmt(after.score)}`
-      : bestRejected > 0
-        ? `balanced enough: best move gains ${bestRejected.toPrecision(2)} < ${minGain} (aggressiveness ${opts.aggressiveness})`
-        : `no move lowers imbalance ${fmt(before.score)} within capacity, anti-affinity and cool-down`;
-  return result(moves, reason, skipped);
+  return { best, bestRejected };
 }
 
 /** The most loaded hosts (sources) and least loaded hosts (targets), per CPU and, if weighted, memory. */

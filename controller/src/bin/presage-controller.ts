@@ -41,23 +41,11 @@ async function run(configFile: string | undefined): Promise<number> {
   const metrics = new Metrics();
   // bind the metrics port first: a port in use fails before anything touches NATS
   const server = cfg.metricsPort !== null ? await serveMetrics(metrics, { port: cfg.metricsPort }) : null;
-  const nc = await connectNats({ inboxPrefix: inboxes.controller, ...cfg.nats, name: cfg.name }, log);
+  const nc = await connectNats({ inboxPrefix: inboxes.controller, ...cfg.nats, name: cfg.name }, log, cfg.natsLiveness);
   const engine = await createEngine(cfg.engine, { nc, clock, log });
   const ctl = await createController({ nc, engine, config: cfg, clock, log, metrics });
-  let ops = null as { stop(): Promise<void> } | null;
-  let opsChange = Promise.resolve();
-  // only the leader answers operator requests, so a follower never accepts a write
-  ctl.onLeaderChange((leader) => {
-    opsChange = opsChange
-      .then(async () => {
-        if (leader && !ops) ops = await startOpsService(nc, ctl, { log, metrics, version: VERSION });
-        else if (!leader && ops) {
-          await ops.stop();
-          ops = null;
-        }
-      })
-      .catch((e) => log.error({ err: e }, "ops service change failed"));
-  });
+  // every replica listens; only the one holding the lease answers (ops/service.ts)
+  const ops = await startOpsService(nc, ctl, { log, metrics, version: VERSION, role: () => ctl.opsRole() });
   await ctl.start();
   log.info({ nats: cfg.nats.url, engine: cfg.engine.kind, mode: cfg.policy.mode }, "controller started");
 
@@ -67,8 +55,7 @@ async function run(configFile: string | undefined): Promise<number> {
   });
   log.info("stopping");
   await ctl.stop();
-  await opsChange;
-  await ops?.stop();
+  await ops.stop();
   await engine.close();
   server?.close();
   await nc.drain().catch(() => {});

@@ -6,11 +6,11 @@
  */
 import { parseArgs } from "node:util";
 import { connectNats, createLogger, scaledClock, systemClock } from "@presage/shared";
-import { generateFleet } from "../migration/fleet.js";
 import { loadFleet } from "../migration/index.js";
-import { serveEngine } from "../migration/remote.js";
-import { DEFAULT_ENGINE_PREFIX } from "../migration/remote-protocol.js";
-import { SimEngine } from "../migration/sim.js";
+import { DEFAULT_ENGINE_PREFIX } from "../migration/remote/protocol.js";
+import { serveEngine } from "../migration/remote/server.js";
+import { SimEngine } from "../migration/sim/engine.js";
+import { generateFleet } from "../migration/sim/fleet.js";
 
 const USAGE = `usage: presage-sim-hypervisor --server URL (--fleet FILE.json | --hosts N --vms-per-host M)
   [--speed N] [--seed N] [--prefix ${DEFAULT_ENGINE_PREFIX}] [--link-bandwidth BYTES_PER_S]

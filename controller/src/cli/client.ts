@@ -47,7 +47,9 @@ export async function opsRequest<E extends OpsEndpoint>(
 ): Promise<OpsReplies[E]> {
   let text: string;
   try {
-    const m = await ctx.nc.request(subjects.ops(endpoint), JSON.stringify(req), { timeout: ctx.timeoutMs });
+    const send = () => ctx.nc.request(subjects.ops(endpoint), JSON.stringify(req), { timeout: ctx.timeoutMs });
+    // one retry on a timeout: a leader that froze answers nothing until its lease passes to a follower
+    const m = await send().catch((e: Error) => (/timeout/i.test(e.message) ? send() : Promise.reject(e)));
     text = m.string();
   } catch (e) {
     const msg = (e as Error).message;
@@ -61,7 +63,7 @@ export async function opsRequest<E extends OpsEndpoint>(
     if (/timeout/i.test(msg))
       throw new CliError(
         Exit.Unreachable,
-        `the controller did not answer ${endpoint} within ${ctx.timeoutMs} ms on ${ctx.url} (--timeout to wait longer)`,
+        `the controller did not answer ${endpoint} within ${ctx.timeoutMs} ms (twice) on ${ctx.url} (--timeout to wait longer)`,
       );
     throw new CliError(Exit.Unreachable, `request ${endpoint} failed on ${ctx.url}: ${msg}`);
   }

@@ -1,7 +1,18 @@
 /**
  * The one interface between the controller and a hypervisor. Implementations: QEMU over QMP
- * (qmp.ts), libvirt (libvirt.ts) and the pre-copy simulator (sim.ts).
+ * (qemu/), libvirt (libvirt/), the pre-copy simulator (sim/) and a client for an engine served
+ * over NATS (remote/).
  */
+import { ErrorCode, OpsError } from "@presage/shared";
+
+/** Every engine's guard against a stale plan: refuse when the VM is not on the expected source. */
+export function assertSource(vmId: string, actual: string | null, expected: string | undefined): void {
+  if (expected !== undefined && actual !== expected)
+    throw new OpsError(
+      ErrorCode.Conflict,
+      `VM ${vmId} is on ${actual ?? "no host"}, not on ${expected} where the migration expects it`,
+    );
+}
 
 export type EngineHost = {
   name: string;
@@ -51,6 +62,12 @@ export type MigrationProgress = {
 export type MigrateOptions = {
   /** caller-chosen id; engines must refuse a second start with the same id (idempotency) */
   migrationId: string;
+  /**
+   * where the caller saw the VM when it planned the move; every engine refuses (conflict) when
+   * the VM is elsewhere, so a plan made on a stale view never moves a VM a second time. The
+   * controller always sets it; without it only the VM's current host is used.
+   */
+  from?: string;
   bandwidthBps?: number;
   downtimeLimitMs?: number;
   /** give up (cancel) when not converged after this long */

@@ -6,14 +6,15 @@ import { readFileSync } from "node:fs";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { type Check, type Clock, ConfigError, check, type Logger, validate } from "@presage/shared";
 import type { MigrationEngine } from "./engine.js";
-import { fleetCheck, generateFleet } from "./fleet.js";
-import { LibvirtEngine, type LibvirtHostSpec, libvirtHostCheck } from "./libvirt.js";
-import { type QemuHostSpec, qemuHostCheck } from "./qemu-host.js";
-import { RemoteQemuHost } from "./qemu-host-remote.js";
-import { QemuEngine } from "./qmp.js";
-import { RemoteEngine } from "./remote.js";
-import { DEFAULT_ENGINE_PREFIX } from "./remote-protocol.js";
-import { type NonConvergencePolicy, SimEngine, type SimFleet } from "./sim.js";
+import { LibvirtEngine } from "./libvirt/engine.js";
+import { type LibvirtHostSpec, libvirtHostCheck } from "./libvirt/parse.js";
+import { QemuEngine } from "./qemu/engine.js";
+import { type QemuHostSpec, qemuHostCheck } from "./qemu/host.js";
+import { QemuHelperClient } from "./qemu/host-client.js";
+import { RemoteEngine } from "./remote/engine.js";
+import { DEFAULT_ENGINE_PREFIX } from "./remote/protocol.js";
+import { type NonConvergencePolicy, SimEngine, type SimFleet } from "./sim/engine.js";
+import { fleetCheck, generateFleet } from "./sim/fleet.js";
 
 export type SimEngineConfig = {
   /** JSON file `{ hosts, vms }`; null: generate `hosts` x `vmsPerHost` with `seed` */
@@ -196,7 +197,7 @@ export async function createEngine(config: EngineConfig, deps: EngineDeps): Prom
       const nc = deps.nc;
       return new QemuEngine({
         ...config.qemu,
-        ...(nc ? { remoteHost: (spec) => new RemoteQemuHost(nc, spec) } : {}),
+        ...(nc ? { helperHost: (spec) => new QemuHelperClient(nc, spec) } : {}),
         log: deps.log.child({ engine: "qemu" }),
       });
     }
@@ -208,18 +209,20 @@ export async function createEngine(config: EngineConfig, deps: EngineDeps): Prom
 }
 
 export type * from "./engine.js";
-export { type FleetOptions, fleetCheck, generateFleet } from "./fleet.js";
-export { buildGuestImage, type GuestImageOptions } from "./guest-image.js";
-export { LibvirtEngine, type LibvirtEngineOptions, type LibvirtHostSpec } from "./libvirt.js";
-export { LocalQemuHost, type QemuHostOps, type QemuHostSpec, type QemuVmSpec } from "./qemu-host.js";
-export { RemoteQemuHost, serveQemuHost } from "./qemu-host-remote.js";
-export { QemuEngine, type QemuEngineOptions } from "./qmp.js";
-export { RemoteEngine, type RemoteEngineOptions, type SimControls, serveEngine } from "./remote.js";
-export { DEFAULT_ENGINE_PREFIX } from "./remote-protocol.js";
+export { LibvirtEngine, type LibvirtEngineOptions } from "./libvirt/engine.js";
+export type { LibvirtHostSpec } from "./libvirt/parse.js";
+export { QemuEngine, type QemuEngineOptions } from "./qemu/engine.js";
+export { buildGuestImage, type GuestImageOptions } from "./qemu/guest-image.js";
+export { LocalQemuHost, type QemuHostOps, type QemuHostSpec, type QemuVmSpec } from "./qemu/host.js";
+export { QemuHelperClient, serveQemuHost } from "./qemu/host-client.js";
+export { RemoteEngine, type RemoteEngineOptions } from "./remote/engine.js";
+export { DEFAULT_ENGINE_PREFIX } from "./remote/protocol.js";
+export { type EngineServer, type SimControls, serveEngine } from "./remote/server.js";
 export {
   type InjectedFailure,
   type NonConvergencePolicy,
   SimEngine,
   type SimEngineOptions,
   type SimFleet,
-} from "./sim.js";
+} from "./sim/engine.js";
+export { type FleetOptions, fleetCheck, generateFleet } from "./sim/fleet.js";

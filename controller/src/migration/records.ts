@@ -10,6 +10,14 @@ import { isTerminal, type MigrationTracker } from "./tracker.js";
 
 export type BaseRecord = { migrationId: string; vm: string; from: string; to: string; phase: MigrationPhase };
 
+/** What both real engines record of a migration (plus their own fields). */
+export type TimedRecord = BaseRecord & {
+  startedAt: number;
+  deadlineAt: number | null;
+  downtimeLimitMs: number;
+  error?: string;
+};
+
 export function readJsonFile<T>(path: string): T | null {
   try {
     return JSON.parse(readFileSync(path, "utf8")) as T;

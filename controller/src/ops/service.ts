@@ -4,6 +4,11 @@
  * shared opsRequestChecks before the matching ControllerApi method runs; the reply is
  * `{ ok: true, ...data }` or `{ ok: false, error: { code, message } }` with the service error
  * headers. A handler never throws: unexpected errors become `internal` and are logged.
+ *
+ * With `role`, every replica runs the service outside a queue group, so every replica sees every
+ * request: the leader answers, a follower that knows a live leader stays silent, and a replica
+ * that knows no leader answers `not_leader` at once. A frozen leader then costs a request no
+ * more than its lease: it is never the one member of a queue group that a request went to.
  */
 import { type Service, type ServiceMsg, Svcm } from "@nats-io/services";
 import type { NatsConnection } from "@nats-io/transport-node";
@@ -59,7 +64,10 @@ const statusOf: Record<ErrorCode, number> = {
 
 const knownCodes = new Set<string>(Object.values(ErrorCode));
 
-export type OpsServiceOptions = { log: Logger; metrics?: Metrics; version?: string };
+/** leader: answer; follower: another replica holds a live lease, stay silent; none: no leader known */
+export type OpsRole = "leader" | "follower" | "none";
+
+export type OpsServiceOptions = { log: Logger; metrics?: Metrics; version?: string; role?: () => OpsRole };
 
 /** Parse and validate a request body; an empty body is an empty request. */
 export function parseOpsRequest(endpoint: OpsEndpoint, data: Uint8Array): { ok: true; req: Req } | OpsErrorBody {
@@ -96,6 +104,7 @@ export async function startOpsService(
     name: OPS_SERVICE_NAME,
     version: opts.version ?? "0.1.0",
     description: "Presage controller operator API",
+    ...(opts.role ? { queue: "" } : {}),
   });
   for (const endpoint of Object.keys(calls) as OpsEndpoint[]) {
     svc.addEndpoint(endpoint, {
@@ -113,6 +122,10 @@ export async function startOpsService(
 
   async function handle(endpoint: OpsEndpoint, msg: ServiceMsg): Promise<void> {
     const started = Date.now();
+    const role = opts.role?.() ?? "leader";
+    if (role === "follower") return; // the leader answers
+    if (role === "none")
+      return replyError(endpoint, msg, { code: ErrorCode.NotLeader, message: "no controller holds the lease now" });
     const parsed = parseOpsRequest(endpoint, msg.data);
     if (!("ok" in parsed)) return replyError(endpoint, msg, parsed);
     const actor: Actor = actorOf(msg.headers, parsed.req.by);

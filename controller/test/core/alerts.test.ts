@@ -16,38 +16,35 @@ const ev = (o: Partial<SensorEvent>): SensorEvent => ({
   ...o,
 });
 
+/** the controller saw the event at its stamp (clock skew is the ingest step's business) */
+const seen = (alerts: ReadonlyMap<string, Alert>, e: SensorEvent) => alertsForEvent(alerts, e, e.ts);
+
 const book = (alerts: Alert[]) => new Map(alerts.map((a) => [a.id, a]));
 
 describe("alerts", () => {
   it("alerts - a critical or warning event opens an alert with the event's id; info does not", () => {
-    const [a] = alertsForEvent(new Map(), ev({}));
+    const [a] = seen(new Map(), ev({}));
     expect(a).toMatchObject({ id: "e1", host: "h1", severity: "critical", cleared: false, ack: null, escalations: 0 });
-    expect(alertsForEvent(new Map(), ev({ id: "w", severity: "warning" }))).toHaveLength(1);
-    expect(alertsForEvent(new Map(), ev({ id: "i", severity: "info" }))).toHaveLength(0);
+    expect(seen(new Map(), ev({ id: "w", severity: "warning" }))).toHaveLength(1);
+    expect(seen(new Map(), ev({ id: "i", severity: "info" }))).toHaveLength(0);
   });
 
   it("alerts - redelivery changes nothing; a repeat of the condition refreshes the open alert", () => {
-    const first = alertsForEvent(new Map(), ev({}));
+    const first = seen(new Map(), ev({}));
     const b = book(first);
-    expect(alertsForEvent(b, ev({}))).toEqual([]);
-    const [again] = alertsForEvent(b, ev({ id: "e2", ts: 2_000, reason: "worse" }));
+    expect(seen(b, ev({}))).toEqual([]);
+    const [again] = seen(b, ev({ id: "e2", ts: 2_000, reason: "worse" }));
     expect(again).toMatchObject({ id: "e1", lastEventAt: 2_000, reason: "worse" });
   });
 
   it("alerts - cleared closes the open alerts of that sensor only", () => {
-    const b = book([
-      ...alertsForEvent(new Map(), ev({})),
-      ...alertsForEvent(new Map(), ev({ id: "p1", component: "psu", sensor: "PS1" })),
-    ]);
-    const closed = alertsForEvent(b, ev({ id: "c1", kind: "cleared", severity: "info", ts: 5_000 }));
+    const b = book([...seen(new Map(), ev({})), ...seen(new Map(), ev({ id: "p1", component: "psu", sensor: "PS1" }))]);
+    const closed = seen(b, ev({ id: "c1", kind: "cleared", severity: "info", ts: 5_000 }));
     expect(closed.map((a) => [a.id, a.cleared])).toEqual([["e1", true]]);
   });
 
   it("alerts - ack by id or by host records who, when and a note", () => {
-    const b = book([
-      ...alertsForEvent(new Map(), ev({})),
-      ...alertsForEvent(new Map(), ev({ id: "p1", component: "psu", sensor: "PS1" })),
-    ]);
+    const b = book([...seen(new Map(), ev({})), ...seen(new Map(), ev({ id: "p1", component: "psu", sensor: "PS1" }))]);
     const byId = ackAlerts(b, "e1", "alice", "fan ordered", 9_000, () => true);
     expect(byId).toHaveLength(1);
     expect(byId[0]?.ack).toEqual({ by: "alice", at: 9_000, note: "fan ordered" });
@@ -60,11 +57,19 @@ describe("alerts", () => {
   });
 
   it("alerts - unacknowledged criticals come due once per escalation interval", () => {
-    const [a] = alertsForEvent(new Map(), ev({ ts: 0 })) as [Alert];
+    const [a] = seen(new Map(), ev({ ts: 0 })) as [Alert];
     expect(dueEscalations([a], 59_999, 60_000)).toEqual([]);
     expect(dueEscalations([a], 60_000, 60_000)).toHaveLength(1);
     expect(dueEscalations([{ ...a, escalations: 1 }], 100_000, 60_000)).toEqual([]);
     expect(dueEscalations([{ ...a, ack: { by: "x", at: 1, note: "" } }], 600_000, 60_000)).toEqual([]);
     expect(dueEscalations([{ ...a, severity: "warning" }], 600_000, 60_000)).toEqual([]);
+  });
+
+  it("alerts - open, refresh and close on the controller's clock, whatever the event's own stamp", () => {
+    const [a] = alertsForEvent(new Map(), ev({ ts: 9e15 }), 5_000) as [Alert];
+    expect(a).toMatchObject({ openedAt: 5_000, lastEventAt: 5_000 });
+    expect(dueEscalations([a], 5_000 + 60_000, 60_000)).toHaveLength(1);
+    const [closed] = alertsForEvent(book([a]), ev({ id: "c", kind: "cleared", severity: "info", ts: 1 }), 7_000);
+    expect(closed).toMatchObject({ cleared: true, lastEventAt: 7_000 });
   });
 });

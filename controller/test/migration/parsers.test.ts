@@ -3,9 +3,9 @@ import net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildGuestImage } from "../../src/migration/guest-image.js";
-import { parseColonLines, parseDomstats } from "../../src/migration/libvirt.js";
-import { QmpClient, QmpError } from "../../src/migration/qmp-client.js";
+import { parseColonLines, parseDomstats } from "../../src/migration/libvirt/parse.js";
+import { buildGuestImage } from "../../src/migration/qemu/guest-image.js";
+import { QmpClient, QmpError } from "../../src/migration/qemu/qmp-client.js";
 
 describe("libvirt output parsing", () => {
   it("domstats --raw: state, memory in MiB, vCPUs per domain", () => {

@@ -3,9 +3,10 @@ import { ManualClock, PresageError } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { MigrationProgress } from "../../src/migration/engine.js";
-import { generateFleet } from "../../src/migration/fleet.js";
-import { RemoteEngine, serveEngine } from "../../src/migration/remote.js";
-import { SimEngine } from "../../src/migration/sim.js";
+import { RemoteEngine } from "../../src/migration/remote/engine.js";
+import { serveEngine } from "../../src/migration/remote/server.js";
+import { SimEngine } from "../../src/migration/sim/engine.js";
+import { generateFleet } from "../../src/migration/sim/fleet.js";
 
 let ns: NatsServerHandle;
 const conns: NatsConnection[] = [];
@@ -95,6 +96,18 @@ describe("remote engine - NATS request/reply", () => {
     expect((again as PresageError).code).toBe("conflict");
     const bad = await client.migrate(vm, "nohost", { migrationId: "x" }).catch((e) => e);
     expect((bad as PresageError).code).toBe("unknown_host");
+    await client.close();
+  });
+
+  it("carries the expected source: a VM found elsewhere is refused with the conflict code", async () => {
+    const { client, fleet } = await setup();
+    const vm = fleet.vms[0] as { id: string; host: string };
+    const other = fleet.hosts.map((h) => h.name).filter((h) => h !== vm.host) as [string, string];
+    const stale = await client.migrate(vm.id, other[0], { migrationId: "stale", from: other[1] }).catch((e) => e);
+    expect(stale).toBeInstanceOf(PresageError);
+    expect((stale as PresageError).code).toBe("conflict");
+    expect((stale as PresageError).message).toMatch(`VM ${vm.id} is on ${vm.host}, not on ${other[1]}`);
+    expect(await client.locate(vm.id)).toBe(vm.host);
     await client.close();
   });
 

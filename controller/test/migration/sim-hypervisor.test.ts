@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { RemoteEngine } from "../../src/migration/remote.js";
+import { RemoteEngine } from "../../src/migration/remote/engine.js";
 
 const BIN = fileURLToPath(new URL("../../dist/bin/presage-sim-hypervisor.js", import.meta.url));
 const skip = existsSync(BIN) ? false : "build first (npx tsc -b controller): the test runs the built bin";
@@ -87,5 +87,25 @@ describe.skipIf(skip)("presage-sim-hypervisor - a separate hypervisor process", 
     expect(await c.engine.locate(vm.id)).toBe(vm.host);
     await c.engine.setHostUp(to, true);
     await c.engine.close();
+  }, 60_000);
+
+  it("refuses a migration planned on a stale view: the VM moved, a second start from its old host is refused", async () => {
+    const d = await client();
+    const vms = await d.engine.listVms();
+    const vm = [...vms].sort((x, y) => x.memoryMiB - y.memoryMiB)[0];
+    if (!vm) throw new Error("empty fleet");
+    const [to, third] = (await d.engine.listHosts()).filter((h) => h.name !== vm.host).map((h) => h.name) as [
+      string,
+      string,
+    ];
+    const first = await d.engine.migrate(vm.id, to, { migrationId: "stale-1", from: vm.host });
+    expect((await first.done).phase).toBe("completed");
+    // the race: a pass that still sees the VM on its old host plans it again, to another target
+    await expect(d.engine.migrate(vm.id, third, { migrationId: "stale-2", from: vm.host })).rejects.toThrow(
+      `VM ${vm.id} is on ${to}, not on ${vm.host}`,
+    );
+    expect((await d.engine.activeMigrations()).map((p) => p.migrationId)).not.toContain("stale-2");
+    expect(await d.engine.locate(vm.id)).toBe(to);
+    await d.engine.close();
   }, 60_000);
 });

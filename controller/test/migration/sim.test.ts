@@ -1,8 +1,8 @@
 import { ManualClock } from "@presage/shared";
 import { describe, expect, it } from "vitest";
 import type { MigrationHandle, MigrationProgress } from "../../src/migration/engine.js";
-import { generateFleet } from "../../src/migration/fleet.js";
-import { SimEngine, type SimEngineOptions } from "../../src/migration/sim.js";
+import { SimEngine, type SimEngineOptions } from "../../src/migration/sim/engine.js";
+import { generateFleet } from "../../src/migration/sim/fleet.js";
 
 const MiB = 1024 * 1024;
 const GiB = 1024 * MiB;
@@ -243,6 +243,15 @@ describe("sim engine - idempotency and attach", () => {
     await expect(e.migrate("nope", "b", { migrationId: "m1" })).rejects.toThrow(/unknown VM/);
     await expect(e.migrate("idle", "zz", { migrationId: "m2" })).rejects.toThrow(/unknown target host/);
     await expect(e.migrate("idle", "a", { migrationId: "m3" })).rejects.toThrow(/already runs/);
+  });
+
+  it("refuses a VM that is not on the expected source, before anything starts", async () => {
+    const { e } = engine();
+    await expect(e.migrate("idle", "b", { migrationId: "s1", from: "c" })).rejects.toThrow(
+      "VM idle is on a, not on c where the migration expects it",
+    );
+    expect(await e.activeMigrations()).toEqual([]);
+    expect(await e.attach("s1")).toBeNull();
   });
 });
 

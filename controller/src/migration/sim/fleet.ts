@@ -3,8 +3,8 @@
  * allocation beyond the records themselves: 10,000 hosts / 200,000 VMs take well under a second.
  */
 import { type Check, check } from "@presage/shared";
+import type { SimFleet, SimHostSpec, SimVmSpec } from "./engine.js";
 import { pickWeighted, seededRandom } from "./random.js";
-import type { SimFleet, SimHostSpec, SimVmSpec } from "./sim.js";
 
 export type FleetOptions = {
   hosts: number;

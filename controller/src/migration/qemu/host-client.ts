@@ -1,7 +1,7 @@
 /**
  * QEMU hosts on other machines: a small helper on each host (`presage-qemu-host`, run next to the agent)
  * serves its LocalQemuHost over NATS on `presage.v1.commands.<host>.qemu.<op>`, and the controller's
- * QemuEngine talks to it through RemoteQemuHost. QMP commands are relayed by the helper, so QMP sockets
+ * QemuEngine talks to it through QemuHelperClient. QMP commands are relayed by the helper, so QMP sockets
  * never leave the host and NATS authentication covers them; the migration stream itself goes host to
  * host over TCP (the host spec's `address`).
  */
@@ -17,9 +17,9 @@ import {
   subjects,
   validate,
 } from "@presage/shared";
-import type { LocalQemuHost, QemuHostOps, QemuHostSpec, QemuVmSpec, Qmp } from "./qemu-host.js";
+import { type Reply, replyCheck } from "../remote/protocol.js";
+import type { LocalQemuHost, QemuHostOps, QemuHostSpec, QemuVmSpec, Qmp } from "./host.js";
 import { QmpError } from "./qmp-client.js";
-import { type Reply, replyCheck } from "./remote-protocol.js";
 
 const OPS = ["up", "start", "qmp", "pid", "stop", "vms", "drop", "connect"] as const;
 type Op = (typeof OPS)[number];
@@ -55,7 +55,7 @@ type Req = Record<string, unknown>;
 const str = (r: Req, k: string) => r[k] as string;
 const num = (r: Req, k: string) => r[k] as number;
 
-/** Serve a local host's QEMU operations to a remote engine. */
+/** Serve a local host's QEMU operations to a QemuEngine on another machine. */
 export function serveQemuHost(
   nc: NatsConnection,
   host: LocalQemuHost,
@@ -120,7 +120,7 @@ export function serveQemuHost(
 }
 
 /** The engine's view of a host reached through its helper. */
-export class RemoteQemuHost implements QemuHostOps {
+export class QemuHelperClient implements QemuHostOps {
   readonly spec: QemuHostSpec;
   #nc: NatsConnection;
   #timeoutMs: number;

@@ -88,6 +88,8 @@ export const migrateRequestCheck: Check = check.obj({
   vm: id,
   to: check.host(),
   migrationId: id,
+  /** the source the caller expects; the serving engine refuses when the VM is elsewhere */
+  from: check.optional(check.host()),
   bandwidthBps: check.optional(check.num({ min: 1 })),
   downtimeLimitMs: check.optional(check.num({ min: 0 })),
   deadlineMs: check.optional(check.num({ min: 0 })),

@@ -20,122 +20,36 @@ import type {
   MigrationHandle,
   MigrationPhase,
   MigrationProgress,
-} from "./engine.js";
+} from "../engine.js";
+import { assertSource } from "../engine.js";
+import { MigrationTracker, type ProgressListener } from "../tracker.js";
+import {
+  advance,
+  applyRule,
+  assignRates,
+  BYTE_EPS,
+  EPS,
+  type Host,
+  type InjectedFailure,
+  MiB,
+  matches,
+  type NonConvergencePolicy,
+  progressOf,
+  type Sim,
+  type SimEngineOptions,
+  type Vm,
+} from "./model.js";
 import { type Random, seededRandom } from "./random.js";
-import { MigrationTracker, type ProgressListener } from "./tracker.js";
 
-const MiB = 1024 * 1024;
-
-export type SimHostSpec = {
-  name: string;
-  cpuCapacity: number;
-  memoryMiB: number;
-  rack?: string | null;
-  /** default true */
-  up?: boolean;
-};
-
-export type SimVmSpec = {
-  id: string;
-  host: string;
-  memoryMiB: number;
-  vcpus: number;
-  cpuDemand?: number;
-  /** default 0 (idle guest) */
-  dirtyRateMiBps?: number;
-  /** default true */
-  running?: boolean;
-};
-
-export type SimFleet = { hosts: SimHostSpec[]; vms: SimVmSpec[] };
-
-/** What to do when the round limit is hit and the remainder still exceeds the downtime limit. */
-export type NonConvergencePolicy = "force" | "fail";
-
-export type SimEngineOptions = SimFleet & {
-  clock: Clock;
-  seed?: number;
-  /** per host NIC, bytes/s; concurrent migrations through a NIC share it. Default 1.25e9 (10 GbE) */
-  linkBandwidthBps?: number;
-  /** default 300 ms (QEMU's default) */
-  downtimeLimitMs?: number;
-  /** default 30 */
-  maxRounds?: number;
-  /** default "force" */
-  onNoConvergence?: NonConvergencePolicy;
-  /**
-   * throttle a guest that is not converging, as QEMU's auto-converge does with the QEMU engine's settings:
-   * from round 3 its dirty rate is cut by 50 %, then 20 points more per round, up to 99 %. Default false
-   */
-  autoConverge?: boolean;
-  /** fixed cost before the first byte moves (target start, handshake). Default 100 ms */
-  setupMs?: number;
-  /** how often the ticker advances the model, in clock ms. Default 100 */
-  tickMs?: number;
-  log?: Logger;
-};
-
-export type FailureKind = "target-dies" | "network-cut" | "slow";
-
-export type InjectedFailure = {
-  kind: FailureKind;
-  /** only migrations of this VM (default: any) */
-  vm?: string;
-  /** only migrations from or to this host (default: any) */
-  host?: string;
-  /** target-dies/network-cut: fail once this fraction of the VM's memory has been sent. Default 0.5 */
-  atFraction?: number;
-  /** slow: bandwidth multiplier. Default 0.1 */
-  factor?: number;
-  /** how many migrations it hits. Default 1 for failures, unlimited for slow */
-  times?: number;
-};
-
-type Host = { name: string; cpuCapacity: number; memoryMiB: number; rack: string | null; up: boolean };
-type Vm = {
-  id: string;
-  host: string;
-  memoryMiB: number;
-  vcpus: number;
-  cpuDemand: number | undefined;
-  dirtyRateMiBps: number;
-  running: boolean;
-};
-
-type Stage = "setup" | "precopy" | "stopcopy";
-
-type Sim = {
-  id: string;
-  tracker: MigrationTracker;
-  vm: Vm;
-  from: string;
-  to: string;
-  stage: Stage;
-  setupLeftMs: number;
-  round: number;
-  totalBytes: number;
-  /** bytes still to send in this round (or in stop-and-copy) */
-  leftBytes: number;
-  /** dirtied since the current round began */
-  dirtyBytes: number;
-  transferredBytes: number;
-  dirtyBps: number;
-  /** auto-converge vCPU throttle, percent */
-  throttlePct: number;
-  capBps: number;
-  slowFactor: number;
-  downtimeLimitMs: number;
-  deadlineMs: number | null;
-  deadlineAt: number | null;
-  failAtBytes: number | null;
-  failError: string;
-  /** bandwidth share in the current step */
-  rateBps: number;
-};
-
-/** float slack: time in ms, bytes in bytes (sub-byte remainders are rounding, not data) */
-const EPS = 1e-6;
-const BYTE_EPS = 1;
+export type {
+  FailureKind,
+  InjectedFailure,
+  NonConvergencePolicy,
+  SimEngineOptions,
+  SimFleet,
+  SimHostSpec,
+  SimVmSpec,
+} from "./model.js";
 
 export class SimEngine implements MigrationEngine {
   readonly kind = "sim";
@@ -243,6 +157,7 @@ export class SimEngine implements MigrationEngine {
     const target = this.#hosts.get(toHost);
     if (!target) throw new OpsError(ErrorCode.UnknownHost, `unknown target host ${toHost}`);
     if (vm.host === toHost) throw new OpsError(ErrorCode.BadRequest, `VM ${vmId} already runs on ${toHost}`);
+    assertSource(vmId, vm.host, opts.from);
     const busy = this.#active.find((m) => m.vm === vm);
     if (busy) throw new OpsError(ErrorCode.Conflict, `VM ${vmId} is already migrating (${busy.tracker.migrationId})`);
 
@@ -271,7 +186,7 @@ export class SimEngine implements MigrationEngine {
       failError: "",
       rateBps: 0,
     };
-    m.tracker = new MigrationTracker(this.#progress(m, "setup"), () => this.#cancel(m));
+    m.tracker = new MigrationTracker(progressOf(m, "setup"), () => this.#cancel(m));
     const handle = m.tracker.handle(opts.onProgress);
     this.#all.set(opts.migrationId, m);
     this.#log.debug({ migrationId: opts.migrationId, vm: vmId, from: m.from, to: toHost }, "migration started");
@@ -281,7 +196,7 @@ export class SimEngine implements MigrationEngine {
       this.#finish(m, "failed", refusal);
       return handle;
     }
-    for (const r of this.#rules) if (this.#matches(r, m)) this.#applyRule(r, m);
+    for (const r of this.#rules) if (matches(r, m)) applyRule(r, m);
     this.#rules = this.#rules.filter((r) => r.left > 0);
     this.#active.push(m);
     this.#startTicker();
@@ -313,7 +228,7 @@ export class SimEngine implements MigrationEngine {
   injectFailure(f: InjectedFailure): void {
     this.#catchUp();
     const rule = { ...f, left: f.times ?? (f.kind === "slow" ? Number.POSITIVE_INFINITY : 1) };
-    for (const m of this.#active) if (rule.left > 0 && this.#matches(rule, m)) this.#applyRule(rule, m);
+    for (const m of this.#active) if (rule.left > 0 && matches(rule, m)) applyRule(rule, m);
     if (rule.left > 0) this.#rules.push(rule);
   }
 
@@ -340,26 +255,6 @@ export class SimEngine implements MigrationEngine {
     return null;
   }
 
-  #matches(r: InjectedFailure, m: Sim): boolean {
-    if (r.vm !== undefined && r.vm !== m.vm.id) return false;
-    if (r.host !== undefined && r.host !== m.from && r.host !== m.to) return false;
-    return true;
-  }
-
-  #applyRule(r: InjectedFailure & { left: number }, m: Sim): void {
-    r.left--;
-    if (r.kind === "slow") {
-      m.slowFactor *= r.factor ?? 0.1;
-      return;
-    }
-    const at = (r.atFraction ?? 0.5) * m.totalBytes;
-    m.failAtBytes = Math.max(at, m.transferredBytes);
-    m.failError =
-      r.kind === "target-dies"
-        ? `target QEMU on ${m.to} died mid-migration`
-        : `network cut between ${m.from} and ${m.to}`;
-  }
-
   #cancel(m: Sim): Promise<void> {
     this.#catchUp();
     // once the VM is paused for stop-and-copy the switch-over cannot be undone (as in QEMU)
@@ -370,47 +265,10 @@ export class SimEngine implements MigrationEngine {
   #finish(m: Sim, phase: MigrationPhase, error: string | undefined): void {
     this.#active = this.#active.filter((a) => a !== m);
     if (phase === "completed") m.vm.host = m.to;
-    const p = this.#progress(m, phase);
+    const p = progressOf(m, phase);
     if (error) p.error = error;
     this.#log.debug({ migrationId: p.migrationId, vm: m.vm.id, phase, error }, "migration ended");
     m.tracker.update(p);
-  }
-
-  #progress(m: Sim, phase: MigrationPhase): MigrationProgress {
-    const remaining = phase === "completed" ? 0 : m.stage === "setup" ? m.totalBytes : m.leftBytes + m.dirtyBytes;
-    const p: MigrationProgress = {
-      migrationId: m.id,
-      vm: m.vm.id,
-      from: m.from,
-      to: m.to,
-      phase,
-      transferredBytes: Math.round(m.transferredBytes),
-      remainingBytes: Math.round(remaining),
-      totalBytes: m.totalBytes,
-    };
-    if (m.stage !== "setup") p.round = m.round;
-    if (m.dirtyBps) p.dirtyRateBps = Math.round(m.dirtyBps);
-    if (m.throttlePct) p.cpuThrottlePct = m.throttlePct;
-    if (m.rateBps > 0 && m.stage === "precopy") p.expectedDowntimeMs = Math.round((m.dirtyBytes / m.rateBps) * 1000);
-    return p;
-  }
-
-  /** Bandwidth each active migration gets right now. */
-  #assignRates(): void {
-    const users = new Map<string, number>();
-    for (const m of this.#active) {
-      if (m.stage === "setup") continue;
-      users.set(m.from, (users.get(m.from) ?? 0) + 1);
-      users.set(m.to, (users.get(m.to) ?? 0) + 1);
-    }
-    for (const m of this.#active) {
-      if (m.stage === "setup") {
-        m.rateBps = 0;
-        continue;
-      }
-      const share = this.#linkBps / Math.max(users.get(m.from) ?? 1, users.get(m.to) ?? 1);
-      m.rateBps = Math.min(share, m.capBps) * m.slowFactor;
-    }
   }
 
   /** Clock ms until this migration's next discrete event at its current rate. */
@@ -429,26 +287,15 @@ export class SimEngine implements MigrationEngine {
     const target = this.#clock.now();
     if (target <= this.#now) return;
     while (this.#active.length > 0 && this.#now < target) {
-      this.#assignRates();
+      assignRates(this.#active, this.#linkBps);
       let step = target - this.#now;
       for (const m of this.#active) step = Math.min(step, this.#nextEventMs(m));
-      for (const m of this.#active) this.#advance(m, step);
+      for (const m of this.#active) advance(m, step);
       this.#now += step;
       for (const m of [...this.#active]) this.#settle(m);
     }
     this.#now = Math.max(this.#now, target);
-    for (const m of this.#active) m.tracker.update(this.#progress(m, m.stage === "setup" ? "setup" : "active"));
-  }
-
-  #advance(m: Sim, ms: number): void {
-    if (m.stage === "setup") {
-      m.setupLeftMs -= ms;
-      return;
-    }
-    const sent = Math.min(m.leftBytes, (m.rateBps * ms) / 1000);
-    m.leftBytes -= sent;
-    m.transferredBytes += sent;
-    if (m.stage === "precopy") m.dirtyBytes = Math.min(m.totalBytes, m.dirtyBytes + (m.dirtyBps * ms) / 1000);
+    for (const m of this.#active) m.tracker.update(progressOf(m, m.stage === "setup" ? "setup" : "active"));
   }
 
   /** Handle whatever event this migration reached in the last step. */
@@ -501,7 +348,7 @@ export class SimEngine implements MigrationEngine {
 
   /** Sleep until the next event (so completions land on time), at most tickMs (so progress flows). */
   #nextWakeMs(): number {
-    this.#assignRates();
+    assignRates(this.#active, this.#linkBps);
     let ms = this.#tickMs;
     for (const m of this.#active) ms = Math.min(ms, this.#nextEventMs(m));
     return Math.max(1, Math.ceil(ms));

@@ -5,8 +5,8 @@
  */
 import { parseArgs } from "node:util";
 import { connectNats, createLogger, hostNameError } from "@presage/shared";
-import { LocalQemuHost } from "../migration/qemu-host.js";
-import { serveQemuHost } from "../migration/qemu-host-remote.js";
+import { LocalQemuHost } from "../host.js";
+import { serveQemuHost } from "../host-client.js";
 
 const USAGE = `usage: presage-qemu-host --server URL --host NAME --state-dir DIR
   [--netns NS] [--qemu qemu-system-x86_64] [--accel tcg|kvm]`;

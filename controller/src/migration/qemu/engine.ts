@@ -10,7 +10,7 @@
  * *Requirements*: qemu-system-x86_64; root for namespace hosts. State (VM specs, migration records, sockets,
  * pidfiles) lives in `stateDir`, so a restarted controller finds running VMs and migrations again.
  * *Limitations*: no shared-storage or block migration (test guests have no disk). Hosts on other machines
- * go through their helper (qemu-host-remote.ts), which must use the same QEMU binary and accelerator.
+ * go through their helper (host-client.ts), which must use the same QEMU binary and accelerator.
  */
 import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
@@ -23,86 +23,23 @@ import type {
   MigrationHandle,
   MigrationPhase,
   MigrationProgress,
-} from "./engine.js";
-import {
-  LocalQemuHost,
-  type QemuHostOps,
-  type QemuHostSpec,
-  type QemuVmSpec,
-  type Qmp,
-  vmIdError,
-} from "./qemu-host.js";
+} from "../engine.js";
+import { assertSource } from "../engine.js";
+import { activeFromRecords, assertNewMigration, RecordStore, readJsonFile, writeJsonFile } from "../records.js";
+import { isTerminal, MigrationTracker, type ProgressListener } from "../tracker.js";
+import { LocalQemuHost, type QemuHostOps, type QemuVmSpec, type Qmp, vmIdError } from "./host.js";
 import { QmpError } from "./qmp-client.js";
-import { activeFromRecords, assertNewMigration, RecordStore, readJsonFile, writeJsonFile } from "./records.js";
-import { isTerminal, MigrationTracker, type ProgressListener } from "./tracker.js";
+import {
+  OWNER_STATES,
+  progressFromQuery,
+  type QemuEngineOptions,
+  type QueryMigrate,
+  type QemuRecord as Record_,
+  resumeSource,
+  whereRuns,
+} from "./state.js";
 
-export type QemuEngineOptions = {
-  /** keep it short: unix socket paths must stay under 108 bytes */
-  stateDir: string;
-  hosts: QemuHostSpec[];
-  qemuBin?: string;
-  /** "tcg" (default, works everywhere) or "kvm" */
-  accel?: string;
-  /** default max-bandwidth, bytes/s. Default 1.25e9 (10 GbE); QEMU's own default is only 128 MiB/s */
-  bandwidthBps?: number;
-  /** default 300 ms */
-  downtimeLimitMs?: number;
-  /** let QEMU throttle a guest that dirties memory faster than the link (policy for non-convergence) */
-  autoConverge?: boolean;
-  /** default give-up deadline when the caller sets none; null: none */
-  deadlineMs?: number | null;
-  /** target start + connection must be done within this. Default 20_000 */
-  setupTimeoutMs?: number;
-  /** fail when no byte moves for this long (a cut network stalls TCP for minutes). Default 10_000 */
-  stallTimeoutMs?: number;
-  /** query-migrate interval. Default 100 */
-  pollMs?: number;
-  /** builds the ops for hosts with `helper: true` (RemoteQemuHost over NATS) */
-  remoteHost?: (spec: QemuHostSpec) => QemuHostOps;
-  log?: Logger;
-};
-
-type Record_ = {
-  migrationId: string;
-  vm: string;
-  from: string;
-  to: string;
-  phase: MigrationPhase;
-  startedAt: number;
-  deadlineAt: number | null;
-  bandwidthBps: number;
-  downtimeLimitMs: number;
-  error?: string;
-};
-
-type QueryMigrate = {
-  status?: string;
-  ram?: {
-    transferred?: number;
-    remaining?: number;
-    total?: number;
-    "dirty-pages-rate"?: number;
-    "page-size"?: number;
-    "dirty-sync-count"?: number;
-  };
-  "expected-downtime"?: number;
-  "cpu-throttle-percentage"?: number;
-  "error-desc"?: string;
-  "socket-address"?: { port?: string | number }[];
-};
-
-/** VM run states where this process is the VM (not a half-migrated copy). */
-const OWNER_STATES = new Set([
-  "running",
-  "paused",
-  "finish-migrate", // the source during stop-and-copy: still the VM until the target runs
-  "prelaunch",
-  "suspended",
-  "debug",
-  "watchdog",
-  "guest-panicked",
-  "io-error",
-]);
+export type { QemuEngineOptions } from "./state.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -113,7 +50,7 @@ export class QemuEngine implements MigrationEngine {
   #records: RecordStore<Record_>;
   #trackers = new Map<string, MigrationTracker>();
   #cancelRequested = new Map<string, "user" | string>();
-  #o: Required<Omit<QemuEngineOptions, "log" | "hosts" | "stateDir" | "deadlineMs" | "remoteHost">> & {
+  #o: Required<Omit<QemuEngineOptions, "log" | "hosts" | "stateDir" | "deadlineMs" | "helperHost">> & {
     deadlineMs: number | null;
   };
   #log: Logger;
@@ -136,9 +73,9 @@ export class QemuEngine implements MigrationEngine {
     this.#records = new RecordStore(join(o.stateDir, "migrations"));
     const rt = { qemuBin: this.#o.qemuBin, accel: this.#o.accel };
     for (const h of o.hosts) {
-      if (h.helper && !o.remoteHost)
-        throw new Error(`host ${h.name} needs a helper, but no remoteHost factory was given`);
-      this.#hosts.set(h.name, h.helper && o.remoteHost ? o.remoteHost(h) : new LocalQemuHost(h, o.stateDir, rt));
+      if (h.helper && !o.helperHost)
+        throw new Error(`host ${h.name} needs a helper, but no helperHost factory was given`);
+      this.#hosts.set(h.name, h.helper && o.helperHost ? o.helperHost(h) : new LocalQemuHost(h, o.stateDir, rt));
     }
   }
 
@@ -192,7 +129,7 @@ export class QemuEngine implements MigrationEngine {
       if (!file.endsWith(".json")) continue;
       const spec = readJsonFile<QemuVmSpec>(join(this.stateDir, "vms", file));
       if (!spec) continue;
-      const where = await this.#whereRuns(spec.id);
+      const where = await whereRuns(this.#hosts.values(), spec.id);
       if (!where) continue;
       out.push({
         id: spec.id,
@@ -206,7 +143,7 @@ export class QemuEngine implements MigrationEngine {
   }
 
   async locate(vmId: string): Promise<string | null> {
-    return (await this.#whereRuns(vmId))?.host ?? null;
+    return (await whereRuns(this.#hosts.values(), vmId))?.host ?? null;
   }
 
   async activeMigrations(): Promise<MigrationProgress[]> {
@@ -220,9 +157,10 @@ export class QemuEngine implements MigrationEngine {
     const to = this.#host(toHost);
     const spec = this.#spec(vmId);
     if (!spec) throw new OpsError(ErrorCode.BadRequest, `unknown VM ${vmId}`);
-    const where = await this.#whereRuns(vmId);
+    const where = await whereRuns(this.#hosts.values(), vmId);
     if (!where) throw new OpsError(ErrorCode.Conflict, `VM ${vmId} is not running anywhere`);
     if (where.host === toHost) throw new OpsError(ErrorCode.BadRequest, `VM ${vmId} already runs on ${toHost}`);
+    assertSource(vmId, where.host, opts.from);
     assertNewMigration(this.#records, this.#trackers, opts.migrationId, vmId);
 
     const deadlineMs = opts.deadlineMs ?? this.#o.deadlineMs;
@@ -338,7 +276,7 @@ export class QemuEngine implements MigrationEngine {
         return this.#sourceGone(r, t, to, "source QEMU died mid-migration");
       log.warn({ err: e }, "migration failed");
       await to.stop(r.vm).catch((err) => log.warn({ err }, "could not remove the target"));
-      await this.#resumeSource(src);
+      await resumeSource(src);
       this.#end(r, t, "failed", (e as Error).message);
     }
   }
@@ -359,11 +297,11 @@ export class QemuEngine implements MigrationEngine {
       const q = await src.execute<QueryMigrate>("query-migrate");
       const status = q.status ?? "none";
       const ram = q.ram ?? {};
-      const progress = this.#progress(r, t, q);
+      const progress = progressFromQuery(r.phase, t.last, q);
       if (status === "completed") return this.#complete(r, t, src, progress, log);
       if (status === "failed" || status === "cancelled" || status === "none") {
         await to.stop(r.vm);
-        await this.#resumeSource(src);
+        await resumeSource(src);
         if (status === "cancelled" && reason === "user") return this.#end(r, t, "cancelled", undefined, progress);
         const why =
           giveUp ??
@@ -421,31 +359,10 @@ export class QemuEngine implements MigrationEngine {
 
   /** The source process vanished: whatever half-copy the target holds is useless, so the VM is gone. */
   async #sourceGone(r: Record_, t: MigrationTracker, to: QemuHostOps, why: string): Promise<void> {
-    const where = await this.#whereRuns(r.vm);
+    const where = await whereRuns(this.#hosts.values(), r.vm);
     if (where?.host === r.to) return this.#end(r, t, "completed", undefined);
     await to.stop(r.vm);
     this.#end(r, t, "failed", `${why}; VM ${r.vm} is not running anywhere`);
-  }
-
-  async #resumeSource(src: Qmp): Promise<void> {
-    const st = await src.execute<{ status: string }>("query-status").catch(() => null);
-    if (st && st.status !== "running" && st.status !== "shutdown") await src.execute("cont").catch(() => {});
-  }
-
-  #progress(r: Record_, t: MigrationTracker, q: QueryMigrate): MigrationProgress {
-    const ram = q.ram ?? {};
-    const p: MigrationProgress = {
-      ...t.last,
-      transferredBytes: ram.transferred ?? t.last.transferredBytes,
-      remainingBytes: ram.remaining ?? t.last.remainingBytes,
-      totalBytes: ram.total ?? t.last.totalBytes,
-    };
-    if (ram["dirty-pages-rate"] !== undefined) p.dirtyRateBps = ram["dirty-pages-rate"] * (ram["page-size"] ?? 4096);
-    if (q["expected-downtime"] !== undefined) p.expectedDowntimeMs = q["expected-downtime"];
-    if (ram["dirty-sync-count"] !== undefined) p.round = ram["dirty-sync-count"];
-    if (q["cpu-throttle-percentage"] !== undefined) p.cpuThrottlePct = q["cpu-throttle-percentage"];
-    p.phase = r.phase;
-    return p;
   }
 
   #end(r: Record_, t: MigrationTracker, phase: MigrationPhase, error?: string, progress?: MigrationProgress): void {
@@ -464,21 +381,6 @@ export class QemuEngine implements MigrationEngine {
     const h = this.#hosts.get(name);
     if (!h) throw new OpsError(ErrorCode.UnknownHost, `unknown host ${name}`);
     return h;
-  }
-
-  /** Ask every host's QEMU for this VM what it is; the one in an owner state is the VM. */
-  async #whereRuns(vmId: string): Promise<{ host: string; status: string } | null> {
-    for (const h of this.#hosts.values()) {
-      try {
-        if ((await h.pid(vmId)) === null) continue;
-        const c = await h.qmp(vmId);
-        const st = await c.execute<{ status: string }>("query-status", undefined, 5_000);
-        if (OWNER_STATES.has(st.status)) return { host: h.spec.name, status: st.status };
-      } catch {
-        // not answering: not a running VM
-      }
-    }
-    return null;
   }
 
   #save(r: Record_): void {

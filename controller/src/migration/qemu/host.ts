@@ -1,7 +1,7 @@
 /**
  * Where a QEMU "host" lives and how to start, reach and stop the QEMU of a VM there (`QemuHostOps`).
  * `LocalQemuHost` runs them on this machine, optionally inside a network namespace (`ip netns exec NS
- * qemu ...`: tests and one-machine demos); `RemoteQemuHost` (qemu-host-remote.ts) reaches another
+ * qemu ...`: tests and one-machine demos); `QemuHelperClient` (host-client.ts) reaches another
  * machine's helper. Each VM process is named by files under `<stateDir>/hosts/<host>/`: `<vm>.qmp` (QMP
  * socket), `<vm>.pid`, `<vm>.log`. QEMUs are started detached, so they outlive a controller that is
  * killed, as VMs outlive a real hypervisor's management process.
@@ -20,7 +20,7 @@ export type QemuHostSpec = {
   address: string;
   /** run this host's QEMUs inside this network namespace; null/absent: the root namespace */
   netns?: string | null;
-  /** reach this host through its helper over NATS (qemu-host-remote.ts) instead of running QEMU here */
+  /** reach this host through its helper over NATS (host-client.ts) instead of running QEMU here */
   helper?: boolean;
   rack?: string | null;
 };

@@ -15,7 +15,7 @@ import { execFile, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { type Check, check, ErrorCode, type Logger, OpsError, PresageError, silentLogger } from "@presage/shared";
+import { ErrorCode, type Logger, OpsError, silentLogger } from "@presage/shared";
 import type {
   EngineHost,
   EngineVm,
@@ -24,33 +24,23 @@ import type {
   MigrationHandle,
   MigrationPhase,
   MigrationProgress,
-} from "./engine.js";
-import { activeFromRecords, assertNewMigration, RecordStore } from "./records.js";
-import { isTerminal, MigrationTracker, type ProgressListener } from "./tracker.js";
+} from "../engine.js";
+import { assertSource } from "../engine.js";
+import { activeFromRecords, assertNewMigration, RecordStore, type TimedRecord } from "../records.js";
+import { isTerminal, MigrationTracker, type ProgressListener } from "../tracker.js";
+import {
+  type DomStat,
+  type LibvirtHostSpec,
+  OWNER,
+  PAUSED,
+  parseColonLines,
+  parseDomstats,
+  RUNNING,
+  VirshError,
+} from "./parse.js";
 
 const execFileP = promisify(execFile);
 const MiB = 1024 * 1024;
-
-export type LibvirtHostSpec = {
-  name: string;
-  /** libvirt connection URI, e.g. qemu+ssh://root@h1/system or qemu:///system */
-  uri: string;
-  /** where the migration stream goes, e.g. tcp://10.0.0.2 (virsh --migrateuri); null: libvirt decides */
-  migrateUri?: string | null;
-  /** override what `virsh nodeinfo` reports */
-  cpuCapacity?: number | null;
-  memoryMiB?: number | null;
-  rack?: string | null;
-};
-
-export const libvirtHostCheck: Check = check.obj({
-  name: check.host(),
-  uri: check.str({ min: 1, max: 1000 }),
-  migrateUri: check.optional(check.nullable(check.str({ min: 1, max: 1000 }))),
-  cpuCapacity: check.optional(check.nullable(check.num({ min: 0 }))),
-  memoryMiB: check.optional(check.nullable(check.num({ min: 0 }))),
-  rack: check.optional(check.nullable(check.str({ max: 128 }))),
-});
 
 export type LibvirtEngineOptions = {
   hosts: LibvirtHostSpec[];
@@ -70,64 +60,10 @@ export type LibvirtEngineOptions = {
   log?: Logger;
 };
 
-type LvRecord = {
-  migrationId: string;
-  vm: string;
-  from: string;
-  to: string;
-  phase: MigrationPhase;
-  startedAt: number;
-  deadlineAt: number | null;
-  downtimeLimitMs: number;
+type LvRecord = TimedRecord & {
   /** the detached `virsh migrate` process */
   pid: number;
-  error?: string;
 };
-
-type DomStat = { name: string; state: number; memoryMiB: number; vcpus: number };
-
-/** virDomainState values where the domain is the VM (running, blocked, paused, pmsuspended). */
-const OWNER = new Set([1, 2, 3, 7]);
-const RUNNING = new Set([1, 2]);
-const PAUSED = 3;
-
-export class VirshError extends PresageError {
-  constructor(message: string) {
-    super("virsh", message);
-    this.name = "VirshError";
-  }
-}
-
-/** Parse `virsh domstats --raw` output: "Domain: 'x'" then indented key=value lines. */
-export function parseDomstats(text: string): DomStat[] {
-  const out: DomStat[] = [];
-  let cur: DomStat | null = null;
-  for (const line of text.split("\n")) {
-    const d = /^Domain: '(.*)'$/.exec(line.trim());
-    if (d) {
-      cur = { name: d[1] as string, state: 0, memoryMiB: 0, vcpus: 0 };
-      out.push(cur);
-      continue;
-    }
-    const kv = /^\s*([\w.]+)=(.*)$/.exec(line);
-    if (!cur || !kv) continue;
-    const v = Number(kv[2]);
-    if (kv[1] === "state.state") cur.state = v;
-    else if (kv[1] === "balloon.maximum") cur.memoryMiB = Math.round(v / 1024);
-    else if (kv[1] === "vcpu.current") cur.vcpus = v;
-  }
-  return out;
-}
-
-/** Parse `key: value` lines (domjobinfo --rawstats, nodeinfo). */
-export function parseColonLines(text: string): Map<string, string> {
-  const m = new Map<string, string>();
-  for (const line of text.split("\n")) {
-    const i = line.indexOf(":");
-    if (i > 0) m.set(line.slice(0, i).trim(), line.slice(i + 1).trim());
-  }
-  return m;
-}
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -250,6 +186,7 @@ export class LibvirtEngine implements MigrationEngine {
     const owner = await this.#owner(vmId);
     if (!owner) throw new OpsError(ErrorCode.BadRequest, `VM ${vmId} is not running on any known host`);
     if (owner.host === toHost) throw new OpsError(ErrorCode.BadRequest, `VM ${vmId} already runs on ${toHost}`);
+    assertSource(vmId, owner.host, opts.from);
     assertNewMigration(this.#records, this.#trackers, opts.migrationId, vmId);
     const from = this.#host(owner.host);
 

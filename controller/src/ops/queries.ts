@@ -1,0 +1,111 @@
+/** The read-only ops handlers: they read the leader's state and never change it. */
+import type { OpsReplies } from "@presage/shared";
+import { vmCpu } from "../placement/capacity.js";
+import type { LeaderContext, ReplicaDeps } from "../runtime/context.js";
+import { fleetView } from "../runtime/observe.js";
+
+type HostSummary = OpsReplies["hosts"]["hosts"][number];
+
+export function summaries(ctx: LeaderContext): Map<string, HostSummary> {
+  const out = new Map<string, HostSummary>();
+  for (const rec of ctx.store.hosts.values()) {
+    const h = ctx.engineHosts.get(rec.host);
+    out.set(rec.host, {
+      ...rec,
+      vmCount: 0,
+      cpuCapacity: h?.cpuCapacity ?? 0,
+      cpuUsed: 0,
+      memoryCapacityMiB: h?.memoryMiB ?? 0,
+      memoryUsedMiB: 0,
+      openAlerts: ctx.alerts.openOf(rec.host).length,
+    });
+  }
+  for (const vm of fleetView(ctx).vms) {
+    const s = out.get(vm.host);
+    if (!s) continue;
+    s.vmCount++;
+    s.cpuUsed += vmCpu(vm);
+    s.memoryUsedMiB += vm.memoryMiB;
+  }
+  for (const s of out.values()) s.cpuUsed = Math.round(s.cpuUsed * 100) / 100;
+  return out;
+}
+
+export function hosts(ctx: LeaderContext, req: { state?: string }): OpsReplies["hosts"] {
+  const all = [...summaries(ctx).values()].sort((a, b) => a.host.localeCompare(b.host));
+  return { hosts: req.state ? all.filter((h) => h.state === req.state) : all };
+}
+
+export function host(ctx: LeaderContext, req: { host: string; readings?: number }): OpsReplies["host"] {
+  const summary = summaries(ctx).get(req.host) as HostSummary;
+  const { telemetry, audit } = ctx.deps;
+  const { readings, history } = telemetry.sensorsOf(req.host, req.readings ?? 30);
+  return {
+    host: summary,
+    vms: fleetView(ctx).vms.filter((v) => v.host === req.host || v.home === req.host),
+    alerts: [...ctx.store.alerts.values()]
+      .filter((a) => a.host === req.host)
+      .sort((a, b) => b.lastEventAt - a.lastEventAt),
+    health: telemetry.lastHeartbeat(req.host),
+    readings,
+    history,
+    audit: audit.recent(req.host),
+  };
+}
+
+export function events(
+  ctx: LeaderContext,
+  req: { host?: string; severity?: string; unacked?: boolean; open?: boolean; limit?: number },
+): OpsReplies["events"] {
+  const limit = req.limit ?? 100;
+  const alerts = [...ctx.store.alerts.values()]
+    .filter(
+      (a) =>
+        (!req.host || a.host === req.host) &&
+        (!req.severity || a.severity === req.severity) &&
+        (!req.unacked || !a.ack) &&
+        (!req.open || !a.cleared),
+    )
+    .sort((a, b) => b.lastEventAt - a.lastEventAt)
+    .slice(0, limit);
+  const evs = ctx.deps.telemetry
+    .events()
+    .filter((e) => (!req.host || e.host === req.host) && (!req.severity || e.severity === req.severity))
+    .slice(-limit)
+    .reverse();
+  return { alerts, events: evs };
+}
+
+export function migrations(
+  ctx: LeaderContext,
+  req: { active?: boolean; host?: string; limit?: number },
+): OpsReplies["migrations"] {
+  const list = [...ctx.store.migrations.values()]
+    .filter(
+      (m) =>
+        (!req.active || m.status === "queued" || m.status === "running") &&
+        (!req.host || m.from === req.host || m.to === req.host),
+    )
+    .sort((a, b) => (b.startedAt ?? 0) - (a.startedAt ?? 0) || b.id.localeCompare(a.id))
+    .slice(0, req.limit ?? 200);
+  return { migrations: list };
+}
+
+export function plans(ctx: LeaderContext): OpsReplies["plans"] {
+  return { plans: [...ctx.store.plans.values()].sort((a, b) => b.createdAt - a.createdAt) };
+}
+
+/** Answered by every replica: a follower says it is not the leader. */
+export function status(deps: ReplicaDeps, ctx: LeaderContext | null): OpsReplies["status"] {
+  const hostsByState: Record<string, number> = {};
+  if (ctx) for (const h of ctx.store.hosts.values()) hostsByState[h.state] = (hostsByState[h.state] ?? 0) + 1;
+  return {
+    controller: deps.name,
+    leader: ctx !== null,
+    mode: deps.cfg.policy.mode,
+    hostsByState,
+    vms: ctx ? ctx.engineVms.length : 0,
+    activeMigrations: ctx ? ctx.migrations.inFlight().length : 0,
+    brake: ctx?.brake ?? { engaged: false, inRemediation: 0, limit: 0, waiting: [] },
+  };
+}
