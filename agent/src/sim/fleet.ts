@@ -1,27 +1,30 @@
 /**
  * Fleet trace generator with ground truth: hosts of several vendor layouts in racks of one room, each sampled at
- * its own interval with jitter; room and rack cooling events; healthy-host confounders; real-data quirks (nulls,
- * BMC dropouts, one-sample glitches, stuck sensors); and at most one fault per host.
+ * its own interval with jitter; room and rack cooling events; healthy-host confounders (plan.ts); real-data quirks
+ * (nulls, BMC gaps and resets, one-sample glitches, stuck sensors, duplicated lines, renames after a firmware
+ * update); at most one fault per host, some repaired after they fail.
  * Readings come out in global time order (hosts interleave, each host in time order), like a recorded fleet.
  */
 import type { Reading } from "@presage/shared";
-import type { Confounder, ConfounderKind, Fault, FaultKind } from "./faults.js";
+import { type ConfounderKind, FAULT_KINDS, type Fault, type FaultKind } from "./faults.js";
 import { createHostModel, type SimHost } from "./host.js";
+import {
+  type Episode,
+  type HostPlan,
+  planFault,
+  planHost,
+  planRoom,
+  type RoomEvent,
+  renamed,
+  type Window,
+} from "./plan.js";
 import { createRng, hashSeed, type Rng } from "./rng.js";
 import { VENDOR_NAMES, VENDORS } from "./vendors.js";
 
-const MIN = 60_000;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
-export const FAULT_KINDS: FaultKind[] = [
-  "fan-wear",
-  "fan-stop",
-  "fan-intermittent",
-  "psu-aging",
-  "filter-clog",
-  "paste",
-];
+export { FAULT_KINDS };
 
 export type FleetOptions = {
   seed: number;
@@ -33,11 +36,17 @@ export type FleetOptions = {
   faultFraction?: number;
   faultKinds?: FaultKind[];
   vendors?: string[];
+  /** one vendor per host (default) or per rack */
+  vendorBy?: "host" | "rack";
+  /** who publishes thresholds: each host with probability 0.6 (default "mixed"), the vendor's usual, all, none */
+  thresholds?: "mixed" | "vendor" | "all" | "none";
   /** sample intervals to draw from, ms (default 10 s, 30 s, 60 s, 60 s, 120 s) */
   intervalsMs?: number[];
   /** real-data quirks on (default true) */
   quirks?: boolean;
   hostsPerRack?: number;
+  /** fraction of failed parts replaced 1-8 h after they fail (default 0.25) */
+  repairFraction?: number;
 };
 
 export type HostTruth = {
@@ -45,18 +54,33 @@ export type HostTruth = {
   vendor: string;
   rack: number;
   intervalMs: number;
+  /** the BMC publishes thresholds */
+  thresholds: boolean;
+  /** fan zone (0 CPU, 1 peripheral) of every fan sensor */
+  zones: number[];
   fault: Fault | null;
-  /** when the fault crossed its failure point (BMC threshold, or the documented default); null = not in trace */
+  /** when the fault crossed its failure point (BMC threshold, or the part's documented limit); null = not in trace */
   failureAt: number | null;
+  /** when the failed part was replaced; null = never */
+  repairedAt: number | null;
   /** confounders this host saw (room-wide events are listed on every host) */
   confounders: ConfounderKind[];
+  /** every confounder and quirk window, as fleet-v2 truth records them */
+  episodes: Episode[];
+  /** sensor names seen, in first-seen order (renamed ones too) */
+  sensors: string[];
+  /** firmware renames: old name -> new name */
+  renames: Record<string, string>;
+  readings: number;
+  firstTs: number | null;
+  lastTs: number | null;
 };
 
 export type Fleet = {
   readonly hosts: readonly HostTruth[];
   readonly start: number;
   readonly end: number;
-  /** all readings in time order; truth().failureAt is filled in as the trace is generated */
+  /** all readings in time order; truth() fills in as the trace is generated */
   readings(): Generator<Reading>;
   truth(): HostTruth[];
 };
@@ -66,123 +90,29 @@ type Slot = {
   model: SimHost;
   rng: Rng;
   next: number;
-  /** windows of silence (BMC reset, dropout) and power-off */
-  gaps: [number, number][];
-  off: [number, number][];
-  bursts: [number, number][];
-  stuck: { sensor: string; from: number; to: number; value: number | null } | null;
+  plan: HostPlan;
+  stuckValue: number | null | undefined;
+  repair: boolean;
+  seen: Set<string>;
+  glitched: Set<object>;
 };
 
-type RoomEvent = { from: number; to: number; deltaC: number; rack: number | null };
+const KIND_OF: Record<string, ConfounderKind> = {
+  load_burst: "load-burst",
+  fan_curve_change: "fan-curve",
+  fan_replacement: "fan-replaced",
+  psu_unplug: "psu-unplugged",
+  power_cycle: "power-cycle",
+};
 
 export function createFleet(o: FleetOptions): Fleet {
   const start = o.start ?? Date.UTC(2025, 0, 6);
   const end = start + o.days * DAY;
   const rng = createRng(hashSeed("fleet", o.seed));
-  const vendors = o.vendors ?? VENDOR_NAMES;
-  const kinds = o.faultKinds ?? FAULT_KINDS;
-  const intervals = o.intervalsMs ?? [10_000, 30_000, 60_000, 60_000, 120_000];
-  const quirks = o.quirks ?? true;
   const perRack = o.hostsPerRack ?? 16;
-
-  // room-wide and rack-wide cooling events: a CRAC failing over, a blocked rack door
-  const room: RoomEvent[] = [];
-  for (let d = 0; d < o.days; d++) {
-    if (rng.next() < 0.3) room.push(span(rng, start + d * DAY, 2 * HOUR, 5 * HOUR, 3 + 4 * rng.next(), null));
-    const racks = Math.ceil(o.hosts / perRack);
-    if (rng.next() < 0.4)
-      room.push(span(rng, start + d * DAY, HOUR, 3 * HOUR, 5 + 6 * rng.next(), rng.int(0, racks - 1)));
-  }
-
-  const slots: Slot[] = [];
-  for (let i = 0; i < o.hosts; i++) {
-    const host = `sim${String(o.seed).padStart(3, "0")}-h${String(i).padStart(4, "0")}`;
-    const hr = createRng(hashSeed(o.seed, host, "plan"));
-    const vendor = hr.pick(vendors);
-    const model = createHostModel({ host, seed: o.seed, vendor });
-    const layout = VENDORS[vendor] ?? model.layout;
-    const truth: HostTruth = {
-      host,
-      vendor,
-      rack: Math.floor(i / perRack),
-      intervalMs: hr.pick(intervals),
-      fault: null,
-      failureAt: null,
-      confounders: [],
-    };
-    const slot: Slot = {
-      truth,
-      model,
-      rng: hr,
-      next: start + hr.int(0, truth.intervalMs - 1),
-      gaps: [],
-      off: [],
-      bursts: [],
-      stuck: null,
-    };
-    if (room.some((e) => e.rack === null)) truth.confounders.push("cooling-event");
-    if (room.some((e) => e.rack === truth.rack) && !truth.confounders.includes("cooling-event"))
-      truth.confounders.push("cooling-event");
-
-    if (hr.next() < (o.faultFraction ?? 0.3)) {
-      const f = planFault(
-        hr,
-        hr.pick(kinds),
-        start,
-        o.days,
-        layout.fans.length,
-        layout.cpus.length,
-        layout.rails.length,
-      );
-      model.injectFault(f);
-      truth.fault = f;
-    }
-    // healthy-host confounders (faulty hosts get them too: detection must survive them)
-    const t = () => start + HOUR * 2 + hr.next() * (end - start - 4 * HOUR);
-    if (hr.next() < 0.5) {
-      const from = t();
-      slot.bursts.push([from, from + HOUR * (0.5 + 3 * hr.next())]);
-      truth.confounders.push("load-burst");
-    }
-    if (hr.next() < 0.2) {
-      const c: Confounder = {
-        kind: "fan-curve",
-        at: t(),
-        minDuty: 0.3 + 0.2 * hr.next(),
-        gain: 0.015 + 0.015 * hr.next(),
-      };
-      model.applyConfounder(c);
-      truth.confounders.push(c.kind);
-    }
-    const faultFan = truth.fault && "fan" in truth.fault ? truth.fault.fan : -1;
-    if (hr.next() < 0.15) {
-      const fan = (faultFan + 1 + hr.int(0, layout.fans.length - 2)) % layout.fans.length;
-      model.applyConfounder({ kind: "fan-replaced", fan, at: t(), speedFactor: 0.95 + 0.15 * hr.next() });
-      truth.confounders.push("fan-replaced");
-    }
-    if (layout.rails.some((r) => r.psu === 2) && hr.next() < 0.2) {
-      model.applyConfounder({ kind: "psu-unplugged", psu: 2, start: t(), durationMs: HOUR * (1 + 20 * hr.next()) });
-      truth.confounders.push("psu-unplugged");
-    }
-    if (hr.next() < 0.1) {
-      const from = t();
-      slot.off.push([from, from + HOUR * (0.5 + 4 * hr.next())]);
-      truth.confounders.push("power-cycle");
-    }
-    if (quirks) {
-      // BMC resets and dropouts: about one every three days, 10 min to 2 h of silence
-      for (let d = 0; d < o.days; d++)
-        if (hr.next() < 0.33) {
-          const from = start + d * DAY + hr.next() * DAY;
-          slot.gaps.push([from, from + 10 * MIN + hr.next() * 110 * MIN]);
-        }
-      if (hr.next() < 0.1) {
-        const from = t();
-        slot.stuck = { sensor: "", from, to: from + HOUR * (2 + 20 * hr.next()), value: null };
-      }
-    }
-    slots.push(slot);
-  }
+  const room = planRoom(rng, start, o.days, Math.ceil(o.hosts / perRack));
+  const slots = Array.from({ length: o.hosts }, (_, i) => makeSlot(o, i, start, room, perRack));
+  const quirks = o.quirks ?? true;
 
   function roomC(slot: Slot, ts: number): number | null {
     let delta = 0;
@@ -192,7 +122,7 @@ export function createFleet(o: FleetOptions): Fleet {
   }
 
   function* readings(): Generator<Reading> {
-    // a small binary heap would do; hosts are few enough that a linear scan per step is fine and simpler
+    // hosts are few enough that a linear scan per sample is fine and simpler than a heap
     for (;;) {
       let s: Slot | null = null;
       for (const x of slots) if (x.next < end && (s === null || x.next < s.next)) s = x;
@@ -200,29 +130,18 @@ export function createFleet(o: FleetOptions): Fleet {
       const ts = s.next;
       const iv = s.truth.intervalMs;
       s.next = ts + Math.max(1_000, Math.round(iv * (1 + (quirks ? 0.2 * (s.rng.next() * 2 - 1) : 0))));
-      const inWin = (w: [number, number][]) => w.some(([a, b]) => ts >= a && ts < b);
-      s.model.setPower(!inWin(s.off));
-      s.model.setLoad(inWin(s.bursts) ? 0.97 : null);
+      s.model.setPower(!inWin(s.plan.off, ts));
       s.model.setRoomC(roomC(s, ts));
       const rs = s.model.sample(ts);
-      if (inWin(s.gaps)) continue;
-      for (const r of rs) yield quirks ? quirk(s, r) : r;
-    }
-  }
-
-  function quirk(s: Slot, r: Reading): Reading {
-    const st = s.stuck;
-    if (st && r.ts >= st.from && r.ts < st.to) {
-      if (st.sensor === "") st.sensor = r.sensor;
-      if (st.sensor === r.sensor) {
-        st.value ??= r.value;
-        return { ...r, value: st.value };
+      scheduleRepair(s, ts);
+      if (inWin(s.plan.gaps, ts)) continue;
+      for (const r of rs) {
+        const q = quirks ? quirk(s, r) : r;
+        record(s, q);
+        yield q;
+        if (quirks && s.rng.next() < 0.0002) yield q;
       }
     }
-    const u = s.rng.next();
-    if (u < 0.002) return { ...r, value: null, status: "ns" };
-    if (u < 0.00205 && r.value !== null) return { ...r, value: r.type === "fan" ? 0 : Math.round(r.value * 3) };
-    return r;
   }
 
   return {
@@ -233,60 +152,121 @@ export function createFleet(o: FleetOptions): Fleet {
     truth: () =>
       slots.map((s) => ({
         ...s.truth,
-        failureAt: s.model.truth()[0]?.failureAt ?? null,
+        failureAt: failureAt(s),
         confounders: [...s.truth.confounders],
+        episodes: [...s.truth.episodes],
+        sensors: [...s.truth.sensors],
       })),
   };
 }
 
-function span(
-  rng: Rng,
-  dayStart: number,
-  minMs: number,
-  maxMs: number,
-  deltaC: number,
-  rack: number | null,
-): RoomEvent {
-  const from = dayStart + rng.next() * (DAY - maxMs);
-  return { from, to: from + minMs + rng.next() * (maxMs - minMs), deltaC, rack };
+const inWin = (w: Window[], ts: number) => w.some(([a, b]) => ts >= a && ts < b);
+
+/** A sudden stop fails when it happens; other faults when a sample first crosses the failure point. */
+function failureAt(s: Slot): number | null {
+  const f = s.truth.fault;
+  if (f?.kind === "fan-stop") return f.start;
+  return s.model.truth()[0]?.failureAt ?? null;
 }
 
-function planFault(
-  r: Rng,
-  kind: FaultKind,
-  start: number,
-  days: number,
-  fans: number,
-  cpus: number,
-  rails: number,
-): Fault {
-  // start after a day of healthy history; the failure point should fall inside the trace
-  const room = (days - 1.5) * DAY;
-  const dur = (lo: number, hi: number) => Math.min(room * 0.9, (lo + r.next() * (hi - lo)) * DAY);
-  const at = (d: number) => start + DAY + r.next() * Math.max(HOUR, room - d);
-  const fan = r.int(0, fans - 1);
-  switch (kind) {
-    case "fan-wear": {
-      const d = dur(1, 4);
-      return { kind, fan, start: at(d), durationMs: d, stop: r.next() < 0.5 };
-    }
-    case "fan-stop":
-      return { kind, fan, start: at(0) };
-    case "fan-intermittent": {
-      const d = dur(0.25, 1);
-      return { kind, fan, start: at(d), durationMs: d };
-    }
-    case "psu-aging": {
-      const d = dur(2, 6);
-      return { kind, rail: r.int(0, rails - 1), start: at(d), durationMs: d };
-    }
-    case "filter-clog": {
-      const d = dur(2, 5);
-      return { kind, start: at(d), durationMs: d };
-    }
-    case "paste": {
-      const d = dur(2, 5);
-      return { kind, cpu: r.int(0, cpus - 1), start: at(d), durationMs: d };
+function makeSlot(o: FleetOptions, i: number, start: number, room: RoomEvent[], perRack: number): Slot {
+  const host = `sim${String(o.seed).padStart(3, "0")}-h${String(i).padStart(4, "0")}`;
+  const hr = createRng(hashSeed(o.seed, host, "plan"));
+  const rack = Math.floor(i / perRack);
+  const vendors = o.vendors ?? VENDOR_NAMES;
+  const vendor =
+    o.vendorBy === "rack" ? (vendors[hashSeed(o.seed, "rack", rack) % vendors.length] as string) : hr.pick(vendors);
+  const layout = VENDORS[vendor];
+  if (!layout) throw new Error(`unknown vendor ${vendor}`);
+  const mode = o.thresholds ?? "mixed";
+  const thresholds = mode === "vendor" ? layout.thresholds : mode === "mixed" ? hr.next() < 0.6 : mode === "all";
+  const model = createHostModel({ host, seed: o.seed, vendor, thresholds, randomBursts: false });
+  const fault =
+    hr.next() < (o.faultFraction ?? 0.3)
+      ? planFault(hr, hr.pick(o.faultKinds ?? FAULT_KINDS), start, o.days, layout)
+      : null;
+  if (fault) model.injectFault(fault);
+  const plan = planHost(hr, layout, start, o.days, fault && "fan" in fault ? fault.fan : -1, o.quirks ?? true);
+  for (const c of plan.confounders) model.applyConfounder(c);
+  for (const e of room)
+    if (e.rack === null || e.rack === rack)
+      plan.episodes.push({
+        kind: "crac_excursion",
+        scope: e.rack === null ? "room" : "rack",
+        start: e.from,
+        end: e.to,
+        sensors: null,
+        detail: `+${e.deltaC.toFixed(1)}C ${e.rack === null ? "room" : `rack ${rack}`}`,
+      });
+  plan.episodes.sort((a, b) => a.start - b.start);
+  const kinds = new Set<ConfounderKind>(plan.episodes.flatMap((e) => KIND_OF[e.kind] ?? []));
+  if (plan.episodes.some((e) => e.kind === "crac_excursion")) kinds.add("cooling-event");
+  const truth: HostTruth = {
+    host,
+    vendor,
+    rack,
+    intervalMs: hr.pick(o.intervalsMs ?? [10_000, 30_000, 60_000, 60_000, 120_000]),
+    thresholds,
+    zones: [...model.zones],
+    fault,
+    failureAt: null,
+    repairedAt: null,
+    confounders: [...kinds],
+    episodes: plan.episodes,
+    sensors: [],
+    renames: {},
+    readings: 0,
+    firstTs: null,
+    lastTs: null,
+  };
+  const next = start + hr.int(0, truth.intervalMs - 1);
+  const repair = hr.next() < (o.repairFraction ?? 0.25);
+  return { truth, model, rng: hr, next, plan, stuckValue: undefined, repair, seen: new Set(), glitched: new Set() };
+}
+
+/** Once the fault has failed, a repaired host gets its part replaced 1-8 h later. */
+function scheduleRepair(s: Slot, ts: number): void {
+  const t = s.truth;
+  if (!s.repair || t.repairedAt !== null || !t.fault) return;
+  const failed = failureAt(s);
+  if (failed === null || ts < failed) return;
+  const at = failed + HOUR * (1 + 7 * s.rng.next());
+  t.repairedAt = at;
+  s.model.applyConfounder({ kind: "repaired", at });
+  if ("fan" in t.fault) s.model.applyConfounder({ kind: "fan-replaced", fan: t.fault.fan, at, speedFactor: 1 });
+}
+
+function record(s: Slot, r: Reading): void {
+  const t = s.truth;
+  t.readings++;
+  t.firstTs ??= r.ts;
+  t.lastTs = r.ts;
+  if (!s.seen.has(r.sensor)) {
+    s.seen.add(r.sensor);
+    t.sensors.push(r.sensor);
+  }
+}
+
+/** Real-data quirks: renames, a stuck sensor, BMC reset null bursts, rare nulls and one-sample glitches. */
+function quirk(s: Slot, r0: Reading): Reading {
+  const p = s.plan;
+  let r = r0;
+  if (p.renameAt !== null && r.ts >= p.renameAt) {
+    const name = renamed(r.sensor);
+    s.truth.renames[r.sensor] = name;
+    r = { ...r, sensor: name };
+  }
+  const st = p.stuck;
+  if (st && r0.sensor === st.sensor && r.ts >= st.from && r.ts < st.to) {
+    if (s.stuckValue === undefined) s.stuckValue = r.value;
+    return { ...r, value: s.stuckValue };
+  }
+  for (const w of p.resets) {
+    if (r.ts >= w.from && r.ts < w.to) return { ...r, value: null, status: "ns" };
+    if (w.glitch === r0.sensor && r.ts >= w.to && r.value !== null && !s.glitched.has(w)) {
+      s.glitched.add(w);
+      return { ...r, value: r.type === "fan" ? 0 : -128 };
     }
   }
+  return s.rng.next() < 0.002 ? { ...r, value: null, status: "ns" } : r;
 }
