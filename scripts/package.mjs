@@ -113,8 +113,24 @@ if [ -d /run/systemd/system ]; then systemctl daemon-reload || true; fi
 exit 0
 `;
 
+/**
+ * shared/src/version.ts reads the version from shared/package.json next to it at run time; inside the bundle
+ * that file is not there, so the bundled module is the version itself.
+ */
+function versionInlined(version) {
+  return {
+    name: "presage-version",
+    setup(b) {
+      b.onLoad({ filter: /[\\/]shared[\\/](src|dist)[\\/]version\.[jt]s$/ }, () => ({
+        contents: `export const PRESAGE_VERSION = ${JSON.stringify(version)};`,
+        loader: "js",
+      }));
+    },
+  };
+}
+
 async function main() {
-  const version = readJson("package.json").version;
+  const version = readJson("shared/package.json").version; // the one place the version is set
   const arch = process.env.PRESAGE_DEB_ARCH || "all";
   const entries = entryPoints();
   const stage = join(OUT, "stage");
@@ -138,6 +154,7 @@ async function main() {
       js: "import { createRequire as __presageCreateRequire } from 'node:module'; const require = __presageCreateRequire(import.meta.url);",
     },
     logLevel: "warning",
+    plugins: [versionInlined(version)],
   });
   // esbuild keeps the entry's `#!/usr/bin/env node`; the .mjs extension makes node load them as ES modules
   const bin = join(stage, "usr/bin");
