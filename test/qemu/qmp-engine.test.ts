@@ -107,7 +107,12 @@ describe.skipIf(skipReason)("qemu engine - real live migration over QMP", () => 
     expect((await e.listVms()).find((v) => v.id === "ok1")).toMatchObject({ host: "hb", running: true });
     await until("source exit", async () => (await e.pidOf("ok1", "ha")) === null);
     expect(srcPid).not.toBeNull();
-    expect(seen.some((p) => p.phase === "active")).toBe(true);
+    // a quick machine can finish before the first progress poll, so "active" need not be seen; what is reported
+    // must be in order (QEMU's own byte counter above is the evidence that memory moved)
+    for (let i = 1; i < seen.length; i++)
+      expect((seen[i] as MigrationProgress).transferredBytes).toBeGreaterThanOrEqual(
+        (seen[i - 1] as MigrationProgress).transferredBytes,
+      );
     await expect(e.migrate("ok1", "ha", { migrationId: "q-ok1" })).rejects.toThrow(/already used/);
   });
 
