@@ -60,8 +60,6 @@ type Slot = {
   /** the last HIST frame logs (NaN where the fan had none), newest at `head` */
   readonly hist: Float64Array;
   head: number;
-  residual: number;
-  hasResidual: boolean;
   /** frozen tach (its judge says so): no evidence about cooling or about its peers */
   stuck: boolean;
   /** log of expected speed at the last frame, for the cheap per-sample check */
@@ -110,8 +108,6 @@ export class FanBank {
       hadPrev: false,
       hist: new Float64Array(HIST).fill(Number.NaN),
       head: 0,
-      residual: 0,
-      hasResidual: false,
       stuck: false,
       expectedLog: Number.NaN,
       peers: [],
@@ -216,7 +212,6 @@ export class FanBank {
     const s = this.#slots[i] as Slot;
     s.hadPrev = false;
     s.hist.fill(Number.NaN);
-    s.hasResidual = false;
   }
 
   #close(ts: number, out: SensorEvent[]): void {
