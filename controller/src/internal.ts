@@ -2,6 +2,7 @@
 export * from "./audit.js";
 export * from "./config.js";
 export * from "./controller.js";
+export * from "./metrics/index.js";
 export * from "./migration/engine.js";
 export * from "./migration/index.js";
 export * from "./migration/libvirt/engine.js";

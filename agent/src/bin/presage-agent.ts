@@ -10,6 +10,7 @@ import {
   hostNameError,
   inboxes,
   reportFatal,
+  serveMetrics,
 } from "@presage/shared";
 import { type AgentConfig, loadAgentConfig } from "../config.js";
 import { FORMATS, isFormat, newParseStats, parsers } from "../parse/index.js";
@@ -173,6 +174,15 @@ async function cmdRun(args: string[]): Promise<number> {
   const log = createLogger("presage-agent").child({ agent: config.host });
   if (!config.sources.length) log.warn("no sources configured: only heartbeats will be sent (docs/agent.md)");
   const { startAgent } = await import("../run.js");
+  const { agentMetrics } = await import("../metrics/index.js");
+  // bind the metrics address first: one in use fails before anything touches NATS; a reload keeps it bound
+  // (a changed metrics.listen takes effect on restart) and serves the running agent's registry
+  const starting = agentMetrics();
+  let running: { agent: { metrics: typeof starting } } | null = null;
+  const server = config.metrics.listen
+    ? await serveMetrics(() => running?.agent.metrics ?? starting, config.metrics.listen)
+    : null;
+  if (server) log.info({ metrics: `http://${server.address}/metrics` }, `metrics on ${server.address}`);
   const nc = await connectNats(
     {
       ...config.nats,
@@ -183,6 +193,7 @@ async function cmdRun(args: string[]): Promise<number> {
     log,
   );
   let current = { config, agent: await startAgent({ config, nc, log }) };
+  running = current;
   // SIGHUP re-reads the config; a config that fails to load is reported and the running one kept
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
@@ -198,6 +209,7 @@ async function cmdRun(args: string[]): Promise<number> {
         log.warn("nats settings changed: they take effect on restart, not on reload");
       await current.agent.stop();
       current = { config: next, agent: await startAgent({ config: next, nc, log }) };
+      running = current;
       log.info({ sources: next.sources.length }, "config reloaded");
     });
   });
@@ -215,6 +227,7 @@ async function cmdRun(args: string[]): Promise<number> {
   log.info("stopping");
   await reloading;
   await current.agent.stop();
+  await server?.close();
   await nc.drain().catch(() => {});
   return 0;
 }

@@ -2,11 +2,11 @@
  * The detection pipeline shared by the live agent and `replay`: readings in (per host in time order),
  * events out. Pure: no I/O, no wall clock; time comes only from reading timestamps, so output is deterministic.
  */
-import type { HealthStatus, Reading, SensorEvent } from "@presage/shared";
+import type { HealthStatus, Reading, SensorEvent, Severity } from "@presage/shared";
 import { AirflowTracker } from "./airflow.js";
 import { classify, Role } from "./classify.js";
 import { type DetectSettings, resolveDetectConfig } from "./config.js";
-import type { Detector } from "./detector.js";
+import type { Detector, DetectorView } from "./detector.js";
 import { Phase } from "./episode.js";
 import { FanTracker } from "./fan-tracker.js";
 import { HostContext } from "./host.js";
@@ -22,9 +22,15 @@ export {
   detectConfigCheck,
   resolveDetectConfig,
 } from "./config.js";
-export type { Detector } from "./detector.js";
+export type { Detector, DetectorView } from "./detector.js";
 
 type HostState = { ctx: HostContext; trackers: Map<string, Tracker | null>; airflow: AirflowTracker };
+
+const SEVERITY: Record<number, Severity> = {
+  [Phase.Info]: "info",
+  [Phase.Warning]: "warning",
+  [Phase.Critical]: "critical",
+};
 
 const STATUS: Record<number, HealthStatus> = {
   [Phase.None]: "ok",
@@ -124,6 +130,19 @@ export function createDetector(config: DetectSettings = {}, opts: { idPrefix?: s
         conditions.push(ep.reason);
       }
       return { status: STATUS[worst] ?? "ok", conditions };
+    },
+
+    inspect(host: string): DetectorView {
+      const view: DetectorView = { sensors: [], open: [] };
+      const h = hosts.get(host);
+      if (!h) return view;
+      if (h.airflow.episode.open) view.open.push(SEVERITY[h.airflow.episode.phase] ?? "info");
+      for (const [sensor, t] of h.trackers) {
+        if (t?.episode.open) view.open.push(SEVERITY[t.episode.phase] ?? "info");
+        const i = t?.insight;
+        if (i) view.sensors.push({ sensor, ...i });
+      }
+      return view;
     },
   };
 }
