@@ -19,6 +19,7 @@ import {
   type Subscription,
   systemClock,
 } from "@presage/shared";
+import { runAlertmanagerSync } from "./alertmanager/index.js";
 import type { ControllerApi } from "./api.js";
 import { AuditLog } from "./audit.js";
 import type { ControllerConfig } from "./config.js";
@@ -193,7 +194,8 @@ class PresageController implements Controller {
     if (!live()) return;
     const term = this.#term as Term;
     const consumer = term.events.run().catch((e) => this.#log.error({ err: e }, "event consumer failed"));
-    term.done = Promise.all([consumer, term.loop.run().catch(() => {})]);
+    const am = runAlertmanagerSync(term.ctx).catch((e) => this.#log.error({ err: e }, "Alertmanager sync stopped"));
+    term.done = Promise.all([consumer, term.loop.run().catch(() => {}), am]);
     for (const fn of this.#listeners) fn(true);
   }
 

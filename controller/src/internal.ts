@@ -1,4 +1,6 @@
 /** @presage/controller internal entry: modules the tests and the demo reach into (not a stable API). */
+
+export * from "./alertmanager/index.js";
 export * from "./audit.js";
 export * from "./config.js";
 export * from "./controller.js";
