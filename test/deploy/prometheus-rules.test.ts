@@ -23,7 +23,9 @@ describe("deploy/prometheus", () => {
   });
 
   it("prometheus - every alert rule has a promtool test case, and they all pass", () => {
-    const rules = [...readFileSync(join(dir, "presage-rules.yml"), "utf8").matchAll(/- alert: (\w+)/g)].map((m) => m[1]);
+    const rules = [...readFileSync(join(dir, "presage-rules.yml"), "utf8").matchAll(/- alert: (\w+)/g)].map(
+      (m) => m[1],
+    );
     const tests = readFileSync(join(dir, "presage-rules.test.yml"), "utf8");
     expect(rules.length).toBeGreaterThanOrEqual(15);
     expect(rules.filter((r) => !new RegExp(`alertname: ${r}\\b`).test(tests))).toEqual([]);
