@@ -35,6 +35,7 @@ describe("deploy/grafana", () => {
       ).toContain("datasource");
       for (const p of b.panels) {
         expect(p.fieldConfig.defaults.unit, `${f}: ${p.title}`).toMatch(/\w/);
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's variable syntax
         expect(p.datasource.uid).toBe("${datasource}");
         expect(p.targets.length).toBeGreaterThan(0);
       }
