@@ -50,6 +50,8 @@ export type StartAgentOptions = {
   sources?: SensorSource[];
   /** default: createDetector(config.detect) */
   detector?: Detector;
+  /** default: a new registry; the daemon passes one that outlives config reloads (its /metrics serves it) */
+  metrics?: Metrics;
 };
 
 export type RunningAgent = {
@@ -82,7 +84,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const { config, nc } = opts;
   const clock = opts.clock ?? clockFor(config);
   const log = opts.log ?? createLogger("presage-agent");
-  const metrics = agentMetrics();
+  const metrics = opts.metrics ?? agentMetrics();
 
   // A locked-down agent user (deploy/nats) may not create streams: the controller does, and the
   // outbox keeps retrying events until the stream exists.

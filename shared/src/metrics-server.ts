@@ -7,25 +7,33 @@ import type { AddressInfo } from "node:net";
 import Type from "typebox";
 import { ConfigError, PresageError } from "./errors.js";
 import { PORT_UNAVAILABLE } from "./fatal.js";
+import { refine } from "./schema.js";
 import type { Metrics } from "./metrics.js";
 
+const LISTEN = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/;
+const listenError = (v: unknown) =>
+  `"${String(v)}" is not HOST:PORT (e.g. "127.0.0.1:9290", "[::]:9290"; port 0 = any free port)`;
+
 /** "HOST:PORT" or "[IPv6]:PORT", as config keys `metrics.listen` and `http.listen` take it. */
-export const LISTEN_PATTERN = "^(\\[[0-9A-Fa-f:.]+\\]|[A-Za-z0-9.-]+):[0-9]{1,5}$";
+export function parseListen(listen: string, key = "metrics.listen"): { host: string; port: number } {
+  const m = LISTEN.exec(listen);
+  if (!m || Number(m[3]) > 65_535) throw new ConfigError(`${key}: ${listenError(listen)}`);
+  return { host: (m[1] ?? m[2]) as string, port: Number(m[3]) };
+}
 
 /** A config key holding "HOST:PORT", or null for off. */
 export const ListenOrNull = () =>
   Type.Union([
-    Type.String({ pattern: LISTEN_PATTERN, description: "HOST:PORT (port 0 = any free port)" }),
+    refine(
+      Type.String(),
+      (v) => {
+        const m = LISTEN.exec(v);
+        return !!m && Number(m[3]) <= 65_535;
+      },
+      (v, p) => `${p}: ${listenError(v)}`,
+    ),
     Type.Null(),
   ]);
-
-export function parseListen(listen: string, key = "metrics.listen"): { host: string; port: number } {
-  const m = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/.exec(listen);
-  const port = Number(m?.[3]);
-  if (!m || port > 65_535)
-    throw new ConfigError(`${key}: "${listen}" is not HOST:PORT (e.g. "127.0.0.1:9290", "[::]:9290", port 0 = any)`);
-  return { host: (m[1] ?? m[2]) as string, port };
-}
 
 export type MetricsServer = {
   /** the address actually bound, "HOST:PORT" (the chosen port when the config said 0) */
@@ -33,19 +41,17 @@ export type MetricsServer = {
   close(): Promise<void>;
 };
 
-/** `metrics` may be a getter: the agent swaps its registry on a config reload while the port stays bound. */
-export function serveMetrics(metrics: Metrics | (() => Metrics), listen: string): Promise<MetricsServer> {
+export function serveMetrics(metrics: Metrics, listen: string): Promise<MetricsServer> {
   const { host, port } = parseListen(listen);
-  const current = typeof metrics === "function" ? metrics : () => metrics;
   const server = createServer((req, res) => {
     const path = (req.url ?? "/").split("?")[0];
     if (path !== "/metrics" || (req.method !== "GET" && req.method !== "HEAD")) {
       res.writeHead(404, { "content-type": "text/plain" }).end(`no ${req.method} ${path} here; try GET /metrics\n`);
       return;
     }
-    const m = current();
-    m.render().then(
-      (text) => res.writeHead(200, { "content-type": m.contentType }).end(req.method === "HEAD" ? undefined : text),
+    metrics.render().then(
+      (text) =>
+        res.writeHead(200, { "content-type": metrics.contentType }).end(req.method === "HEAD" ? undefined : text),
       (e: Error) => res.writeHead(500, { "content-type": "text/plain" }).end(`metrics failed: ${e.message}\n`),
     );
   });

@@ -175,13 +175,10 @@ async function cmdRun(args: string[]): Promise<number> {
   if (!config.sources.length) log.warn("no sources configured: only heartbeats will be sent (docs/agent.md)");
   const { startAgent } = await import("../run.js");
   const { agentMetrics } = await import("../metrics/index.js");
-  // bind the metrics address first: one in use fails before anything touches NATS; a reload keeps it bound
-  // (a changed metrics.listen takes effect on restart) and serves the running agent's registry
-  const starting = agentMetrics();
-  let running: { agent: { metrics: typeof starting } } | null = null;
-  const server = config.metrics.listen
-    ? await serveMetrics(() => running?.agent.metrics ?? starting, config.metrics.listen)
-    : null;
+  // bind the metrics address first: one in use fails before anything touches NATS; one registry serves every
+  // agent a reload starts, so counters run on (a changed metrics.listen takes effect on restart)
+  const metrics = agentMetrics();
+  const server = config.metrics.listen ? await serveMetrics(metrics, config.metrics.listen) : null;
   if (server) log.info({ metrics: `http://${server.address}/metrics` }, `metrics on ${server.address}`);
   const nc = await connectNats(
     {
@@ -192,8 +189,7 @@ async function cmdRun(args: string[]): Promise<number> {
     },
     log,
   );
-  let current = { config, agent: await startAgent({ config, nc, log }) };
-  running = current;
+  let current = { config, agent: await startAgent({ config, nc, log, metrics }) };
   // SIGHUP re-reads the config; a config that fails to load is reported and the running one kept
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
@@ -208,8 +204,7 @@ async function cmdRun(args: string[]): Promise<number> {
       if (JSON.stringify(next.nats) !== JSON.stringify(current.config.nats))
         log.warn("nats settings changed: they take effect on restart, not on reload");
       await current.agent.stop();
-      current = { config: next, agent: await startAgent({ config: next, nc, log }) };
-      running = current;
+      current = { config: next, agent: await startAgent({ config: next, nc, log, metrics }) };
       log.info({ sources: next.sources.length }, "config reloaded");
     });
   });
