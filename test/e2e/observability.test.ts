@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Alert } from "@presage/shared";
 import { natsEnv } from "@presage/shared/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 // @ts-expect-error: a plain .mjs script without types
 import { renderBoards } from "../../scripts/grafana-boards.mjs";
 import { criticalFanEvent, poll, publishEvent } from "./harness.js";
@@ -26,6 +26,7 @@ import {
   start,
   startAlertmanager,
   startPrometheus,
+  type Webhook,
   webhook,
 } from "./observability-harness.js";
 
@@ -52,7 +53,29 @@ describe("observability - Prometheus, Alertmanager and Grafana queries against a
   const env = natsEnv();
   const dir = mkdtempSync(join(tmpdir(), "presage-obs-"));
   const procs: Proc[] = [];
-  let hook: Awaited<ReturnType<typeof webhook>> | undefined;
+  let hook: Webhook;
+  let am: string;
+  let prom: string;
+  const scrapes = { agent: "", controller: "" };
+  const amAlerts = async () => (await (await fetch(`${am}/api/v2/alerts`)).json()) as AmAlert[];
+  const slow = <T>(what: string, fn: () => T | Promise<T>) => poll(what, fn, 180_000, 500);
+
+  beforeAll(async () => {
+    hook = await webhook();
+    const a = await startAlertmanager(dir, hook.url);
+    procs.push(a.proc);
+    am = a.url;
+    const ctl = startController(env.url, am);
+    const agent = startAgent(env.url);
+    procs.push(ctl, agent);
+    const targets = { agent: await metricsAddress(agent), controller: await metricsAddress(ctl) };
+    const p = await startPrometheus(dir, targets, am);
+    procs.push(p.proc);
+    prom = p.url;
+    await slow("both targets up", async () => (await query(prom, "up == 1")).length === 2);
+    scrapes.agent = await (await fetch(`http://${targets.agent}/metrics?x=1`)).text();
+    scrapes.controller = await (await fetch(`http://${targets.controller}/metrics`)).text();
+  }, 300_000);
 
   afterAll(async () => {
     for (const p of procs.reverse()) await p.stop();
@@ -60,115 +83,70 @@ describe("observability - Prometheus, Alertmanager and Grafana queries against a
     if (!process.env.PRESAGE_KEEP_TMP) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
-  it("observability - scrape, check, alert, ack, silence, resolve, and data in every panel", async () => {
-    hook = await webhook();
-    const am = await startAlertmanager(dir, hook.url);
-    procs.push(am.proc);
-    const ctl = startController(env.url, am.url);
-    procs.push(ctl);
-    const agent = startAgent(env.url);
-    procs.push(agent);
-    const targets = { agent: await metricsAddress(agent), controller: await metricsAddress(ctl) };
-    const prom = await startPrometheus(dir, targets, am.url);
-    procs.push(prom.proc);
-
-    // 1. both targets scraped; both scrapes clean for promtool, query strings ignored
-    await poll("both targets up", async () => (await query(prom.url, "up == 1")).length === 2, 120_000, 500);
-    const agentText = await (await fetch(`http://${targets.agent}/metrics?x=1`)).text();
-    const ctlText = await (await fetch(`http://${targets.controller}/metrics`)).text();
-    expect(await promtoolCheck(agentText)).toBe("");
-    expect(await promtoolCheck(ctlText)).toBe("");
-    for (const text of [agentText, ctlText]) {
+  it("observability - both scrapes pass promtool, carry build info, process metrics and ipmi_exporter's families", async () => {
+    expect(await promtoolCheck(scrapes.agent)).toBe("");
+    expect(await promtoolCheck(scrapes.controller)).toBe("");
+    for (const text of Object.values(scrapes)) {
       expect(text).toMatch(/^presage_build_info\{version="[^"]+",component="(agent|controller)"/m);
       expect(text).toMatch(/^process_cpu_seconds_total /m);
       expect(text).toMatch(/^process_resident_memory_bytes /m);
     }
-    expect(agentText).toMatch(new RegExp(`^ipmi_fan_speed_rpm\\{host="${SICK}",id="\\d+",name="[^"]+"\\} \\d+`, "m"));
-    expect(agentText).toMatch(new RegExp(`^ipmi_temperature_celsius\\{host="${SICK}",id="\\d+",name="[^"]+"\\} `, "m"));
-    expect(agentText).toMatch(new RegExp(`^ipmi_up\\{host="${SICK}",collector="[^"]+"\\} 1$`, "m"));
-    await poll(
-      "the controller sees 6 healthy hosts",
-      async () => {
-        const r = await query(prom.url, 'presage_hosts{state="healthy"}');
-        return r[0]?.value[1] === "6";
-      },
-      120_000,
-      500,
+    const series = (family: string, rest: string) =>
+      expect(scrapes.agent).toMatch(new RegExp(`^${family}\\{host="${SICK}",${rest}`, "m"));
+    series("ipmi_fan_speed_rpm", 'id="\\d+",name="[^"]+"\\} \\d+');
+    series("ipmi_temperature_celsius", 'id="\\d+",name="[^"]+"\\} ');
+    series("ipmi_up", 'collector="[^"]+"\\} 1$');
+    await slow(
+      "6 healthy hosts",
+      async () => (await query(prom, 'presage_hosts{state="healthy"}'))[0]?.value[1] === "6",
     );
-    // a healthy fleet trips none of the health rules, not even as pending (once the first evaluations, made
-    // before the first scrapes, have passed), and stays so
+    // a healthy fleet trips none of the health rules, not even as pending (once the evaluations made before the
+    // first scrapes have passed), and stays so
     const health = 'ALERTS{alertname=~"PresageAgentDown|PresageNoLeader|PresageControllerDown|PresageBmcUnreachable"}';
-    await poll("no health rule pending", async () => (await query(prom.url, health)).length === 0, 60_000, 500);
+    await slow("no health rule pending", async () => (await query(prom, health)).length === 0);
     await new Promise((r) => setTimeout(r, 3_000));
-    expect(await query(prom.url, health)).toEqual([]);
+    expect(await query(prom, health)).toEqual([]);
+  }, 300_000);
 
-    // 2. the stopped fan: critical, evacuated; the alert reaches Alertmanager and the webhook
-    const amAlert = await poll(
+  let critical: AmAlert;
+  it("observability - a stopped fan: its host's critical alert reaches Alertmanager and the webhook; VMs move", async () => {
+    critical = await slow(
       "the critical alert in Alertmanager",
-      async () => {
-        const got = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as AmAlert[];
-        return got.find((a) => a.labels.host === SICK && a.labels.severity === "critical") ?? null;
-      },
-      180_000,
-      500,
+      async () => (await amAlerts()).find((a) => a.labels.host === SICK && a.labels.severity === "critical") ?? null,
     );
-    expect(amAlert.labels).toMatchObject({ alertname: "PresageHardwareAlert", component: "fan" });
-    expect(amAlert.labels.sensor).toMatch(/\w/);
-    await poll(
-      "the webhook got it",
-      () => hook?.received.find((a) => a.labels.host === SICK && a.status === "firing"),
-      120_000,
-      250,
-    );
-    await poll(
-      "evacuation migrations completed",
-      async () => {
-        const r = await query(prom.url, 'sum(presage_migrations_total{purpose="evacuation",status="completed"})');
-        return Number(r[0]?.value[1] ?? 0) >= 1;
-      },
-      180_000,
-      500,
-    );
+    expect(critical.labels).toMatchObject({ alertname: "PresageHardwareAlert", component: "fan" });
+    expect(critical.labels.sensor).toMatch(/\w/);
+    await slow("the webhook got it", () => hook.received.find((a) => a.labels.host === SICK && a.status === "firing"));
+    await slow("evacuation migrations completed", async () => {
+      const r = await query(prom, 'sum(presage_migrations_total{purpose="evacuation",status="completed"})');
+      return Number(r[0]?.value[1] ?? 0) >= 1;
+    });
+  }, 300_000);
 
-    // 3. `presage ack` makes a silence on that alert, by the acker
-    const id = amAlert.labels.presage_alert_id as string;
+  it("observability - `presage ack` makes a silence on that alert, by the acker; Alertmanager suppresses it", async () => {
+    const id = critical.labels.presage_alert_id as string;
     await cli(env.url, ["ack", id, "--note", "fan ordered"]);
     const acked = await presageAlert(env.url, SICK, id);
     expect(acked.ack?.note).toBe("fan ordered");
-    const silence = await poll(
-      "the silence for the ack",
-      async () => {
-        const got = (await (await fetch(`${am.url}/api/v2/silences`)).json()) as AmSilence[];
-        return got.find((s) => s.status.state === "active" && s.matchers.some((m) => m.value === id)) ?? null;
-      },
-      120_000,
-      500,
-    );
+    const silence = await slow("the silence for the ack", async () => {
+      const got = (await (await fetch(`${am}/api/v2/silences`)).json()) as AmSilence[];
+      return got.find((s) => s.status.state === "active" && s.matchers.some((m) => m.value === id)) ?? null;
+    });
     expect(silence.createdBy).toBe(acked.ack?.by);
-    await poll(
-      "the alert is silenced in Alertmanager",
-      async () => {
-        const got = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as AmAlert[];
-        return got.find((a) => a.labels.presage_alert_id === id)?.status.state === "suppressed";
-      },
-      120_000,
-      500,
+    await slow(
+      "suppressed",
+      async () => (await amAlerts()).find((a) => a.labels.presage_alert_id === id)?.status.state === "suppressed",
     );
+  }, 300_000);
 
-    // 4. a silence made in Alertmanager acknowledges the Presage alert it matches, naming who made it
+  it("observability - a silence made in Alertmanager acknowledges the Presage alert it matches, naming who", async () => {
     const warning = criticalFanEvent(OTHER, Date.now(), { severity: "warning", reason: "FAN1 slower than its bank" });
     await publishEvent(env.nc, warning);
-    await poll(
-      "the warning in Alertmanager",
-      async () => {
-        const got = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as AmAlert[];
-        return got.some((a) => a.labels.presage_alert_id === warning.id);
-      },
-      120_000,
-      500,
+    await slow("the warning in Alertmanager", async () =>
+      (await amAlerts()).some((a) => a.labels.presage_alert_id === warning.id),
     );
     const now = Date.now();
-    const made = await fetch(`${am.url}/api/v2/silences`, {
+    const made = await fetch(`${am}/api/v2/silences`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -180,78 +158,59 @@ describe("observability - Prometheus, Alertmanager and Grafana queries against a
       }),
     });
     expect(made.ok).toBe(true);
-    const byAm = await poll(
-      "acknowledged from Alertmanager",
-      async () => {
-        const a = await presageAlert(env.url, OTHER, warning.id);
-        return a.ack ? a : null;
-      },
-      120_000,
-      500,
-    );
+    const byAm = await slow("acknowledged from Alertmanager", async () => {
+      const a = await presageAlert(env.url, OTHER, warning.id);
+      return a.ack ? a : null;
+    });
     expect(byAm.ack?.by).toBe("alertmanager:jane");
     expect(byAm.ack?.note).toMatch(/looking at it/);
+  }, 300_000);
 
-    // 5. cleared in Presage: resolved in Alertmanager and at the webhook (an unsilenced alert: Alertmanager tells
-    // receivers nothing about silenced ones)
+  it("observability - cleared in Presage: resolved at Alertmanager and the webhook", async () => {
+    // an unsilenced alert: Alertmanager tells receivers nothing about silenced ones
     const third = criticalFanEvent(THIRD, Date.now(), { severity: "warning", reason: "FAN2 slower than its bank" });
     await publishEvent(env.nc, third);
-    await poll(
-      "the third alert at the webhook",
-      () => hook?.received.find((a) => a.labels.presage_alert_id === third.id),
-      120_000,
-      250,
+    await slow("the third alert at the webhook", () =>
+      hook.received.find((a) => a.labels.presage_alert_id === third.id),
     );
     await publishEvent(env.nc, { ...third, id: `${third.id}-clr`, ts: Date.now(), severity: "info", kind: "cleared" });
-    await poll(
-      "the webhook got the resolution",
-      () => hook?.received.find((a) => a.labels.presage_alert_id === third.id && a.status === "resolved"),
-      120_000,
-      250,
-    );
-    await poll(
+    const resolved = () => hook.received.find((a) => a.labels.presage_alert_id === third.id && a.status === "resolved");
+    await slow("the webhook got the resolution", resolved);
+    await slow(
       "resolved in Alertmanager",
-      async () => {
-        const got = (await (await fetch(`${am.url}/api/v2/alerts`)).json()) as AmAlert[];
-        return !got.some((a) => a.labels.presage_alert_id === third.id);
-      },
-      120_000,
-      500,
+      async () => !(await amAlerts()).some((a) => a.labels.presage_alert_id === third.id),
     );
+  }, 300_000);
 
-    // 6. every Grafana panel's query runs here; each has data, or (event-only panels) its family is scraped
-    await poll(
-      "a reconcile duration histogram with samples",
-      async () => (await query(prom.url, "presage_reconcile_duration_seconds_count > 1")).length > 0,
-      60_000,
-      500,
+  it("observability - every Grafana panel's query has data here, or (event-only panels) its family is scraped", async () => {
+    await slow(
+      "reconcile passes observed",
+      async () => (await query(prom, "presage_reconcile_duration_seconds_count > 1")).length > 0,
     );
     const empty: string[] = [];
-    const boards = renderBoards() as Record<string, string>;
-    for (const [file, text] of Object.entries(boards))
+    for (const [file, text] of Object.entries(renderBoards() as Record<string, string>))
       for (const p of (JSON.parse(text) as { panels: { title: string; targets: { expr: string }[] }[] }).panels)
         for (const t of p.targets) {
           const expr = t.expr.replaceAll("$host", ".+").replaceAll("$__rate_interval", "1m");
-          const got = await query(prom.url, expr);
-          if (got.length) continue;
+          if ((await query(prom, expr)).length) continue;
           const family = EVENT_ONLY.get(p.title);
-          if (family) expect(`${agentText}${ctlText}`, `${file}: ${p.title}`).toContain(`# TYPE ${family} gauge`);
+          if (family)
+            expect(`${scrapes.agent}${scrapes.controller}`, `${file}: ${p.title}`).toContain(`# TYPE ${family} gauge`);
           else empty.push(`${file}: ${p.title}: ${expr}`);
         }
     expect(empty).toEqual([]);
-
     // figures for the report: scrape sizes and how long Prometheus took to scrape each
-    const took = await query(prom.url, "scrape_duration_seconds");
-    const samples = await query(prom.url, "scrape_samples_scraped");
+    const took = await query(prom, "scrape_duration_seconds");
+    const samples = await query(prom, "scrape_samples_scraped");
     console.log(
       JSON.stringify({
-        agentScrapeBytes: agentText.length,
-        controllerScrapeBytes: ctlText.length,
+        agentScrapeBytes: scrapes.agent.length,
+        controllerScrapeBytes: scrapes.controller.length,
         scrapeSeconds: Object.fromEntries(took.map((s) => [s.metric.job, Number(s.value[1])])),
         samples: Object.fromEntries(samples.map((s) => [s.metric.job, Number(s.value[1])])),
       }),
     );
-  }, 600_000);
+  }, 300_000);
 
   function startController(natsUrl: string, amUrl: string): Proc {
     const file = join(dir, "controller.json");
