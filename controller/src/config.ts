@@ -11,6 +11,7 @@ import {
   loadConfig,
   NatsSettingsSchema,
   OneOf,
+  refine,
   type Static,
   Strict,
   Type,
@@ -98,7 +99,14 @@ export const ControllerConfigSchema = Strict({
    * cleared), a silence per acknowledged alert, and an alert acknowledged when a silence there matches it
    */
   alertmanager: Strict({
-    url: Type.Union([Type.String({ pattern: "^https?://" }), Type.Null()]),
+    url: Type.Union([
+      refine(
+        Type.String(),
+        (v) => /^https?:\/\//.test(v) && URL.canParse(v),
+        (v, p) => `${p}: ${JSON.stringify(v)} is not an http(s) URL (e.g. "http://alertmanager:9093")`,
+      ),
+      Type.Null(),
+    ]),
     intervalMs: Type.Integer({ minimum: 1_000 }),
     timeoutMs: Type.Integer({ minimum: 100 }),
     /** how long a silence created for an ack lasts */

@@ -8,22 +8,40 @@ export class AlertmanagerError extends Error {
   }
 }
 
+/** The URL without its password, for logs. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString().replace(/\/+$/, "");
+  } catch {
+    return "(unparsable URL)";
+  }
+}
+
 export class AlertmanagerClient {
   readonly #base: string;
+  readonly #auth: Record<string, string> = {};
+  /** url may carry basic-auth credentials (`http://user:pass@am:9093`): they go in a header, not the request URL */
   constructor(
     url: string,
     readonly timeoutMs: number,
   ) {
-    this.#base = url.replace(/\/+$/, "");
+    const u = new URL(url);
+    if (u.username)
+      this.#auth.authorization = `Basic ${Buffer.from(`${decodeURIComponent(u.username)}:${decodeURIComponent(u.password)}`).toString("base64")}`;
+    u.username = "";
+    u.password = "";
+    this.#base = u.toString().replace(/\/+$/, "");
   }
 
   async #call(method: string, path: string, body?: unknown): Promise<unknown> {
-    const where = `${method} ${this.#base}${path}`;
+    const where = `${method} ${redactUrl(this.#base)}${path}`;
     let res: Response;
     try {
       res = await fetch(`${this.#base}${path}`, {
         method,
-        headers: body === undefined ? {} : { "content-type": "application/json" },
+        headers: body === undefined ? this.#auth : { ...this.#auth, "content-type": "application/json" },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -55,6 +73,10 @@ export class AlertmanagerClient {
         typeof (s as AmSilence).createdBy === "string" &&
         typeof (s as AmSilence).comment === "string",
     );
+  }
+
+  async expireSilence(id: string): Promise<void> {
+    await this.#call("DELETE", `/api/v2/silence/${encodeURIComponent(id)}`);
   }
 
   async createSilence(s: AmSilence): Promise<string> {

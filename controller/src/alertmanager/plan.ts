@@ -44,6 +44,8 @@ export type SyncPlan = {
   silences: AmSilence[];
   /** alerts to acknowledge, with who silenced them and why */
   acks: { id: string; actor: string; note: string }[];
+  /** ids of silences Presage made for acks whose alert has cleared since */
+  expire: string[];
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -76,10 +78,16 @@ export function silenceMatches(s: AmSilence, labels: Record<string, string>): bo
 }
 
 export function planSync(i: SyncInput): SyncPlan {
-  const plan: SyncPlan = { push: [], silences: [], acks: [] };
+  const plan: SyncPlan = { push: [], silences: [], acks: [], expire: [] };
   const active = i.silences.filter((s) => s.status?.state === "active");
   // an alert cleared this long ago has been sent resolved often enough
   const resolvedWindow = 10 * i.intervalMs;
+  const cleared = new Set(i.alerts.filter((a) => a.cleared).map((a) => a.id));
+  for (const s of active) {
+    const on = s.matchers.length === 1 && s.matchers[0]?.name === ALERT_ID_LABEL ? s.matchers[0].value : null;
+    // only an alert this controller knows as cleared: another fleet may share the Alertmanager
+    if (s.id && on !== null && cleared.has(on) && s.comment.startsWith(SILENCE_COMMENT)) plan.expire.push(s.id);
+  }
   for (const a of i.alerts) {
     const labels = labelsOf(a);
     const startsAt = iso(Math.min(i.wallNow, i.wallNow - (i.now - a.openedAt)));

@@ -7,7 +7,7 @@
 
 import * as intents from "../ops/intents.js";
 import type { LeaderContext } from "../runtime/context.js";
-import { AlertmanagerClient } from "./client.js";
+import { AlertmanagerClient, redactUrl } from "./client.js";
 import { planSync } from "./plan.js";
 
 /** Run until the term ends; returns at once when alertmanager.url is not set. */
@@ -15,17 +15,17 @@ export async function runAlertmanagerSync(ctx: LeaderContext, wallNow: () => num
   const cfg = ctx.cfg.alertmanager;
   if (!cfg.url) return;
   const client = new AlertmanagerClient(cfg.url, cfg.timeoutMs);
+  const url = redactUrl(cfg.url);
   let failing = false;
   while (ctx.live()) {
     try {
       await syncOnce(ctx, client, wallNow());
-      if (failing) ctx.deps.log.info({ url: cfg.url }, "Alertmanager answers again");
+      if (failing) ctx.deps.log.info({ url }, "Alertmanager answers again");
       failing = false;
     } catch (e) {
       ctx.deps.metrics.inc("presage_alertmanager_pushes_total", { result: "error" });
       // logged once per outage, not once per interval
-      if (!failing)
-        ctx.deps.log.warn({ url: cfg.url, err: (e as Error).message }, "Alertmanager sync failed; retrying");
+      if (!failing) ctx.deps.log.warn({ url, err: (e as Error).message }, "Alertmanager sync failed; retrying");
       failing = true;
     }
     // wall-clock sleep in short steps, so a term that ends stops the loop promptly
@@ -55,6 +55,7 @@ export async function syncOnce(ctx: LeaderContext, client: AlertmanagerClient, w
       "silence created in Alertmanager for an ack",
     );
   }
+  for (const id of plan.expire) await client.expireSilence(id);
   for (const a of plan.acks) {
     if (!ctx.live()) return;
     const { acked } = await intents.ack(ctx, { target: a.id, note: a.note }, a.actor);

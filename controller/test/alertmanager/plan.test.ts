@@ -1,5 +1,7 @@
+import { createServer } from "node:http";
 import type { Alert } from "@presage/shared";
 import { describe, expect, it } from "vitest";
+import { AlertmanagerClient, redactUrl } from "../../src/alertmanager/client.js";
 import { ALERT_ID_LABEL, type AmSilence, labelsOf, planSync, silenceMatches } from "../../src/alertmanager/plan.js";
 
 const alert = (over: Partial<Alert> = {}): Alert => ({
@@ -86,5 +88,46 @@ describe("alertmanager - plan", () => {
     expect(silenceMatches(silence({ matchers: [m("severity", "warning", false, false)] }), l)).toBe(true);
     expect(silenceMatches(silence({ matchers: [m("sensor", "FAN.*", true, false)] }), l)).toBe(false);
     expect(silenceMatches(silence({ matchers: [m("host", "(", true)] }), l)).toBe(false);
+  });
+
+  it("alertmanager - Presage's silence for an ack is expired once its alert clears; others' silences never", () => {
+    const mine = silence({
+      id: "s7",
+      comment: "presage ack: on it",
+      matchers: [{ name: ALERT_ID_LABEL, value: alert().id, isRegex: false, isEqual: true }],
+    });
+    const cleared = alert({ cleared: true, ack: { by: "x", at: 1, note: "" } });
+    expect(planSync({ ...base, alerts: [cleared], silences: [mine, silence()] }).expire).toEqual(["s7"]);
+    expect(planSync({ ...base, alerts: [alert()], silences: [mine] }).expire).toEqual([]);
+    // an id this controller does not know (another fleet on the same Alertmanager): left alone
+    expect(planSync({ ...base, alerts: [], silences: [mine] }).expire).toEqual([]);
+  });
+});
+
+describe("alertmanager - client", () => {
+  it("alertmanager - credentials in the URL become a basic-auth header and never appear in errors", async () => {
+    const seen: { auth?: string; url?: string }[] = [];
+    const server = createServer((req, res) => {
+      seen.push({ auth: req.headers.authorization, url: req.url });
+      res.writeHead(req.url === "/api/v2/silences" ? 200 : 500).end(req.url === "/api/v2/silences" ? "[]" : "no");
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as { port: number };
+    try {
+      const c = new AlertmanagerClient(`http://presage:s3cret@127.0.0.1:${port}/`, 5_000);
+      expect(await c.silences()).toEqual([]);
+      expect(seen[0]).toEqual({
+        auth: `Basic ${Buffer.from("presage:s3cret").toString("base64")}`,
+        url: "/api/v2/silences",
+      });
+      const err = await c
+        .pushAlerts([{ labels: {}, annotations: {}, startsAt: "", endsAt: "" }])
+        .catch((e: Error) => e);
+      expect(String(err)).toMatch(/POST http:\/\/127\.0\.0\.1:\d+\/api\/v2\/alerts: HTTP 500/);
+      expect(String(err)).not.toContain("s3cret");
+      expect(redactUrl(`http://presage:s3cret@am:9093/`)).toBe("http://presage:***@am:9093");
+    } finally {
+      server.close();
+    }
   });
 });
