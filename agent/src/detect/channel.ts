@@ -95,10 +95,23 @@ export class Channel {
     return out;
   }
 
+  /**
+   * Add one bucket its caller reduced itself (a statistic over the bucket's samples other than their median);
+   * returns its assessment once the baseline is learned. The caller knows which gaps are silences (re-baseline)
+   * and which are context it skipped.
+   */
+  addBucket(ts: number, v: number, failAt: number): Assessment | null {
+    this.#failAt = failAt;
+    return this.#assess(ts, v);
+  }
+
   #close(): Assessment | null {
     const v = medianInPlace(this.#acc);
-    const ts = this.#bucketStart + this.#bucketMs / 2;
     this.#acc.length = 0;
+    return this.#assess(this.#bucketStart + this.#bucketMs / 2, v);
+  }
+
+  #assess(ts: number, v: number): Assessment | null {
     this.#push(ts, v);
     if (this.#base === null) {
       this.#learn.push(v);

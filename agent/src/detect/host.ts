@@ -24,6 +24,8 @@ export class HostContext {
   #loadSlow = 0;
   /** latest inlet/ambient temperature */
   inlet: Latest | null = null;
+  /** the inlet's own recent (6 h) level: a room (CRAC) excursion is the inlet away from it */
+  #inletSlow: number | null = null;
   /** last time any evidence said the host is powered: CPU temperature read, power > 0, a fan spinning */
   lastOnTs = Number.NEGATIVE_INFINITY;
   /** last time a power sensor read 0 W */
@@ -95,12 +97,32 @@ export class HostContext {
     return m;
   }
 
-  /** Record the latest inlet temperature, reusing its entry. */
-  recordInlet(v: number, ts: number): void {
-    if (this.inlet) {
+  /** Record the latest inlet temperature (of the host's first inlet sensor), reusing its entry. */
+  recordInlet(name: string, v: number, ts: number): void {
+    // one room per host: a second inlet-like sensor (front panel and board) would make the inlet jump between them
+    if (this.inlet && this.inlet.name !== name) return;
+    if (this.inlet && this.#inletSlow !== null) {
+      const dt = Math.max(0, ts - this.inlet.ts);
+      this.#inletSlow += (v - this.#inletSlow) * (1 - Math.exp(-dt / LOAD_SLOW_MS));
       this.inlet.v = v;
       this.inlet.ts = ts;
-    } else this.inlet = { name: "inlet", v, ts };
+    } else {
+      this.inlet = { name, v, ts };
+      this.#inletSlow = v;
+    }
+  }
+
+  /**
+   * The room is moving: the inlet is more than `roomExcursionC` away from its own 6-h level (a CRAC excursion,
+   * and the hours it takes to settle after one). Heat transfer is not exactly linear in airflow, so while the fan
+   * loops answer a warmer room the cooling model drifts: context, not evidence of a clog.
+   */
+  roomMoving(): boolean {
+    return (
+      this.inlet !== null &&
+      this.#inletSlow !== null &&
+      Math.abs(this.inlet.v - this.#inletSlow) > this.#cfg.roomExcursionC
+    );
   }
 
   /**

@@ -11,7 +11,8 @@ import { Phase } from "./episode.js";
 import { FanTracker } from "./fan-tracker.js";
 import { HostContext } from "./host.js";
 import { PsuShareTracker } from "./psu-share.js";
-import { BatteryTracker, CpuTracker, InletTracker, RailTracker, type Tracker } from "./trackers.js";
+import { RailTracker } from "./rails.js";
+import { BatteryTracker, CpuTracker, InletTracker, type Tracker } from "./trackers.js";
 
 export {
   DEFAULT_DETECT_CONFIG,
@@ -118,7 +119,7 @@ export function createDetector(config: DetectSettings = {}, opts: { idPrefix?: s
       if (!h) return { status: "unknown", conditions: [] };
       let worst: number = Phase.None;
       const conditions: string[] = [];
-      for (const ep of [h.airflow.episode, ...[...h.trackers.values()].map((t) => t?.episode)]) {
+      for (const ep of [h.airflow.episode, ...[...h.trackers.values()].flatMap((t) => [t?.episode, t?.also])]) {
         if (!ep?.open) continue;
         worst = Math.max(worst, ep.phase);
         conditions.push(ep.reason);

@@ -5,14 +5,15 @@
 import type { Component, Reading, SensorEvent, Thresholds } from "@presage/shared";
 import type { Assessment } from "./channel.js";
 import { Channel } from "./channel.js";
-import { isPsuName, railNominal } from "./classify.js";
 import type { DetectConfig } from "./config.js";
-import { Episode, Phase } from "./episode.js";
+import { Episode } from "./episode.js";
 import { confidence, degC, duration, volts } from "./fmt.js";
 import type { HostContext } from "./host.js";
 
 export interface Tracker {
   readonly episode: Episode;
+  /** a second condition judged on the same sensor (a rail's dips beside its level) */
+  readonly also?: Episode;
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void;
 }
 
@@ -50,13 +51,14 @@ export abstract class TrendTracker implements Tracker {
     minDev: number,
     stepBack = true,
     bucketMs = cfg.bucketMs,
+    idName = name,
   ) {
     this.cfg = cfg;
     this.name = name;
     this.minDev = minDev;
     this.bucketMs = bucketMs;
     this.channel = new Channel(cfg, minDev, stepBack, bucketMs);
-    this.episode = new Episode(prefix, host, name, component);
+    this.episode = new Episode(prefix, host, idName, component, name);
   }
 
   abstract ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void;
@@ -226,64 +228,7 @@ export class InletTracker implements Tracker {
     this.episode = new Episode(prefix, host, name, "thermal");
   }
   ingest(r: Reading & { value: number }, ctx: HostContext): void {
-    ctx.recordInlet(r.value, r.ts);
-  }
-}
-
-/** A DC rail judged against its nominal value; a PSU output at 0 V is a lost supply (redundancy), not a droop. */
-export class RailTracker extends TrendTracker {
-  readonly #nominal: number;
-  readonly #psu: boolean;
-
-  private constructor(cfg: DetectConfig, prefix: string, host: string, name: string, nominal: number, psu: boolean) {
-    super(cfg, prefix, host, name, psu ? "psu" : "voltage", cfg.railMinDrop * nominal);
-    this.#nominal = nominal;
-    this.#psu = psu;
-  }
-
-  static create(cfg: DetectConfig, prefix: string, host: string, r: Reading & { value: number }): RailTracker | null {
-    const nominal = railNominal(r.sensor, r.value);
-    return nominal === null ? null : new RailTracker(cfg, prefix, host, r.sensor, nominal, isPsuName(r.sensor));
-  }
-
-  ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
-    const nom = this.#nominal;
-    if (!ctx.poweredOn(r.ts)) return;
-    if (r.value < 0.1 * nom) {
-      if (this.#psu)
-        this.episode.raise(
-          {
-            ts: r.ts,
-            severity: "info",
-            kind: "failure",
-            reason: `${this.name} reads ${volts(r.value)}: this supply is off or unplugged, the host runs on its partner`,
-            predictedFailureAt: null,
-            confidence: 0.9,
-          },
-          out,
-        );
-      return;
-    }
-    if (this.episode.phase === Phase.Info && this.episode.latched)
-      this.episode.clear(r.ts, `${this.name} has power again`, out);
-    const lo = th(r, "lcr") ?? nom * (1 - this.cfg.railTolerance);
-    const hi = th(r, "ucr") ?? nom * (1 + this.cfg.railTolerance);
-    this.sample(
-      r.ts,
-      r.value <= lo || r.value >= hi
-        ? `${this.name} reads ${volts(r.value)}, outside ${volts(lo)}..${volts(hi)} for a ${nom} V rail`
-        : null,
-      out,
-    );
-    const a = this.channel.add(r.ts, -r.value, -lo);
-    if (a)
-      this.judge(
-        r.ts,
-        a,
-        (x) =>
-          `${this.name} sagged ${Math.round(x.dev * 1000)} mV below its baseline of ${volts(-x.base)} (${nom} V nominal), falling ${Math.round(x.slope * 86_400_000 * 1000)} mV/day${this.eta(r.ts, x)}`,
-        out,
-      );
+    ctx.recordInlet(r.sensor, r.value, r.ts);
   }
 }
 
