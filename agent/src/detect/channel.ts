@@ -79,6 +79,11 @@ export class Channel {
     this.#head = 0;
   }
 
+  /** A sample arrived but was left out as context (a load burst, a room excursion): time passed, not a silence. */
+  touch(ts: number): void {
+    this.#lastTs = ts;
+  }
+
   /** Add one sample; returns an assessment when a bucket closes. */
   add(ts: number, y: number, failAt: number): Assessment | null {
     if (this.#lastTs >= 0 && ts - this.#lastTs > this.#cfg.maxGapMs) this.#acc.length = 0;

@@ -54,16 +54,17 @@ export class HostContext {
 
   /**
    * The host's power draw when `r` tells it, once per poll: a host-level power sensor's value, or, on hosts that
-   * report only per-supply power, the sum of the supplies' latest outputs (on the first supply's reading).
+   * report only per-supply power, the sum of the supplies' latest outputs (on the first supply's reading). `name`
+   * is the sensor's name as its judge knows it (its first name, after a firmware rename).
    */
-  hostPower(r: Reading): number | null {
+  hostPower(r: Reading, name = r.sensor): number | null {
     if (r.type !== "power" || r.unit !== "W" || r.value === null) return null;
     const supplies = this.#psu.get("power");
-    if (!supplies?.has(r.sensor)) {
+    if (!supplies?.has(name)) {
       this.#hostPowerSensor = true;
       return r.value;
     }
-    if (this.#hostPowerSensor || supplies.keys().next().value !== r.sensor) return null;
+    if (this.#hostPowerSensor || supplies.keys().next().value !== name) return null;
     let sum = 0;
     for (const l of supplies.values()) if (r.ts - l.ts <= this.#cfg.staleMs) sum += l.v;
     return sum;

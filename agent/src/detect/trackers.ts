@@ -191,15 +191,35 @@ export abstract class TrendTracker implements Tracker {
  * up to a trend, a degrading heatsink does. A twin running hotter must not look like this one getting better.
  */
 export class CpuTracker extends TrendTracker {
+  /** the CPU's highest reading per hour over the last day (a ring): a heatsink fails the CPU at peak load */
+  readonly #peaks = new Float64Array(24).fill(Number.NEGATIVE_INFINITY);
+  #peakHour = -1;
+
   constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
     super(cfg, prefix, host, name, "thermal", cfg.cpuMinExcessC, false, cfg.slowBucketMs);
   }
 
+  /** Record `v` and return the day's peak. */
+  #peak(ts: number, v: number): number {
+    const hour = Math.floor(ts / 3_600_000);
+    if (hour !== this.#peakHour) {
+      // clear the slots of the hours that passed without readings, then start this one
+      for (let h = Math.max(this.#peakHour + 1, hour - 23); h <= hour; h++)
+        this.#peaks[h % 24] = Number.NEGATIVE_INFINITY;
+      this.#peakHour = hour;
+    }
+    const i = hour % 24;
+    if (v > (this.#peaks[i] as number)) this.#peaks[i] = v;
+    let m = Number.NEGATIVE_INFINITY;
+    for (const p of this.#peaks) if (p > m) m = p;
+    return m;
+  }
+
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
-    const sib = ctx.siblingLevel(ctx.cpus, r.sensor, r.ts);
+    const sib = ctx.siblingLevel(ctx.cpus, this.name, r.ts);
     const stuck = sib !== null && this.stuck(r.ts, r.value, sib);
     // a frozen reading is left out of the host's CPU level (airflow, its twin), which then goes stale
-    if (!stuck) ctx.record(ctx.cpus, r.sensor, r.value, r.ts);
+    if (!stuck) ctx.record(ctx.cpus, this.name, r.value, r.ts);
     ctx.lastOnTs = r.ts;
     const limit = th(r, "ucr") ?? this.cfg.cpuMaxC;
     this.sample(
@@ -208,8 +228,15 @@ export class CpuTracker extends TrendTracker {
       out,
     );
     // during a load burst the CPUs' loads differ most: context, not evidence about a heatsink
-    if (sib === null || stuck || ctx.inBurst(r.ts)) return;
-    const a = this.channel.add(r.ts, r.value - sib, limit - sib);
+    const peak = this.#peak(r.ts, r.value);
+    if (sib === null || stuck) return;
+    if (ctx.inBurst(r.ts)) {
+      this.channel.touch(r.ts);
+      return;
+    }
+    // the excess over the twin grows with load (heat times resistance): the failure point is reached when the
+    // day's peak would meet the limit, not when the current, average-load difference would
+    const a = this.channel.add(r.ts, r.value - sib, r.value - sib + Math.max(0, limit - peak));
     if (a)
       this.judge(
         r.ts,
@@ -224,11 +251,13 @@ export class CpuTracker extends TrendTracker {
 /** The inlet (ambient) temperature: context for the CPUs, never judged itself. */
 export class InletTracker implements Tracker {
   readonly episode: Episode;
+  readonly #name: string;
   constructor(prefix: string, host: string, name: string) {
+    this.#name = name;
     this.episode = new Episode(prefix, host, name, "thermal");
   }
   ingest(r: Reading & { value: number }, ctx: HostContext): void {
-    ctx.recordInlet(r.sensor, r.value, r.ts);
+    ctx.recordInlet(this.#name, r.value, r.ts);
   }
 }
 
