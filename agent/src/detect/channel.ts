@@ -79,6 +79,11 @@ export class Channel {
     this.#head = 0;
   }
 
+  /** A sample arrived but was left out as context (a load burst, a room excursion): time passed, not a silence. */
+  touch(ts: number): void {
+    this.#lastTs = ts;
+  }
+
   /** Add one sample; returns an assessment when a bucket closes. */
   add(ts: number, y: number, failAt: number): Assessment | null {
     if (this.#lastTs >= 0 && ts - this.#lastTs > this.#cfg.maxGapMs) this.#acc.length = 0;
@@ -95,10 +100,23 @@ export class Channel {
     return out;
   }
 
+  /**
+   * Add one bucket its caller reduced itself (a statistic over the bucket's samples other than their median);
+   * returns its assessment once the baseline is learned. The caller knows which gaps are silences (re-baseline)
+   * and which are context it skipped.
+   */
+  addBucket(ts: number, v: number, failAt: number): Assessment | null {
+    this.#failAt = failAt;
+    return this.#assess(ts, v);
+  }
+
   #close(): Assessment | null {
     const v = medianInPlace(this.#acc);
-    const ts = this.#bucketStart + this.#bucketMs / 2;
     this.#acc.length = 0;
+    return this.#assess(this.#bucketStart + this.#bucketMs / 2, v);
+  }
+
+  #assess(ts: number, v: number): Assessment | null {
     this.#push(ts, v);
     if (this.#base === null) {
       this.#learn.push(v);
