@@ -46,7 +46,9 @@ export class Channel {
   #cusum = 0;
   /** buckets since the CUSUM last left 0: how long the current change has been going on */
   #run = 0;
+  /** last sample seen (judged or left out as context) and last one judged */
   #lastTs = -1;
+  #lastAddTs = -1;
 
   readonly #stepBack: boolean;
   readonly #bucketMs: number;
@@ -86,9 +88,11 @@ export class Channel {
 
   /** Add one sample; returns an assessment when a bucket closes. */
   add(ts: number, y: number, failAt: number): Assessment | null {
-    if (this.#lastTs >= 0 && ts - this.#lastTs > this.#cfg.maxGapMs) this.#acc.length = 0;
+    // a partial bucket of samples from before a gap (silence or context) is stale; only a silence re-learns
+    if (this.#lastAddTs >= 0 && ts - this.#lastAddTs > this.#cfg.maxGapMs) this.#acc.length = 0;
     if (this.#lastTs >= 0 && ts - this.#lastTs > this.#cfg.relearnGapMs) this.rebaseline();
     this.#lastTs = ts;
+    this.#lastAddTs = ts;
     let out: Assessment | null = null;
     if (this.#bucketStart < 0 || this.#acc.length === 0) this.#bucketStart = ts;
     else if (ts - this.#bucketStart >= this.#bucketMs) {
