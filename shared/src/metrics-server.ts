@@ -7,8 +7,8 @@ import type { AddressInfo } from "node:net";
 import Type from "typebox";
 import { ConfigError, PresageError } from "./errors.js";
 import { PORT_UNAVAILABLE } from "./fatal.js";
-import { refine } from "./schema.js";
 import type { Metrics } from "./metrics.js";
+import { refine } from "./schema.js";
 
 const LISTEN = /^(?:\[([0-9A-Fa-f:.]+)\]|([A-Za-z0-9.-]+)):([0-9]{1,5})$/;
 const listenError = (v: unknown) =>
