@@ -50,6 +50,7 @@ const boards = {
           ['sum(up{job="presage-agent"})', "agents up"],
           ["sum(ipmi_up)", "sources up"],
           ["count(ipmi_up == 0) or vector(0)", "sources down"],
+          ["max(presage_hosts_agent_lost)", "hosts without heartbeats"],
         ],
       ],
       ["Open detector conditions", "none", [["sum by (severity) (presage_detector_episodes_open)", "{{severity}}"]]],

@@ -34,6 +34,24 @@ const GAUGES: Gauge[] = [
     },
   },
   {
+    name: "presage_hosts_agent_lost",
+    help: "Hosts whose agent has sent no heartbeat for heartbeat.lostAfterMs (down, or cut off from NATS).",
+    collect(ctx, set) {
+      let n = 0;
+      for (const h of ctx.store.hosts.values()) if (h.lost) n++;
+      set(n);
+    },
+  },
+  {
+    name: "presage_host_heartbeat_age_seconds",
+    help: "Time since each host's agent last sent a heartbeat, as the leader saw it.",
+    labels: ["host"],
+    collect(ctx, set) {
+      for (const h of ctx.store.hosts.values())
+        if (h.lastHeartbeat != null) set(Math.max(0, ctx.now() - h.lastHeartbeat) / 1_000, { host: h.host });
+    },
+  },
+  {
     name: "presage_alerts_open",
     help: "Open (not cleared) alerts, by severity.",
     labels: ["severity"],

@@ -29,7 +29,8 @@ const alert = (id: string, severity: Alert["severity"], openedAt: number, extra:
 function fakeLeader(now: number): LeaderContext {
   const hosts = [
     host("h1", "evacuating", now - 120_000, { predictedFailureAt: now + 600_000 }),
-    host("h2", "healthy", now - 1_000),
+    host("h2", "healthy", now - 1_000, { lastHeartbeat: now - 5_000 }),
+    host("h4", "failed", now - 1_000, { lost: true, lastHeartbeat: now - 300_000 }),
     host("h3", "degraded", now - 60_000),
   ];
   const alerts = [
@@ -61,6 +62,9 @@ describe("controller metrics - state gauges", () => {
     has("presage_leader 1");
     has('presage_hosts{state="evacuating"} 1');
     has('presage_hosts{state="quarantined"} 0');
+    has("presage_hosts_agent_lost 1");
+    has('presage_host_heartbeat_age_seconds{host="h2"} 5');
+    has('presage_host_heartbeat_age_seconds{host="h4"} 300');
     has('presage_host_state_seconds{host="h1",state="evacuating"} 120');
     has('presage_alerts_open{severity="critical"} 2');
     has('presage_alerts_open{severity="warning"} 1');
