@@ -45,8 +45,8 @@ Formats for parse (the exact command whose output it reads):
                        [--output-event-bitmask]             (ipmi_exporter's flags)
 
 Config: a JSON file (docs/agent.md); --config or PRESAGE_AGENT_CONFIG. Env overrides: PRESAGE_HOST,
-NATS_URL, NATS_USER, NATS_PASS, NATS_CREDS, PRESAGE_POLL_INTERVAL_MS. Logs are JSON on stderr
-(PRESAGE_LOG_LEVEL=debug for more).
+NATS_URL, NATS_USER, NATS_PASS, NATS_CREDS, PRESAGE_POLL_INTERVAL_MS, PRESAGE_METRICS_LISTEN
+(Prometheus /metrics, "HOST:PORT"). Logs are JSON on stderr (PRESAGE_LOG_LEVEL=debug for more).
 
 Examples:
   ipmitool sensor | presage-agent parse --format ipmitool-sensor --host db1
@@ -54,7 +54,7 @@ Examples:
   presage-agent replay --input trace.ndjson > events.ndjson
 
 Exit codes: 0 ok, 1 a source or input failed, 2 bad usage or config, 3 the NATS user may not use this
-host's subjects (run exits within seconds, naming the subject and the user).`;
+host's subjects (run exits within seconds, naming the subject and the user), 4 metrics.listen is in use.`;
 
 class UsageError extends Error {}
 

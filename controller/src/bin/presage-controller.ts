@@ -37,7 +37,7 @@ const USAGE = `usage: presage-controller run [--config FILE]
                    (docs/operations.md, "Backups")
   --config FILE    JSON config (see docs/configuration.md); env overrides: NATS_URL, NATS_USER,
                    NATS_PASS, NATS_TOKEN, NATS_CREDS, PRESAGE_CONTROLLER_NAME, PRESAGE_POLICY_MODE,
-                   PRESAGE_CLOCK_SPEED
+                   PRESAGE_CLOCK_SPEED, PRESAGE_METRICS_LISTEN, PRESAGE_ALERTMANAGER_URL
   -h, --help       this help`;
 
 /** the server the controller was told to use, for the one-line error when it cannot start */
