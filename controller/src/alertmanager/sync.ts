@@ -28,10 +28,25 @@ export async function runAlertmanagerSync(ctx: LeaderContext, wallNow: () => num
       if (!failing) ctx.deps.log.warn({ url, err: (e as Error).message }, "Alertmanager sync failed; retrying");
       failing = true;
     }
-    // wall-clock sleep in short steps, so a term that ends stops the loop promptly
-    for (let left = cfg.intervalMs; left > 0 && ctx.live(); left -= 250)
+    // wall-clock sleep in short steps, so a term that ends stops the loop promptly, and an ack or an alert that
+    // opens or clears (as counts show it) reaches Alertmanager within a step; the interval catches the rest
+    const seen = signature(ctx);
+    for (let left = cfg.intervalMs; left > 0 && ctx.live() && signature(ctx) === seen; left -= 250)
       await new Promise((r) => setTimeout(r, Math.min(250, left)));
   }
+}
+
+/** Changes when alerts are added, opened, cleared or acknowledged (counts: cheap, not exact). */
+function signature(ctx: LeaderContext): string {
+  let open = 0;
+  let acked = 0;
+  let n = 0;
+  for (const a of ctx.store.alerts.values()) {
+    n++;
+    if (!a.cleared) open++;
+    if (a.ack) acked++;
+  }
+  return `${n}/${open}/${acked}`;
 }
 
 export async function syncOnce(ctx: LeaderContext, client: AlertmanagerClient, wallNow: number): Promise<void> {
