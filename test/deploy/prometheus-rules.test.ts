@@ -33,4 +33,15 @@ describe("deploy/prometheus", () => {
     expect(r.out).toContain("SUCCESS");
     expect(r.code).toBe(0);
   });
+
+  it("prometheus - the sample alertmanager.yml loads in amtool and pages for critical Presage alerts only", () => {
+    const am = (args: string[]) => execFileSync("amtool", args, { cwd: dir, encoding: "utf8", stdio: "pipe" }).trim();
+    expect(am(["check-config", "alertmanager.yml"])).toContain("SUCCESS");
+    const route = (...labels: string[]) =>
+      am(["config", "routes", "test", "--config.file=alertmanager.yml", ...labels]);
+    expect(route("alertname=PresageHardwareAlert", "severity=critical", "host=hv2")).toBe("pager");
+    expect(route("alertname=PresageHardwareAlert", "severity=warning", "host=hv2")).toBe("oncall");
+    expect(route("alertname=PresageNoLeader", "severity=critical")).toBe("pager");
+    expect(route("alertname=PresageAgentDown", "severity=warning")).toBe("oncall");
+  });
 });
