@@ -37,6 +37,7 @@ type Family = client.Counter<string> | client.Gauge<string> | client.Histogram<s
 export class Metrics {
   readonly registry = new client.Registry();
   readonly #families = new Map<string, Family>();
+  readonly #collectErrors: client.Counter<string>;
 
   /** component: `agent` or `controller`, a label of presage_build_info. */
   constructor(component: string, families: readonly FamilySpec[] = []) {
@@ -50,6 +51,12 @@ export class Metrics {
       labelNames: ["version", "component", "nodejs"],
       registers: [this.registry],
     }).set({ version: PRESAGE_VERSION, component, nodejs: process.versions.node }, 1);
+    this.#collectErrors = new client.Counter({
+      name: "presage_metrics_collect_errors_total",
+      help: "Scrapes in which a family computed from live state could not be read (it showed empty), by family.",
+      labelNames: ["family"],
+      registers: [this.registry],
+    });
     for (const f of [...BUS_FAMILIES, ...families]) this.declare(f);
   }
 
@@ -64,6 +71,7 @@ export class Metrics {
   collected(f: { name: string; help: string; labels?: readonly string[] }, collect: Collect): void {
     // a second owner (a new term, a reloaded agent on the same registry) takes the family over
     if (this.#families.has(f.name)) this.registry.removeSingleMetric(f.name);
+    const errors = this.#collectErrors;
     const g = new client.Gauge({
       name: f.name,
       help: f.help,
@@ -71,7 +79,13 @@ export class Metrics {
       registers: [this.registry],
       collect() {
         this.reset();
-        collect((v, l) => (l ? this.set(l, v) : this.set(v)));
+        try {
+          collect((v, l) => (l ? this.set(l, v) : this.set(v)));
+        } catch {
+          // one family that cannot be read must not fail the whole scrape: it shows empty, and counted
+          this.reset();
+          errors.inc({ family: f.name });
+        }
       },
     });
     this.#families.set(f.name, g);

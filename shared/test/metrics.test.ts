@@ -49,6 +49,13 @@ describe("metrics - registry", () => {
     expect(await m.render()).toContain('live{k="x"} 1');
     n = 7;
     expect(await m.render()).toContain('live{k="x"} 7');
+    // a family whose state cannot be read shows empty and is counted; the rest of the scrape is served
+    m.collected({ name: "broken", help: "Broken." }, () => {
+      throw new Error("no state");
+    });
+    expect(await m.render()).toContain('live{k="x"} 7');
+    // (the counter is rendered before the broken family runs: the next scrape shows the count)
+    expect(await m.render()).toContain('presage_metrics_collect_errors_total{family="broken"} 2');
   });
 });
 
