@@ -3,7 +3,7 @@
  * is JSON and is checked against these schemas on receipt, on both sides. The objects are not Strict: the
  * hand-written validators they replace ignored unknown keys, and a newer peer may add a field.
  */
-import { checkOf, HostName, type Static, Tagged, type TSchema, Type } from "@presage/shared";
+import { type Check, checkOf, HostName, type Static, Tagged, type TSchema, Type } from "@presage/shared";
 import {
   EngineHostSchema,
   EngineId,
@@ -34,7 +34,7 @@ export const engineSubjects = (prefix: string) => ({
 
 export type EngineSubjects = ReturnType<typeof engineSubjects>;
 
-export const ReplyErrorSchema = Type.Object({
+const ReplyErrorSchema = Type.Object({
   code: Type.String({ maxLength: 64 }),
   message: Type.String({ maxLength: 4000 }),
   /** QEMU host helper (qemu/host-client.ts): the QMP error class, so the engine sees a QmpError */
@@ -87,7 +87,7 @@ export type EngineReply<K extends EngineOp> = Static<(typeof EngineOps)[K]["repl
 const checksOf = (pick: (op: EngineOp) => TSchema) =>
   Object.fromEntries(Object.keys(EngineOps).map((op) => [op, checkOf(pick(op as EngineOp))])) as Record<
     EngineOp,
-    ReturnType<typeof checkOf>
+    Check
   >;
 export const requestChecks = checksOf((op) => EngineOps[op].request);
 /** the whole reply, so a bad value is reported with its path */
