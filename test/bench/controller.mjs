@@ -16,7 +16,7 @@ import { generateFleet } from "../../controller/dist/migration/sim/fleet.js";
 import { usageByHost } from "../../controller/dist/placement/capacity.js";
 import { planEvacuation, startable } from "../../controller/dist/placement/planner.js";
 import { connectNats, HostState, silentLogger } from "../../controller/node_modules/@presage/shared/dist/index.js";
-import { startNatsServer } from "../../shared/dist/testing/index.js";
+import { startNatsServer } from "../../shared/dist/nats-server.js";
 
 const HEADROOM = { cpu: 0.1, memory: 0.1 };
 
