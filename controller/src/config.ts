@@ -64,7 +64,8 @@ export const ControllerConfigSchema = Strict({
     /** and at most this percent of the fleet */
     maxPercent: Type.Number({ minimum: 0, maximum: 100 }),
   }),
-  alerts: Strict({ escalationIntervalMs: Pos() }),
+  /** `maxPerHost`: alerts (open and cleared) kept per host; runtime/alert-book.ts */
+  alerts: Strict({ escalationIntervalMs: Pos(), maxPerHost: Pos() }),
   returns: Strict({ gracePeriodMs: Type.Integer({ minimum: 0 }), waveSize: Pos() }),
   heartbeat: Strict({ lostAfterMs: Pos() }),
   leader: Strict({ enabled: Type.Boolean(), leaseTtlMs: Type.Integer({ minimum: 500 }) }),
@@ -107,7 +108,8 @@ export function defaultControllerConfig(): ControllerConfig {
     headroom: { cpu: 0.1, memory: 0.1 },
     concurrency: { perSource: 2, perTarget: 2, fleet: 8 },
     brake: { maxHosts: 3, maxPercent: 20 },
-    alerts: { escalationIntervalMs: 15 * 60_000 },
+    // a host has a few dozen sensors that can alert; far more alerts means a flapping or hostile agent
+    alerts: { escalationIntervalMs: 15 * 60_000, maxPerHost: 100 },
     returns: { gracePeriodMs: 10 * 60_000, waveSize: 4 },
     heartbeat: { lostAfterMs: 60_000 },
     leader: { enabled: true, leaseTtlMs: 6_000 },

@@ -107,6 +107,10 @@ class PresageController implements Controller {
     };
     this.metrics.describe("presage_events_total", "events consumed, by severity");
     this.metrics.describe("presage_events_refused_total", "events refused, by reason (clock_skew)");
+    this.metrics.describe(
+      "presage_alerts_dropped_total",
+      "alerts dropped by the per-host cap (alerts.maxPerHost), by reason (retired: oldest cleared; host_cap: not stored)",
+    );
     this.metrics.describe("presage_unknown_host_messages_total", "messages about hosts the engine does not know");
     this.metrics.describe("presage_migrations_total", "migrations finished, by purpose and status");
   }

@@ -158,8 +158,8 @@ export function applyEvent(ctx: LeaderContext, m: JsMsg): void {
   metrics.inc("presage_events_total", { severity: ev.severity });
   telemetry.event(ev);
   const out = ingestEvent(ev, ctx.alerts.indexFor(ev.host), now);
-  for (const a of out.alerts) ctx.alerts.save(a);
-  for (const a of out.opened) ctx.alerts.publish("alert", a);
+  const opened = new Set(out.opened.map((a) => a.id));
+  for (const a of out.alerts) if (ctx.alerts.save(a) && opened.has(a.id)) ctx.alerts.publish("alert", a);
   const rec = out.trigger && ctx.store.hosts.get(ev.host);
   if (out.trigger && rec) ctx.transition(rec, out.trigger, ev.reason, ACTOR, out.extra);
 }

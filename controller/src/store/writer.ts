@@ -40,9 +40,22 @@ export class KvWriter {
 
   /** Write `value` under `key` if its last revision is `rev` (0: the key must not exist). */
   put(bucket: string, key: string, value: string, rev: number): Promise<number> {
+    return this.#send(bucket, key, value, rev, false);
+  }
+
+  /** Purge `key` (its history too, leaving one marker) if its last revision is `rev`. */
+  purge(bucket: string, key: string, rev: number): Promise<number> {
+    return this.#send(bucket, key, "", rev, true);
+  }
+
+  #send(bucket: string, key: string, value: string, rev: number, purge: boolean): Promise<number> {
     const reply = `${this.#inbox}.${++this.#seq}`;
     const h = headers();
     h.set("Nats-Expected-Last-Subject-Sequence", String(rev));
+    if (purge) {
+      h.set("KV-Operation", "PURGE");
+      h.set("Nats-Rollup", "sub");
+    }
     return new Promise((resolve, reject) => {
       this.#waiting.set(reply, { resolve, reject, deadline: Date.now() + TIMEOUT_MS });
       this.#sweeper ??= setInterval(() => this.#sweep(), 1_000);

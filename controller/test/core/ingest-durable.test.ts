@@ -5,7 +5,7 @@
  */
 import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { STREAM_EVENTS, type SensorEvent, silentLogger } from "@presage/shared";
+import { type SensorEvent, STREAM_EVENTS, silentLogger } from "@presage/shared";
 import { natsEnv } from "@presage/shared/testing";
 import { describe, expect, it } from "vitest";
 import { poll, publishEvent } from "../../../test/e2e/harness.js";
