@@ -18,6 +18,7 @@ import {
 
 export type { DeepPartial } from "@presage/shared";
 
+import { DEFAULT_MOVE_PRICE } from "./balance/cost.js";
 import { defaultEngineConfig, type EngineConfig, engineConfigCheck } from "./migration/index.js";
 
 export const PolicyMode = { Automatic: "automatic", Manual: "manual", Monitor: "monitor" } as const;
@@ -82,6 +83,11 @@ export const ControllerConfigSchema = Strict({
     maxMoves: Pos(),
     aggressiveness: Type.Enum([1, 2, 3, 4, 5]),
     cooldownMs: Type.Integer({ minimum: 0 }),
+    /** the cost-benefit price of a move, in imbalance-hours (balance/cost.ts) */
+    pricePerMove: Type.Number({ minimum: 0 }),
+    pricePerGiB: Type.Number({ minimum: 0 }),
+    /** how long a move's gain is expected to last */
+    gainHorizonMs: Pos(),
   }),
   /** readings kept per sensor for `presage host` sparklines (the per-sensor cap) */
   readingsHistory: Type.Integer({ minimum: 1, maximum: 10_000 }),
@@ -115,7 +121,15 @@ export function defaultControllerConfig(): ControllerConfig {
     leader: { enabled: true, leaseTtlMs: 6_000 },
     reconcile: { intervalMs: 2_000 },
     migration: { bandwidthBps: null, downtimeLimitMs: null, deadlineMs: null, retryAfterMs: 30_000 },
-    rebalance: { intervalMs: null, maxMoves: 5, aggressiveness: 3, cooldownMs: 30 * 60_000 },
+    rebalance: {
+      intervalMs: null,
+      maxMoves: 5,
+      aggressiveness: 3,
+      cooldownMs: 30 * 60_000,
+      pricePerMove: DEFAULT_MOVE_PRICE.perMove,
+      pricePerGiB: DEFAULT_MOVE_PRICE.perGiB,
+      gainHorizonMs: DEFAULT_MOVE_PRICE.gainHours * 3_600_000,
+    },
     readingsHistory: 60,
     // real BMCs expose 30-300 sensors; far more means a broken or hostile agent
     telemetry: { maxSensorsPerHost: 1_000 },
