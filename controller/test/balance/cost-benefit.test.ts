@@ -72,7 +72,10 @@ describe("balance cost-benefit", () => {
 
   it("cost-benefit - a move worth less than its price is not made, and says why", () => {
     // loads 10/32 and 6/32: moving 2 vCPUs evens them; the drop in squared deviations is 2 · (2/32)² ≈ 0.0078
-    const fleet: FleetView = { hosts: [host("a"), host("b")], vms: [vm("v1", "a", 8), vm("v2", "a", 2), vm("v3", "b", 6)] };
+    const fleet: FleetView = {
+      hosts: [host("a"), host("b")],
+      vms: [vm("v1", "a", 8), vm("v2", "a", 2), vm("v3", "b", 6)],
+    };
     const free = { perMove: 0, perGiB: 0, gainHours: 1 };
     expect(planRebalance(fleet, opts({ price: free, memoryWeight: 0 })).moves).toHaveLength(1);
     const dear = { perMove: 0.01, perGiB: 0, gainHours: 1 };
