@@ -8,7 +8,7 @@
  */
 import type { KV } from "@nats-io/kv";
 import { type Check, type Logger, type Metrics, sleep, validate } from "@presage/shared";
-import type { KvWriter } from "./writer.js";
+import type { StreamWriter } from "./writer.js";
 
 /** `deleted`: purged in memory, the purge not yet written (then the slot goes) */
 type Slot<T> = { value: T; rev: number; writing: Promise<void> | null; dirty: boolean; deleted: boolean };
@@ -38,7 +38,7 @@ export class CachedBucket<T> {
   #closed = false;
   constructor(
     readonly kv: KV,
-    readonly writer: KvWriter,
+    readonly writer: StreamWriter,
     readonly name: string,
     readonly check: Check,
     readonly log: Logger,
