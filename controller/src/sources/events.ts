@@ -70,11 +70,9 @@ export class EventSource {
   /**
    * The durable consumer, created without a filter subject: PRESAGE_EVENTS holds only events, and
    * a wildcard filter makes the server count pending messages subject by subject on every
-   * CONSUMER.INFO, which stalls deliveries while a monitoring tool polls. It acks cumulatively
-   * (AckPolicy.All: one ack per stored batch, ack-pipeline.ts). A consumer an older controller made
-   * with the filter is updated, or, where the server cannot update a filter (2.9), made again from
-   * its ack floor, as is one with per-message acks (no server can change an ack policy): at worst
-   * some acked events come again, which ingest ignores.
+   * CONSUMER.INFO, which stalls deliveries while a monitoring tool polls. A consumer an older
+   * controller made with the filter is updated, or, where the server cannot update a filter (2.9),
+   * made again from its ack floor: at worst some acked events come again, which ingest ignores.
    */
   async #open() {
     const { nc, log } = this.ctx.deps;
@@ -82,22 +80,20 @@ export class EventSource {
     const info = await jsm.consumers.info(STREAM_EVENTS, EVENTS_CONSUMER).catch(() => null);
     const base = {
       durable_name: EVENTS_CONSUMER,
-      ack_policy: AckPolicy.All,
+      ack_policy: AckPolicy.Explicit,
       ack_wait: 30_000_000_000,
       max_ack_pending: 20_000,
     };
     if (!info) {
       await jsm.consumers.add(STREAM_EVENTS, { ...base, deliver_policy: DeliverPolicy.All });
-    } else if (info.config.filter_subject === subjects.allEvents || info.config.ack_policy !== AckPolicy.All) {
-      const updated =
-        info.config.ack_policy === AckPolicy.All &&
-        (await jsm.consumers
-          .update(STREAM_EVENTS, EVENTS_CONSUMER, { filter_subject: "" })
-          .then(() => true)
-          .catch(() => false));
+    } else if (info.config.filter_subject === subjects.allEvents) {
+      const updated = await jsm.consumers
+        .update(STREAM_EVENTS, EVENTS_CONSUMER, { filter_subject: "" })
+        .then(() => true)
+        .catch(() => false);
       if (!updated) {
         const from = info.ack_floor.stream_seq + 1;
-        log.info({ from }, "re-creating the event consumer (no filter subject, cumulative acks) from its ack floor");
+        log.info({ from }, "re-creating the event consumer without its filter subject, from its ack floor");
         await jsm.consumers.delete(STREAM_EVENTS, EVENTS_CONSUMER);
         await jsm.consumers.add(STREAM_EVENTS, {
           ...base,
@@ -138,7 +134,6 @@ export class EventSource {
       if (acks.unacked >= MAX_UNACKED) await acks.settled();
       if (r === null) continue;
       if (r.done || !ctx.live()) return; // unacked ones are redelivered
-      acks.delivered(r.value);
       applyEvent(ctx, r.value);
       pending.push(r.value);
       // a 2 ms batching window (real time: it only groups what the server already sent)
