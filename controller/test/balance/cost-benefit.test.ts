@@ -7,7 +7,7 @@ import { costBenefit, DEFAULT_MOVE_PRICE, type MovePrice, migrationCost } from "
 import { measureImbalance } from "../../src/balance/imbalance.js";
 import { type Aggressiveness, PRICE_SCALE, planRebalance, type RebalanceOptions } from "../../src/balance/planner.js";
 import type { FleetView, HostView } from "../../src/model.js";
-import { fleetArb } from "./fleet-arb.js";
+import { fleetArb, vmAt } from "./fleet-arb.js";
 
 const opts = (o: Partial<RebalanceOptions> = {}): RebalanceOptions => ({
   aggressiveness: 3,
@@ -26,14 +26,7 @@ const host = (name: string): HostView => ({
   memoryMiB: 1_048_576,
   up: true,
 });
-const vm = (id: string, on: string, cpuDemand: number, memoryMiB = 4096): VmRecord => ({
-  id,
-  host: on,
-  home: on,
-  memoryMiB,
-  vcpus: 8,
-  cpuDemand,
-});
+const vm = (id: string, on: string, cpuDemand: number, memoryMiB = 4096) => vmAt(id, on, cpuDemand, memoryMiB);
 /** n · score²: the measure a move's gain is counted in */
 const ss = (f: FleetView, memoryWeight?: number) => {
   const m = measureImbalance(f, memoryWeight);
