@@ -37,6 +37,8 @@ export function classify(r: Reading): Role {
     case "fan":
       return u === "RPM" || u === "%" ? Role.Fan : Role.Ignore;
     case "temperature": {
+      // a supply's own inlet ("32-P/S 1 Inlet", "PS1 Inlet Temp") is the supply's heat, not the room's
+      if (/p\/s|^\d*-?ps ?\d|psu|power ?supply/i.test(r.sensor)) return Role.OtherTemp;
       if (/inlet|ambient|intake|room/i.test(r.sensor)) return Role.Inlet;
       // Intel DTS / margin sensors count down to Tjmax: not a temperature to compare with a twin
       if (/\bdts\b|margin/i.test(r.sensor)) return Role.OtherTemp;
