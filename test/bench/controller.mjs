@@ -12,6 +12,7 @@
 
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join } from "node:path";
 import { controllerConfig } from "../../controller/dist/config.js";
 import { createController } from "../../controller/dist/controller.js";
@@ -317,6 +318,8 @@ console.log(
     ingestEventsPerSec: Math.round(rate),
     ingestPolledEventsPerSec: Math.round(polled),
     polledRatio: Math.round(ratio * 100) / 100,
+    // the machine's 1-minute load average at the end: events/s depend on it, CPU per event does not
+    loadAverage: Math.round(loadavg()[0] * 10) / 10,
     ...(r3.length ? { ingestR3EventsPerSec: Math.round(Math.max(...r3)) } : {}),
     ...(mem
       ? {
