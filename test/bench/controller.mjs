@@ -131,8 +131,9 @@ async function drained(nc, ctl, total, startedAt) {
   let pending = total;
   let firstAt = 0;
   for (;;) {
-    if (!firstAt && ctl.metrics.total("presage_events_total") > 0) firstAt = performance.now();
-    if (ctl.metrics.total("presage_events_total") >= total) {
+    const consumed = await ctl.metrics.total("presage_events_total");
+    if (!firstAt && consumed > 0) firstAt = performance.now();
+    if (consumed >= total) {
       // poll the controller's own counters first (asking the server for consumer info this often slows it)
       const ci = (
         await nc.request("$JS.API.CONSUMER.INFO.PRESAGE_EVENTS.presage-controller", "", { timeout: 10_000 })
@@ -233,7 +234,7 @@ async function ingestBench(n, { poller = false, r3 = false } = {}) {
     const rate = (n / (d.doneAt - t1)) * 1000;
     const steady = (n / (d.doneAt - d.firstAt)) * 1000;
     const alerts = (await ctl.events({ limit: 10_000 })).alerts.length;
-    const restarts = ctl.metrics.total("presage_event_consumer_restarts_total");
+    const restarts = await ctl.metrics.total("presage_event_consumer_restarts_total");
     const where = r3 ? "three-node cluster, R3 streams and KV" : "one nats-server";
     console.log(
       `ingest (${where})${poller ? ` (CONSUMER.INFO polled at 5 Hz by another process: ${polls.polls} polls, ${polls.answered} answered)` : ""}: ` +
@@ -271,7 +272,7 @@ async function memoryBench(rounds, perRound) {
       await drained(nc, ctl, (r + 1) * perRound, performance.now());
       heaps.push(heapMiB());
     }
-    const dropped = ctl.metrics.total("presage_alerts_dropped_total");
+    const dropped = await ctl.metrics.total("presage_alerts_dropped_total");
     const cap = controllerConfig().alerts.maxPerHost;
     console.log(
       `memory at ${HOSTS.toLocaleString()} hosts, flapping agents (every event opens an alert; cap ${cap} per host): ` +

@@ -61,6 +61,15 @@ describe("detector - the room is context", () => {
     expect(classify(temp("Inlet Temp"))).toBe(Role.Inlet);
   });
 
+  it("names a firmware update spells with underscores mean the same", () => {
+    const power = (sensor: string): Reading => ({ ts: 0, host: "h", sensor, type: "power", unit: "W", value: 150 });
+    expect(classify(power("Power_Supply_1"))).toBe(Role.PsuOutput);
+    expect(classify(power("Power_Meter"))).toBe(Role.Power);
+    expect(classify(temp("Temp_2"))).toBe(Role.Cpu);
+    expect(classify(temp("01-Inlet_Ambient"))).toBe(Role.Inlet);
+    expect(classify(temp("33-P/S_2_Inlet"))).toBe(Role.OtherTemp);
+  });
+
   it("a CRAC excursion moves the room until the inlet is back near its own level; a second inlet sensor is ignored", () => {
     const ctx = new HostContext("h", DEFAULT_DETECT_CONFIG);
     let t = 0;

@@ -47,8 +47,14 @@ describe("ingest durability", () => {
       const events = [0, 1, 2, 3, 4].map((i) => warning(`h${i % 3}`, i));
       for (const ev of events) await publishEvent(env.nc, ev);
 
-      await poll("events ingested in memory", () => ctl.metrics.total("presage_events_total") >= events.length);
-      await poll("alert writes refused and retried", () => ctl.metrics.total("presage_kv_retries_total") >= 2);
+      await poll(
+        "events ingested in memory",
+        async () => (await ctl.metrics.total("presage_events_total")) >= events.length,
+      );
+      await poll(
+        "alert writes refused and retried",
+        async () => (await ctl.metrics.total("presage_kv_retries_total")) >= 2,
+      );
       const held = await jsm.consumers.info(STREAM_EVENTS, EVENTS_CONSUMER);
       expect(held.ack_floor.stream_seq).toBe(0);
       expect(held.num_ack_pending).toBe(events.length);
