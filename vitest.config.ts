@@ -21,6 +21,7 @@ const PROCESS_TESTS = [
   "controller/test/migration/remote.test.ts",
   "controller/test/migration/sim-hypervisor.test.ts",
   "controller/test/ops/service.test.ts",
+  "shared/test/nats-cluster.test.ts",
   "shared/test/nats-server.test.ts",
 ];
 /** Pure but long: replays of recorded fleets and simulated days of sensor traces. */

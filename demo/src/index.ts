@@ -200,6 +200,7 @@ class Demo {
       evacuationSimS: Math.round(((evacuated.since ?? evacStartTs) - evacStartTs) / 1000),
       returnSimS: Math.round((clock.now() - returnStart) / 1000),
       realSeconds: round1((Date.now() - realStart) / 1000),
+      workDir: this.#dir,
     };
   }
 
