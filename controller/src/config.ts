@@ -90,6 +90,15 @@ export const ControllerConfigSchema = Strict({
   events: Strict({ maxAheadMs: Type.Integer({ minimum: 0 }), maxBehindMs: Type.Integer({ minimum: 0 }) }),
   /** ping the NATS server this often and reconnect after this many unanswered pings (dead peer in seconds) */
   natsLiveness: Strict({ pingIntervalMs: Type.Integer({ minimum: 100 }), maxPingOut: Pos() }),
+  /** the dashboard (controller/src/http/): off while listen is null */
+  http: Strict({
+    /** "HOST:PORT" (port 0: any free port, logged) */
+    listen: Type.Union([Type.String({ pattern: "^\\S+:\\d{1,5}$" }), Type.Null()]),
+    /** operator name -> "sha256:<hex>" of the token they log in with; without one the dashboard is read-only */
+    tokens: MapOf(Type.String({ pattern: "^sha256:[0-9a-f]{64}$" })),
+    /** a login lasts this long */
+    sessionTtlMs: Type.Integer({ minimum: 60_000 }),
+  }),
   metricsPort: Type.Union([Type.Integer({ minimum: 0, maximum: 65_535 }), Type.Null()]),
   /** run the controller's clock this many times faster than real time (demo, tests); 1 in production */
   clockSpeed: Type.Number({ minimum: 0.001, maximum: 10_000 }),
@@ -119,6 +128,7 @@ export function defaultControllerConfig(): ControllerConfig {
     telemetry: { maxSensorsPerHost: 1_000 },
     events: { maxAheadMs: 10 * 60_000, maxBehindMs: 7 * 24 * 3_600_000 },
     natsLiveness: { pingIntervalMs: 2_000, maxPingOut: 2 },
+    http: { listen: null, tokens: {}, sessionTtlMs: 12 * 3_600_000 },
     metricsPort: null,
     clockSpeed: 1,
   };
@@ -147,8 +157,9 @@ export function loadControllerConfig(file?: string, env: NodeJS.ProcessEnv = pro
       PRESAGE_CONTROLLER_NAME: "name",
       PRESAGE_POLICY_MODE: "policy.mode",
       PRESAGE_CLOCK_SPEED: "clockSpeed",
+      PRESAGE_HTTP_LISTEN: "http.listen",
     },
-    openKeys: ["vms", "policy.hosts", "policy.groups", "policy.hostGroups", "nats"],
+    openKeys: ["vms", "http.tokens", "policy.hosts", "policy.groups", "policy.hostGroups", "nats"],
   });
 }
 

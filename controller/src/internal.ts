@@ -15,3 +15,6 @@ export * from "./migration/remote/engine.js";
 export * from "./ops/service.js";
 export * from "./store/index.js";
 export * from "./telemetry.js";
+export * from "./http/assets.js";
+export * from "./http/auth.js";
+export * from "./http/server.js";

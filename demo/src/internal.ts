@@ -2,3 +2,4 @@
 export { binOf } from "./bins.js";
 export * from "./index.js";
 export * from "./narrator.js";
+export * from "./fleet.js";

@@ -20,6 +20,7 @@ import {
 import { checkControllerConfig } from "../check-config.js";
 import { loadControllerConfig } from "../config.js";
 import { createController } from "../controller.js";
+import { startDashboard } from "../http/server.js";
 import { createEngine } from "../migration/index.js";
 import { startOpsService } from "../ops/service.js";
 import { exportState, importState } from "../state-backup.js";
@@ -57,6 +58,8 @@ async function run(configFile: string | undefined): Promise<number> {
   // every replica listens; only the one holding the lease answers (ops/service.ts)
   const ops = await startOpsService(nc, ctl, { log, metrics, version: PRESAGE_VERSION, role: () => ctl.opsRole() });
   await ctl.start();
+  // every replica serves the page; a follower's API says where the leader is
+  const dashboard = cfg.http.listen ? await startDashboard({ nc, controller: ctl, http: cfg.http, log, metrics }) : null;
   log.info({ nats: cfg.nats.url, engine: cfg.engine.kind, mode: cfg.policy.mode }, "controller started");
 
   await new Promise<void>((resolve) => {
@@ -64,6 +67,7 @@ async function run(configFile: string | undefined): Promise<number> {
     process.once("SIGINT", resolve);
   });
   log.info("stopping");
+  await dashboard?.stop();
   await ctl.stop();
   await ops.stop();
   await engine.close();

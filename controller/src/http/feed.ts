@@ -1,0 +1,168 @@
+/**
+ * The dashboard's live feed: the controller's NATS feeds (the same subjects and checks as
+ * `presage watch`) fanned out to server-sent-events clients, plus fleet tiles: after any feed message
+ * (and every few seconds, for heartbeats) the host summaries are read again and only the hosts that
+ * changed are sent. Readings go only to the clients that watch that host.
+ */
+import {
+  type Check,
+  eventCheck,
+  feedChecks,
+  hostOfSubject,
+  type HostSummary,
+  type Logger,
+  type NatsConnection,
+  type OpsReplies,
+  parseJson,
+  type Subscription,
+  subjects,
+  batchCheck,
+} from "@presage/shared";
+import type { SseClient } from "./sse.js";
+
+export type FleetReader = {
+  hosts(): Promise<HostSummary[]>;
+  status(): Promise<OpsReplies["status"]>;
+};
+
+/** SSE event name, subject, and the check its messages must pass */
+const FEEDS: [string, string, Check][] = [
+  ["alert", subjects.alerts, feedChecks.alerts],
+  ["migration", subjects.migrations, feedChecks.migrations],
+  ["audit", subjects.allAudit, feedChecks.audit],
+  ["event", subjects.allEvents, eventCheck],
+];
+
+export type FeedHubOptions = {
+  nc: NatsConnection;
+  fleet: FleetReader;
+  log: Logger;
+  /** a feed message is followed by a tile refresh this soon (coalescing a burst) */
+  debounceMs?: number;
+  /** and tiles refresh at least this often while anyone watches */
+  refreshMs?: number;
+  /** counted skips of malformed feed messages */
+  onInvalid?: (subject: string) => void;
+};
+
+export class FeedHub {
+  readonly #clients = new Set<SseClient>();
+  readonly #subs: Subscription[] = [];
+  /** host -> its summary as last sent, to send only what changed */
+  readonly #sent = new Map<string, string>();
+  #status = "";
+  #timer: NodeJS.Timeout | null = null;
+  #refreshing: Promise<void> | null = null;
+  #again = false;
+  readonly #interval: NodeJS.Timeout;
+
+  constructor(readonly o: FeedHubOptions) {
+    for (const [event, subject, check] of FEEDS)
+      this.#subs.push(o.nc.subscribe(subject, { callback: (_e, m) => this.#feed(event, check, m.subject, m.string()) }));
+    this.#subs.push(
+      o.nc.subscribe(subjects.allReadings, { callback: (_e, m) => this.#readings(m.subject, m.string()) }),
+    );
+    this.#interval = setInterval(() => this.#schedule(0), o.refreshMs ?? 3_000);
+    this.#interval.unref();
+  }
+
+  /** Register a client and send it the whole fleet first. */
+  async add(c: SseClient): Promise<void> {
+    this.#clients.add(c);
+    if (c.host) return;
+    const [hosts, status] = await Promise.all([this.o.fleet.hosts(), this.o.fleet.status()]);
+    c.send("snapshot", JSON.stringify({ hosts, status }));
+  }
+
+  remove(c: SseClient): void {
+    this.#clients.delete(c);
+  }
+
+  #fleetClients(): SseClient[] {
+    return [...this.#clients].filter((c) => c.host === null);
+  }
+
+  #feed(event: string, check: Check, subject: string, text: string): void {
+    const r = parseJson(check, text);
+    if (!r.ok) {
+      this.o.onInvalid?.(subject);
+      return;
+    }
+    for (const c of this.#fleetClients()) c.send(event, text);
+    for (const c of this.#clients) if (c.host && concerns(r.value, c.host)) c.send(event, text);
+    this.#schedule(this.o.debounceMs ?? 50);
+  }
+
+  #readings(subject: string, text: string): void {
+    const host = hostOfSubject(subject);
+    const watchers = [...this.#clients].filter((c) => c.host === host);
+    if (!watchers.length) return;
+    if (!parseJson(batchCheck, text).ok) {
+      this.o.onInvalid?.(subject);
+      return;
+    }
+    for (const c of watchers) c.send("readings", text);
+  }
+
+  #schedule(ms: number): void {
+    if (this.#timer || this.#fleetClients().length === 0) return;
+    this.#timer = setTimeout(() => {
+      this.#timer = null;
+      void this.#refresh();
+    }, ms);
+  }
+
+  /** One refresh at a time; a request during one runs once more after it. */
+  async #refresh(): Promise<void> {
+    if (this.#refreshing) {
+      this.#again = true;
+      return;
+    }
+    this.#refreshing = this.#diff()
+      .catch((e) => this.o.log.debug({ err: String(e) }, "dashboard refresh skipped"))
+      .finally(() => {
+        this.#refreshing = null;
+        if (this.#again) {
+          this.#again = false;
+          this.#schedule(0);
+        }
+      });
+    await this.#refreshing;
+  }
+
+  async #diff(): Promise<void> {
+    const [hosts, status] = await Promise.all([this.o.fleet.hosts(), this.o.fleet.status()]);
+    const changed: HostSummary[] = [];
+    const seen = new Set<string>();
+    for (const h of hosts) {
+      seen.add(h.host);
+      const text = JSON.stringify(h);
+      if (this.#sent.get(h.host) !== text) changed.push(h);
+      this.#sent.set(h.host, text);
+    }
+    const removed = [...this.#sent.keys()].filter((h) => !seen.has(h));
+    for (const h of removed) this.#sent.delete(h);
+    const st = JSON.stringify(status);
+    const clients = this.#fleetClients();
+    if (changed.length || removed.length) {
+      const msg = JSON.stringify({ hosts: changed, removed });
+      for (const c of clients) c.send("hosts", msg);
+    }
+    if (st !== this.#status) for (const c of clients) c.send("status", st);
+    this.#status = st;
+  }
+
+  close(): void {
+    clearInterval(this.#interval);
+    if (this.#timer) clearTimeout(this.#timer);
+    for (const s of this.#subs) s.unsubscribe();
+    for (const c of this.#clients) c.close();
+    this.#clients.clear();
+  }
+}
+
+/** Whether a feed message is about `host` (an event, audit record, migration or alert of it). */
+function concerns(v: unknown, host: string): boolean {
+  const o = v as { host?: string; from?: string; to?: string; alert?: { host?: string }; plan?: { host?: string } };
+  return o.host === host || o.from === host || o.to === host || o.alert?.host === host || o.plan?.host === host;
+}

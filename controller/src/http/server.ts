@@ -1,0 +1,220 @@
+/**
+ * The dashboard's HTTP edge (config `http.listen`): the built web app, a JSON API that runs every
+ * request through the ops service's own path (ops/service.ts `runOp`: same validation, same
+ * handlers) as the logged-in operator, and live feeds over server-sent events (feed.ts). Reads are
+ * open; anything that acts needs a login (auth.ts). A follower answers every API call with where the
+ * leader is.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ErrorCode, type Logger, type Metrics, type NatsConnection, OpsEndpoint } from "@presage/shared";
+import type { ControllerApi } from "../api.js";
+import type { ControllerConfig } from "../config.js";
+import { runOp, statusOf } from "../ops/service.js";
+import { assetOf, findWebRoot } from "./assets.js";
+import { SESSION_COOKIE, Sessions } from "./auth.js";
+import { FeedHub } from "./feed.js";
+import { DashboardDirectory } from "./leader-url.js";
+import { SseClient } from "./sse.js";
+
+/** what the dashboard needs of the controller beside its operator API */
+export type DashboardController = ControllerApi & { name: string; isLeader(): boolean; leaderName(): string | null };
+
+export type DashboardOptions = {
+  nc: NatsConnection;
+  controller: DashboardController;
+  http: ControllerConfig["http"];
+  log: Logger;
+  metrics?: Metrics;
+  /** the built app; default: found by findWebRoot() */
+  webRoot?: string | null;
+};
+
+export type Dashboard = { url: string; stop(): Promise<void> };
+
+/** endpoints that only read: open to anyone who can reach the page */
+const READS = new Set<string>(["hosts", "host", "events", "migrations", "plans", "status", "audit"]);
+const ENDPOINTS = new Set<string>(Object.values(OpsEndpoint));
+const MAX_BODY = 64 * 1024;
+
+const SECURITY_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "referrer-policy": "no-referrer",
+  "content-security-policy":
+    "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
+};
+
+export function parseListen(listen: string): { host: string; port: number } {
+  const i = listen.lastIndexOf(":");
+  const host = listen.slice(0, i).replace(/^\[(.*)\]$/, "$1");
+  const port = Number(listen.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65_535)
+    throw new Error(`http.listen must be "HOST:PORT", got ${JSON.stringify(listen)}`);
+  return { host, port };
+}
+
+function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function fail(res: ServerResponse, status: number, code: string, message: string, extra: object = {}): void {
+  json(res, status, { ok: false, error: { code, message }, ...extra });
+}
+
+async function readBody(req: IncomingMessage): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const c of req) {
+    size += (c as Buffer).length;
+    if (size > MAX_BODY) return null;
+    chunks.push(c as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
+  if (!o.http.listen) throw new Error("http.listen is not set");
+  const log = o.log.child({ component: "http" });
+  const ctl = o.controller;
+  const sessions = new Sessions(o.http.tokens, o.http.sessionTtlMs);
+  const webRoot = o.webRoot === undefined ? findWebRoot() : o.webRoot;
+  if (!webRoot) log.warn("dashboard files not found (build them: pnpm build); serving the API only");
+  const directory = new DashboardDirectory(o.nc, log);
+  const hub = new FeedHub({
+    nc: o.nc,
+    log,
+    fleet: { hosts: async () => (await ctl.hosts({})).hosts, status: () => ctl.status({}) },
+    onInvalid: () => o.metrics?.inc("presage_invalid_messages_total", { source: "dashboard" }),
+  });
+
+  async function leaderOf(): Promise<{ name: string; url: string | null } | null> {
+    const name = ctl.leaderName();
+    return name ? { name, url: await directory.urlOf(name) } : null;
+  }
+
+  async function notLeader(res: ServerResponse): Promise<void> {
+    const where = await leaderOf();
+    const leader = where?.name;
+    const url = where?.url;
+    const message = leader
+      ? `${ctl.name} is not the leader; ${leader} is${url ? ` (its dashboard: ${url})` : ""}`
+      : `${ctl.name} is not the leader and knows no leader now`;
+    fail(res, 503, ErrorCode.NotLeader, message, { leader: where });
+  }
+
+  async function op(req: IncomingMessage, res: ServerResponse, endpoint: string): Promise<void> {
+    if (!ENDPOINTS.has(endpoint)) return fail(res, 404, "not_found", `no operation ${endpoint}`);
+    const user = sessions.userOf(req.headers);
+    if (!READS.has(endpoint) && !user)
+      return fail(res, 401, "unauthorized", `log in to ${endpoint}: actions are recorded under your name`);
+    const body = await readBody(req);
+    if (body === null) return fail(res, 413, ErrorCode.BadRequest, `request body over ${MAX_BODY} bytes`);
+    // the actor is who logged in, never a name the page declares
+    const who = () => ({ name: user ?? "anonymous", verified: user !== null });
+    const out = await runOp(ctl, endpoint as OpsEndpoint, body, who, log);
+    o.metrics?.inc("presage_http_requests_total", { endpoint, result: out.ok ? "ok" : out.error.code });
+    if (out.ok) return json(res, 200, { ok: true, ...out.data });
+    json(res, statusOf[out.error.code] ?? 500, { ok: false, error: out.error });
+  }
+
+  async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = await readBody(req);
+    let creds: { user?: unknown; token?: unknown } = {};
+    try {
+      creds = JSON.parse(body?.toString() || "{}");
+    } catch {
+      return fail(res, 400, ErrorCode.BadRequest, "login body is not JSON");
+    }
+    if (!sessions.enabled) return fail(res, 403, "forbidden", "no dashboard logins are configured (http.tokens)");
+    const id =
+      typeof creds.user === "string" && typeof creds.token === "string" ? sessions.login(creds.user, creds.token) : null;
+    if (!id) {
+      log.warn({ user: String(creds.user).slice(0, 64) }, "dashboard login refused");
+      return fail(res, 401, "unauthorized", "unknown user or wrong token");
+    }
+    log.info({ user: creds.user }, "dashboard login");
+    const cookie = `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(o.http.sessionTtlMs / 1000)}`;
+    json(res, 200, { ok: true, user: creds.user }, { "set-cookie": cookie });
+  }
+
+  async function stream(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const host = url.searchParams.get("host");
+    const c = new SseClient(res, host, () => hub.remove(c));
+    req.socket.setNoDelay(true);
+    await hub.add(c).catch((e) => {
+      log.warn({ err: String(e) }, "dashboard stream could not start");
+      c.close();
+    });
+  }
+
+  async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const path = url.pathname;
+    if (path === "/api/session" && req.method === "GET")
+      return json(res, 200, {
+        ok: true,
+        user: sessions.userOf(req.headers),
+        loginEnabled: sessions.enabled,
+        controller: ctl.name,
+        leader: ctl.isLeader(),
+        // a follower's page sends the operator there
+        leaderAt: ctl.isLeader() ? null : await leaderOf(),
+      });
+    if (req.method === "POST") {
+      // a cross-site form cannot send JSON without a preflight this server never grants
+      if (!/^application\/json\b/.test(req.headers["content-type"] ?? ""))
+        return fail(res, 415, ErrorCode.BadRequest, "send application/json");
+      if (path === "/api/login") return login(req, res);
+      if (path === "/api/logout") {
+        const id = /presage_session=([^;]+)/.exec(req.headers.cookie ?? "")?.[1];
+        if (id) sessions.logout(id);
+        return json(res, 200, { ok: true }, { "set-cookie": `${SESSION_COOKIE}=; Path=/; Max-Age=0` });
+      }
+    }
+    if (!ctl.isLeader()) return notLeader(res);
+    if (path === "/api/stream" && req.method === "GET") return stream(req, res, url);
+    const m = /^\/api\/ops\/([a-z-]+)$/.exec(path);
+    if (m && req.method === "POST") return op(req, res, m[1] as string);
+    fail(res, 404, "not_found", `no ${req.method} ${path}`);
+  }
+
+  function handle(req: IncomingMessage, res: ServerResponse): void {
+    for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
+    const url = new URL(req.url ?? "/", "http://dashboard");
+    if (url.pathname.startsWith("/api/")) {
+      api(req, res, url).catch((e) => {
+        log.error({ err: e, path: url.pathname }, "dashboard request failed");
+        if (!res.headersSent) fail(res, 500, ErrorCode.Internal, "internal error; see the controller log");
+        else res.end();
+      });
+      return;
+    }
+    if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "method_not_allowed", "GET only");
+    const asset = webRoot ? assetOf(webRoot, url.pathname) : null;
+    if (!asset) return fail(res, 404, "not_found", webRoot ? "no such file" : "dashboard files not built");
+    res.writeHead(200, {
+      "content-type": asset.type,
+      "cache-control": asset.immutable ? "public, max-age=31536000, immutable" : "no-cache",
+    });
+    res.end(req.method === "HEAD" ? undefined : asset.body);
+  }
+
+  const server: Server = createServer(handle);
+  const { host, port } = parseListen(o.http.listen);
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const url = `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}/`;
+  log.info({ url }, "dashboard listening");
+  await directory.advertise(ctl.name, url);
+  return {
+    url,
+    async stop() {
+      hub.close();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}

@@ -1,0 +1,118 @@
+/**
+ * The page's live state: one server-sent-events stream (`./api/stream`) carries a fleet snapshot, then
+ * changed host tiles, the status (brake, leader) and the controller's feeds (alerts, plans, migrations,
+ * audit, events). Lists the feeds do not replay are read once through the ops API.
+ */
+import { useEffect, useState } from "preact/hooks";
+import { op } from "./api";
+import type { Alert, AlertFeed, AuditRecord, HostSummary, Migration, Plan, SensorEvent, Status } from "./types";
+
+const AUDIT_KEPT = 2_000;
+/** a finished migration stays on the page this long */
+const DONE_SHOWN_MS = 15_000;
+
+export class Live {
+  hosts = new Map<string, HostSummary>();
+  status: Status | null = null;
+  alerts = new Map<string, Alert>();
+  plans = new Map<string, Plan>();
+  migrations = new Map<string, Migration>();
+  audit: AuditRecord[] = [];
+  events: SensorEvent[] = [];
+  connected = false;
+  /** bumps on every change, so components re-render */
+  version = 0;
+  readonly #listeners = new Set<() => void>();
+  #es: EventSource | null = null;
+
+  subscribe(fn: () => void): () => void {
+    this.#listeners.add(fn);
+    return () => this.#listeners.delete(fn);
+  }
+
+  changed(): void {
+    this.version++;
+    for (const fn of this.#listeners) fn();
+  }
+
+  connect(): void {
+    const es = new EventSource("./api/stream");
+    this.#es = es;
+    const on = <T>(name: string, fn: (v: T) => void) =>
+      es.addEventListener(name, (e) => {
+        fn(JSON.parse((e as MessageEvent).data) as T);
+        this.changed();
+      });
+    on<{ hosts: HostSummary[]; status: Status }>("snapshot", (v) => {
+      this.hosts = new Map(v.hosts.map((h) => [h.host, h]));
+      this.status = v.status;
+      this.connected = true;
+      void this.loadLists();
+    });
+    on<{ hosts: HostSummary[]; removed: string[] }>("hosts", (v) => {
+      for (const h of v.hosts) this.hosts.set(h.host, h);
+      for (const h of v.removed) this.hosts.delete(h);
+    });
+    on<Status>("status", (s) => {
+      this.status = s;
+    });
+    on<AlertFeed>("alert", (m) => {
+      if (m.type === "plan") this.plans.set(m.plan.id, m.plan);
+      else this.alerts.set(m.alert.id, m.alert);
+    });
+    on<Migration>("migration", (m) => this.#migration(m));
+    on<AuditRecord>("audit", (r) => {
+      this.audit.unshift(r);
+      if (this.audit.length > AUDIT_KEPT) this.audit.pop();
+    });
+    on<SensorEvent>("event", (ev) => {
+      this.events.unshift(ev);
+      if (this.events.length > 500) this.events.pop();
+    });
+    es.onerror = () => {
+      this.connected = false;
+      this.changed();
+    };
+  }
+
+  #migration(m: Migration): void {
+    this.migrations.set(m.id, m);
+    if (m.status !== "queued" && m.status !== "running")
+      setTimeout(() => {
+        if (this.migrations.get(m.id) === m) {
+          this.migrations.delete(m.id);
+          this.changed();
+        }
+      }, DONE_SHOWN_MS);
+  }
+
+  /** What the feeds do not replay: open alerts, migrations in flight, plans, the recent audit trail. */
+  async loadLists(): Promise<void> {
+    const [ev, mig, plans, audit] = await Promise.all([
+      op<{ alerts: Alert[] }>("events", { limit: 1_000 }),
+      op<{ migrations: Migration[] }>("migrations", { active: true }),
+      op<{ plans: Plan[] }>("plans"),
+      op<{ records: AuditRecord[] }>("audit", { limit: 1_000 }),
+    ]);
+    for (const a of ev.alerts) if (!this.alerts.has(a.id)) this.alerts.set(a.id, a);
+    for (const m of mig.migrations) if (!this.migrations.has(m.id)) this.migrations.set(m.id, m);
+    for (const p of plans.plans) if (!this.plans.has(p.id)) this.plans.set(p.id, p);
+    const seen = new Set(this.audit.map((r) => `${r.ts}|${r.action}|${r.host}|${r.detail}`));
+    const older = audit.records.filter((r) => !seen.has(`${r.ts}|${r.action}|${r.host}|${r.detail}`));
+    this.audit = [...this.audit, ...older].sort((a, b) => b.ts - a.ts).slice(0, AUDIT_KEPT);
+    this.changed();
+  }
+
+  close(): void {
+    this.#es?.close();
+  }
+}
+
+export const live = new Live();
+
+/** Re-render the calling component whenever the live state changes. */
+export function useLive(): Live {
+  const [, set] = useState(0);
+  useEffect(() => live.subscribe(() => set(live.version)), []);
+  return live;
+}
