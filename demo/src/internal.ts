@@ -3,3 +3,4 @@ export { binOf } from "./bins.js";
 export * from "./index.js";
 export * from "./narrator.js";
 export * from "./fleet.js";
+export { waitHealthy } from "./wait-healthy.js";

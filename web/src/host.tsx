@@ -5,7 +5,7 @@ import { HostActions } from "./host-actions";
 import { type HostData, useHostData } from "./host-data";
 import { AlertRows, AuditRows, MigrationRows } from "./lists";
 import type { Live } from "./store";
-import type { Reading, SensorEvent } from "./types";
+import type { Alert, Reading, SensorEvent } from "./types";
 
 const CHARTS: [string, string[]][] = [
   ["fans", ["fan"]],
@@ -38,6 +38,13 @@ function overlayFor(data: HostData, cause: SensorEvent | null): Overlay | null {
     predictedFailureAt: cause.predictedFailureAt,
     threshold: thresholdOf(s.latest, falling),
   };
+}
+
+/** The fresher of two copies of an alert: the host reply's, or the live store's. */
+function newer(a: Alert, b: Alert | undefined): Alert {
+  if (!b) return a;
+  if (b.lastEventAt !== a.lastEventAt) return b.lastEventAt > a.lastEventAt ? b : a;
+  return (b.ack && !a.ack) || (b.cleared && !a.cleared) ? b : a;
 }
 
 function Charts(p: { data: HostData; overlay: Overlay | null }) {
@@ -107,7 +114,7 @@ export function HostView(p: { host: string; live: Live; canAct: boolean }) {
       <h3>Migrations</h3>
       <MigrationRows migrations={migrations} />
       <h3>Alerts</h3>
-      <AlertRows alerts={d.alerts.map((a) => p.live.alerts.get(a.id) ?? a)} canAct={p.canAct} />
+      <AlertRows alerts={d.alerts.map((a) => newer(a, p.live.alerts.get(a.id)))} canAct={p.canAct} />
       <h3>Lifecycle</h3>
       <AuditRows records={lifecycle} />
       <h3>Audit</h3>

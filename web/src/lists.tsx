@@ -2,7 +2,7 @@
 import { useState } from "preact/hooks";
 import { op } from "./api";
 import { duration, time, tone } from "./format";
-import type { Live } from "./store";
+import { type Live, live } from "./store";
 import type { Alert, AuditRecord, Migration, Plan } from "./types";
 
 function AckForm(p: { alert: Alert; canAct: boolean }) {
@@ -20,7 +20,7 @@ function AckForm(p: { alert: Alert; canAct: boolean }) {
   const ack = async () => {
     setBusy(true);
     try {
-      await op("ack", { target: p.alert.id, ...(note ? { note } : {}) });
+      live.putAlerts((await op<{ acked: Alert[] }>("ack", { target: p.alert.id, ...(note ? { note } : {}) })).acked);
     } catch (e) {
       setError((e as Error).message);
     }

@@ -62,6 +62,9 @@ export class Live {
     });
     on<Migration>("migration", (m) => this.#migration(m));
     on<AuditRecord>("audit", (r) => {
+      this.#transition(r);
+      // acks and repairs change alerts without an alert message: read them again
+      if (r.action === "ack" || (r.action === "transition" && r.data?.to === "returning")) this.#reloadAlerts();
       this.audit.unshift(r);
       if (this.audit.length > AUDIT_KEPT) this.audit.pop();
     });
@@ -73,6 +76,32 @@ export class Live {
       this.connected = false;
       this.changed();
     };
+  }
+
+  /** A state change shows on its tile at once (the next tile refresh brings the rest of the summary). */
+  #transition(r: AuditRecord): void {
+    const to = r.data?.to;
+    const h = r.host ? this.hosts.get(r.host) : undefined;
+    if (r.action === "transition" && h && typeof to === "string" && h.state !== to)
+      this.hosts.set(h.host, { ...h, state: to, since: r.ts });
+  }
+
+  #alertsTimer: number | null = null;
+
+  #reloadAlerts(): void {
+    if (this.#alertsTimer !== null) return;
+    this.#alertsTimer = window.setTimeout(async () => {
+      this.#alertsTimer = null;
+      const ev = await op<{ alerts: Alert[] }>("events", { limit: 1_000 }).catch(() => null);
+      for (const a of ev?.alerts ?? []) this.alerts.set(a.id, a);
+      this.changed();
+    }, 200);
+  }
+
+  /** An operator's change, as the controller replied with it. */
+  putAlerts(alerts: Alert[]): void {
+    for (const a of alerts) this.alerts.set(a.id, a);
+    this.changed();
   }
 
   #migration(m: Migration): void {
