@@ -1,0 +1,192 @@
+// pnpm bench:dashboard: the dashboard in the system's Chromium against a controller with 100 and
+// 1,000 simulated hosts (10 VMs each). (1) page load: navigation start to every host tile rendered,
+// measured in the page, median of 5 fresh page loads; the baseline in the same run is the same data
+// through the ops API over NATS (`presage hosts --json`'s request). (2) update latency: a critical
+// event published on NATS until its tile's data-state changes in the page, median and worst of 20
+// hosts; the baseline is the same event until the controller's audit record of the transition reaches
+// a plain NATS subscriber. The policy is `monitor`, so no migration runs beside the measurement.
+// Runs on the built dist/ and web/dist; ends with one JSON line.
+
+import { existsSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { controllerConfig } from "../../controller/dist/config.js";
+import { createController } from "../../controller/dist/controller.js";
+import { startDashboard } from "../../controller/dist/http/server.js";
+import { SimEngine } from "../../controller/dist/migration/sim/engine.js";
+import { generateFleet } from "../../controller/dist/migration/sim/fleet.js";
+import { startOpsService } from "../../controller/dist/ops/service.js";
+import {
+  connectNats,
+  silentLogger,
+  startNatsServer,
+  subjects,
+} from "../../controller/node_modules/@presage/shared/dist/index.js";
+
+const CHROMIUM = process.env.PRESAGE_CHROMIUM || "/usr/bin/chromium";
+const SIZES = [100, 1_000];
+const LOADS = 5;
+const UPDATES = 20;
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const worst = (xs) => Math.max(...xs);
+const r1 = (x) => Math.round(x * 10) / 10;
+
+async function until(what, fn, ms = 60_000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+async function system(hosts) {
+  const nats = await startNatsServer();
+  const nc = await connectNats({ url: nats.url, name: "bench-dashboard" });
+  const fleet = generateFleet({ hosts, vmsPerHost: 10, seed: 3 });
+  const clock = { now: Date.now, sleep: (ms) => new Promise((r) => setTimeout(r, ms)) };
+  const engine = new SimEngine({ ...fleet, clock, log: silentLogger });
+  const config = controllerConfig({
+    nats: { url: nats.url },
+    name: "bench-controller",
+    leader: { enabled: false, leaseTtlMs: 60_000 },
+    policy: { mode: "monitor" },
+    http: { listen: "127.0.0.1:0" },
+  });
+  const ctl = await createController({ nc, engine, config, clock, log: silentLogger });
+  await ctl.start();
+  const ops = await startOpsService(nc, ctl, { log: silentLogger });
+  const dash = await startDashboard({ nc, controller: ctl, http: config.http, log: silentLogger });
+  await until("every host record", async () => (await ctl.hosts({})).hosts.length === hosts);
+  return {
+    nc,
+    url: dash.url,
+    names: fleet.hosts.map((h) => h.name),
+    async stop() {
+      await dash.stop();
+      await ctl.stop();
+      await ops.stop();
+      await engine.close();
+      await nc.close();
+      await nats.stop();
+    },
+  };
+}
+
+async function loadTimes(browser, sys, hosts) {
+  const page = [];
+  for (let i = 0; i < LOADS; i++) {
+    const p = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+    await p.goto(sys.url);
+    await p.waitForFunction((n) => document.querySelectorAll("[data-host]").length === n, hosts, { timeout: 60_000 });
+    page.push(await p.evaluate(() => performance.now()));
+    await p.close();
+  }
+  const api = [];
+  for (let i = 0; i < LOADS; i++) {
+    const t = performance.now();
+    const r = await sys.nc.request(subjects.ops("hosts"), "{}", { timeout: 10_000 });
+    if (r.json().hosts.length !== hosts) throw new Error("the ops API did not list every host");
+    api.push(performance.now() - t);
+  }
+  return { pageMs: median(page), apiMs: median(api) };
+}
+
+function criticalEvent(host, i) {
+  const ts = Date.now();
+  return {
+    id: `bench-${host}-${ts}-${i}`,
+    ts,
+    host,
+    severity: "critical",
+    kind: "degradation",
+    component: "fan",
+    sensor: "FAN3",
+    reason: "bench: FAN3 falling",
+    predictedFailureAt: ts + 3_600_000,
+    confidence: 0.9,
+  };
+}
+
+async function updateLatency(browser, sys) {
+  const p = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
+  const errors = [];
+  p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  await p.goto(sys.url);
+  await p.waitForFunction((n) => document.querySelectorAll("[data-host]").length === n, sys.names.length);
+  // when each tile first left "healthy", by the wall clock the bench process also reads
+  await p.evaluate(() => {
+    window.changedAt = {};
+    new MutationObserver((muts) => {
+      const at = performance.timeOrigin + performance.now();
+      for (const m of muts) {
+        const host = m.target.getAttribute("data-host");
+        if (host && !window.changedAt[host] && m.target.getAttribute("data-state") !== "healthy")
+          window.changedAt[host] = at;
+      }
+    }).observe(document.querySelector(".tiles"), { attributes: true, subtree: true, attributeFilter: ["data-state"] });
+  });
+  const auditAt = {};
+  const sub = sys.nc.subscribe(subjects.allAudit, {
+    callback: (_e, m) => {
+      const r = m.json();
+      if (r.action === "transition" && r.host && !auditAt[r.host]) auditAt[r.host] = Date.now();
+    },
+  });
+  const tile = [];
+  const audit = [];
+  // hosts spread over the fleet, one at a time, so each sample is one event's path alone
+  const step = Math.floor(sys.names.length / UPDATES);
+  for (let i = 0; i < UPDATES; i++) {
+    const host = sys.names[i * step];
+    const sent = Date.now();
+    const ack = await sys.nc.request(subjects.events(host), JSON.stringify(criticalEvent(host, i)), { timeout: 5_000 });
+    if (!ack.json().stream) throw new Error(`event not stored: ${ack.string()}`);
+    const at = await until(`${host}'s tile to change`, () => p.evaluate((h) => window.changedAt[h], host));
+    await until(`${host}'s audit record`, () => auditAt[host]);
+    tile.push(at - sent);
+    audit.push(auditAt[host] - sent);
+  }
+  sub.unsubscribe();
+  await p.close();
+  if (errors.length) throw new Error(`console errors: ${errors.join("; ")}`);
+  return { tileMs: median(tile), tileWorstMs: worst(tile), auditMs: median(audit), auditWorstMs: worst(audit) };
+}
+
+async function main() {
+  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium or set PRESAGE_CHROMIUM)`);
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+  const out = {};
+  try {
+    for (const n of SIZES) {
+      const sys = await system(n);
+      try {
+        const load = await loadTimes(browser, sys, n);
+        const upd = await updateLatency(browser, sys);
+        out[n] = { ...load, ...upd };
+        console.log(
+          `${n} hosts: page load ${r1(load.pageMs)} ms (navigation to all tiles, median of ${LOADS}; ops API alone ${r1(load.apiMs)} ms); ` +
+            `update latency ${r1(upd.tileMs)} ms median, ${r1(upd.tileWorstMs)} ms worst of ${UPDATES} ` +
+            `(event published -> tile changed; the audit record alone: ${r1(upd.auditMs)} ms median, ${r1(upd.auditWorstMs)} ms worst)`,
+        );
+      } finally {
+        await sys.stop();
+      }
+    }
+  } finally {
+    await browser.close();
+  }
+  const j = {};
+  for (const [n, v] of Object.entries(out))
+    for (const [k, x] of Object.entries(v)) j[`h${n}_${k}`] = r1(x);
+  console.log(JSON.stringify({ bench: "dashboard", ...j }));
+}
+
+main().then(
+  () => process.exit(0),
+  (e) => {
+    console.error(`bench:dashboard: ${e.stack ?? e}`);
+    process.exit(1);
+  },
+);
