@@ -2,6 +2,9 @@
 export * from "./audit.js";
 export * from "./config.js";
 export * from "./controller.js";
+export * from "./http/assets.js";
+export * from "./http/auth.js";
+export * from "./http/server.js";
 export * from "./migration/engine.js";
 export * from "./migration/index.js";
 export * from "./migration/libvirt/engine.js";
@@ -15,6 +18,3 @@ export * from "./migration/remote/engine.js";
 export * from "./ops/service.js";
 export * from "./store/index.js";
 export * from "./telemetry.js";
-export * from "./http/assets.js";
-export * from "./http/auth.js";
-export * from "./http/server.js";

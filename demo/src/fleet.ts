@@ -111,7 +111,13 @@ export class DemoFleet {
       http: { listen: this.o.listen, tokens: { [DEMO_USER]: hashToken(this.token) } },
     };
     const config = controllerConfig(withOverrides(base, this.o.controller ?? {}));
-    this.ctl = await createController({ nc: this.nc, engine: this.engine, config, clock: this.clock, log: silentLogger });
+    this.ctl = await createController({
+      nc: this.nc,
+      engine: this.engine,
+      config,
+      clock: this.clock,
+      log: silentLogger,
+    });
     await this.ctl.start();
     this.#cleanups.push(() => this.ctl.stop());
     const ops = await startOpsService(this.nc, this.ctl, { log: silentLogger });
@@ -121,7 +127,8 @@ export class DemoFleet {
       this.dashboard = d;
       this.#cleanups.push(() => d.stop());
     }
-    for (const [i, h] of this.hosts.entries()) this.startAgent(h, i, this.o.faults?.(h, i, this.#timeline.startMs) ?? []);
+    for (const [i, h] of this.hosts.entries())
+      this.startAgent(h, i, this.o.faults?.(h, i, this.#timeline.startMs) ?? []);
     return this;
   }
 

@@ -134,7 +134,9 @@ class Demo {
       listen: this.#listen,
       // bearing wear starts 20 simulated minutes into the timeline
       faults: (_h, i, t0) =>
-        i === sickIndex ? [{ kind: "fan-wear", fan: 2, start: t0 + 20 * 60_000, durationMs: 9 * HOUR, stop: true }] : [],
+        i === sickIndex
+          ? [{ kind: "fan-wear", fan: 2, start: t0 + 20 * 60_000, durationMs: 9 * HOUR, stop: true }]
+          : [],
       onAgentError: (h, e) => n.say(`agent ${h} could not start: ${e.message}`, "bad"),
     });
     this.fleet = f;
@@ -147,7 +149,9 @@ class Demo {
 
     // what the narrator watches: events, audit, migrations, and the sick host's BMC alarms
     const seen = watch(f.nc, sick, n);
-    n.say(`${f.hosts.length} agents polling simulated BMCs every minute; bearing wear begins on ${sick} FAN3 at T+00:20`);
+    n.say(
+      `${f.hosts.length} agents polling simulated BMCs every minute; bearing wear begins on ${sick} FAN3 at T+00:20`,
+    );
 
     // 1. detection and evacuation
     const critical = await seen.until("critical event", () => seen.critical, 120_000);

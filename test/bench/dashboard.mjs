@@ -155,8 +155,12 @@ async function updateLatency(browser, sys) {
 }
 
 async function main() {
-  if (!existsSync(CHROMIUM)) throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium or set PRESAGE_CHROMIUM)`);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox", "--disable-dev-shm-usage"] });
+  if (!existsSync(CHROMIUM))
+    throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium or set PRESAGE_CHROMIUM)`);
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-dev-shm-usage"],
+  });
   const out = {};
   try {
     for (const n of SIZES) {
@@ -178,8 +182,7 @@ async function main() {
     await browser.close();
   }
   const j = {};
-  for (const [n, v] of Object.entries(out))
-    for (const [k, x] of Object.entries(v)) j[`h${n}_${k}`] = r1(x);
+  for (const [n, v] of Object.entries(out)) for (const [k, x] of Object.entries(v)) j[`h${n}_${k}`] = r1(x);
   console.log(JSON.stringify({ bench: "dashboard", ...j }));
 }
 

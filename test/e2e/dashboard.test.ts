@@ -78,11 +78,9 @@ describe.skipIf(noBrowser)("dashboard - in Chromium against a simulated fleet", 
     }, sick);
     await shot("1-fleet-healthy");
 
-    await page.waitForFunction(
-      () => (window as unknown as { seen: string[] }).seen.includes("evacuating"),
-      null,
-      { timeout: LONG },
-    );
+    await page.waitForFunction(() => (window as unknown as { seen: string[] }).seen.includes("evacuating"), null, {
+      timeout: LONG,
+    });
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
     expect(seen.indexOf("degraded")).toBeGreaterThanOrEqual(0);
     expect(seen.indexOf("degraded")).toBeLessThan(seen.indexOf("evacuating"));
@@ -131,7 +129,11 @@ describe.skipIf(noBrowser)("dashboard - in Chromium against a simulated fleet", 
 
     await page.locator("nav a", { hasText: "fleet" }).click();
     await page.locator(`[data-host="${sick}"][data-state="healthy"]`).waitFor({ timeout: LONG });
-    await poll("the tile to count the VMs home", async () => (await tile(sick).locator("[data-vms]").getAttribute("data-vms")) === "5", LONG);
+    await poll(
+      "the tile to count the VMs home",
+      async () => (await tile(sick).locator("[data-vms]").getAttribute("data-vms")) === "5",
+      LONG,
+    );
     await shot("7-fleet-healthy-again");
   }
 });

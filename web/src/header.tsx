@@ -24,7 +24,12 @@ function Login(p: { onDone: (user: string) => void }) {
   };
   return (
     <form class="login" onSubmit={submit}>
-      <input name="user" placeholder="user" value={user} onInput={(e) => setUser((e.target as HTMLInputElement).value)} />
+      <input
+        name="user"
+        placeholder="user"
+        value={user}
+        onInput={(e) => setUser((e.target as HTMLInputElement).value)}
+      />
       <input
         name="token"
         type="password"

@@ -55,7 +55,12 @@ function append(series: HostData["series"], r: Reading): void {
 
 export function useHostData(host: string): HostData {
   const [version, setVersion] = useState(0);
-  const state = useRef<Omit<HostData, "version" | "reload">>({ detail: null, series: new Map(), events: [], error: null });
+  const state = useRef<Omit<HostData, "version" | "reload">>({
+    detail: null,
+    series: new Map(),
+    events: [],
+    error: null,
+  });
   const bump = () => setVersion((v) => v + 1);
   const reloadTimer = useRef<number | null>(null);
 

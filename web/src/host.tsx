@@ -92,7 +92,9 @@ export function HostView(p: { host: string; live: Live; canAct: boolean }) {
       {cause && (
         <p class="cause" data-cause={cause.sensor ?? ""}>
           <span class={tone(cause.severity)}>{cause.severity}</span> {cause.kind} on {cause.sensor}: {cause.reason}
-          {cause.predictedFailureAt ? ` (fails in ~${duration(cause.predictedFailureAt - cause.ts)} after the event)` : ""}
+          {cause.predictedFailureAt
+            ? ` (fails in ~${duration(cause.predictedFailureAt - cause.ts)} after the event)`
+            : ""}
         </p>
       )}
       <Charts data={data} overlay={overlay} />

@@ -28,7 +28,12 @@ function AckForm(p: { alert: Alert; canAct: boolean }) {
   };
   return (
     <span class="ack">
-      <input name="ack-note" placeholder="note" value={note} onInput={(e) => setNote((e.target as HTMLInputElement).value)} />
+      <input
+        name="ack-note"
+        placeholder="note"
+        value={note}
+        onInput={(e) => setNote((e.target as HTMLInputElement).value)}
+      />
       <button type="button" data-ack={p.alert.id} onClick={ack} disabled={busy}>
         acknowledge
       </button>

@@ -6,7 +6,7 @@ import { Fleet } from "./fleet";
 import { Header } from "./header";
 import { HostView } from "./host";
 import { Alerts, Audit, Migrations } from "./lists";
-import { useLive, live } from "./store";
+import { live, useLive } from "./store";
 import "./style.css";
 
 function useRoute(): string {

@@ -59,7 +59,9 @@ async function run(configFile: string | undefined): Promise<number> {
   const ops = await startOpsService(nc, ctl, { log, metrics, version: PRESAGE_VERSION, role: () => ctl.opsRole() });
   await ctl.start();
   // every replica serves the page; a follower's API says where the leader is
-  const dashboard = cfg.http.listen ? await startDashboard({ nc, controller: ctl, http: cfg.http, log, metrics }) : null;
+  const dashboard = cfg.http.listen
+    ? await startDashboard({ nc, controller: ctl, http: cfg.http, log, metrics })
+    : null;
   log.info({ nats: cfg.nats.url, engine: cfg.engine.kind, mode: cfg.policy.mode }, "controller started");
 
   await new Promise<void>((resolve) => {

@@ -5,18 +5,18 @@
  * changed are sent. Readings go only to the clients that watch that host.
  */
 import {
+  batchCheck,
   type Check,
   eventCheck,
   feedChecks,
-  hostOfSubject,
   type HostSummary,
+  hostOfSubject,
   type Logger,
   type NatsConnection,
   type OpsReplies,
   parseJson,
   type Subscription,
   subjects,
-  batchCheck,
 } from "@presage/shared";
 import type { SseClient } from "./sse.js";
 
@@ -58,7 +58,9 @@ export class FeedHub {
 
   constructor(readonly o: FeedHubOptions) {
     for (const [event, subject, check] of FEEDS)
-      this.#subs.push(o.nc.subscribe(subject, { callback: (_e, m) => this.#feed(event, check, m.subject, m.string()) }));
+      this.#subs.push(
+        o.nc.subscribe(subject, { callback: (_e, m) => this.#feed(event, check, m.subject, m.string()) }),
+      );
     this.#subs.push(
       o.nc.subscribe(subjects.allReadings, { callback: (_e, m) => this.#readings(m.subject, m.string()) }),
     );

@@ -12,7 +12,7 @@ import type { ControllerApi } from "../api.js";
 import type { ControllerConfig } from "../config.js";
 import { runOp, statusOf } from "../ops/service.js";
 import { assetOf, findWebRoot } from "./assets.js";
-import { SESSION_COOKIE, Sessions } from "./auth.js";
+import { cookieOf, SESSION_COOKIE, Sessions } from "./auth.js";
 import { FeedHub } from "./feed.js";
 import { DashboardDirectory } from "./leader-url.js";
 import { SseClient } from "./sse.js";
@@ -73,52 +73,61 @@ async function readBody(req: IncomingMessage): Promise<Buffer | null> {
   return Buffer.concat(chunks);
 }
 
-export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
-  if (!o.http.listen) throw new Error("http.listen is not set");
-  const log = o.log.child({ component: "http" });
-  const ctl = o.controller;
-  const sessions = new Sessions(o.http.tokens, o.http.sessionTtlMs);
-  const webRoot = o.webRoot === undefined ? findWebRoot() : o.webRoot;
-  if (!webRoot) log.warn("dashboard files not found (build them: pnpm build); serving the API only");
-  const directory = new DashboardDirectory(o.nc, log);
-  const hub = new FeedHub({
-    nc: o.nc,
-    log,
-    fleet: { hosts: async () => (await ctl.hosts({})).hosts, status: () => ctl.status({}) },
-    onInvalid: () => o.metrics?.inc("presage_invalid_messages_total", { source: "dashboard" }),
-  });
+/** The routes, over one controller, its logins and the live feed. */
+class DashboardServer {
+  readonly log: Logger;
+  readonly ctl: DashboardController;
+  readonly sessions: Sessions;
+  readonly webRoot: string | null;
+  readonly directory: DashboardDirectory;
+  readonly hub: FeedHub;
 
-  async function leaderOf(): Promise<{ name: string; url: string | null } | null> {
-    const name = ctl.leaderName();
-    return name ? { name, url: await directory.urlOf(name) } : null;
+  constructor(readonly o: DashboardOptions) {
+    this.log = o.log.child({ component: "http" });
+    const ctl = o.controller;
+    this.ctl = ctl;
+    this.sessions = new Sessions(o.http.tokens, o.http.sessionTtlMs);
+    this.webRoot = o.webRoot === undefined ? findWebRoot() : o.webRoot;
+    if (!this.webRoot) this.log.warn("dashboard files not found (build them: pnpm build); serving the API only");
+    this.directory = new DashboardDirectory(o.nc, this.log);
+    this.hub = new FeedHub({
+      nc: o.nc,
+      log: this.log,
+      fleet: { hosts: async () => (await ctl.hosts({})).hosts, status: () => ctl.status({}) },
+      onInvalid: () => o.metrics?.inc("presage_invalid_messages_total", { source: "dashboard" }),
+    });
   }
 
-  async function notLeader(res: ServerResponse): Promise<void> {
-    const where = await leaderOf();
-    const leader = where?.name;
-    const url = where?.url;
-    const message = leader
-      ? `${ctl.name} is not the leader; ${leader} is${url ? ` (its dashboard: ${url})` : ""}`
-      : `${ctl.name} is not the leader and knows no leader now`;
+  async leaderOf(): Promise<{ name: string; url: string | null } | null> {
+    const name = this.ctl.leaderName();
+    return name ? { name, url: await this.directory.urlOf(name) } : null;
+  }
+
+  async notLeader(res: ServerResponse): Promise<void> {
+    const where = await this.leaderOf();
+    const me = this.ctl.name;
+    const message = where
+      ? `${me} is not the leader; ${where.name} is${where.url ? ` (its dashboard: ${where.url})` : ""}`
+      : `${me} is not the leader and knows no leader now`;
     fail(res, 503, ErrorCode.NotLeader, message, { leader: where });
   }
 
-  async function op(req: IncomingMessage, res: ServerResponse, endpoint: string): Promise<void> {
+  async op(req: IncomingMessage, res: ServerResponse, endpoint: string): Promise<void> {
     if (!ENDPOINTS.has(endpoint)) return fail(res, 404, "not_found", `no operation ${endpoint}`);
-    const user = sessions.userOf(req.headers);
+    const user = this.sessions.userOf(req.headers);
     if (!READS.has(endpoint) && !user)
       return fail(res, 401, "unauthorized", `log in to ${endpoint}: actions are recorded under your name`);
     const body = await readBody(req);
     if (body === null) return fail(res, 413, ErrorCode.BadRequest, `request body over ${MAX_BODY} bytes`);
     // the actor is who logged in, never a name the page declares
     const who = () => ({ name: user ?? "anonymous", verified: user !== null });
-    const out = await runOp(ctl, endpoint as OpsEndpoint, body, who, log);
-    o.metrics?.inc("presage_http_requests_total", { endpoint, result: out.ok ? "ok" : out.error.code });
+    const out = await runOp(this.ctl, endpoint as OpsEndpoint, body, who, this.log);
+    this.o.metrics?.inc("presage_http_requests_total", { endpoint, result: out.ok ? "ok" : out.error.code });
     if (out.ok) return json(res, 200, { ok: true, ...out.data });
     json(res, statusOf[out.error.code] ?? 500, { ok: false, error: out.error });
   }
 
-  async function login(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  async login(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     let creds: { user?: unknown; token?: unknown } = {};
     try {
@@ -126,93 +135,107 @@ export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
     } catch {
       return fail(res, 400, ErrorCode.BadRequest, "login body is not JSON");
     }
-    if (!sessions.enabled) return fail(res, 403, "forbidden", "no dashboard logins are configured (http.tokens)");
-    const id =
-      typeof creds.user === "string" && typeof creds.token === "string" ? sessions.login(creds.user, creds.token) : null;
+    if (!this.sessions.enabled) return fail(res, 403, "forbidden", "no dashboard logins are configured (http.tokens)");
+    const { user, token } = creds;
+    const id = typeof user === "string" && typeof token === "string" ? this.sessions.login(user, token) : null;
     if (!id) {
-      log.warn({ user: String(creds.user).slice(0, 64) }, "dashboard login refused");
+      this.log.warn({ user: String(user).slice(0, 64) }, "dashboard login refused");
       return fail(res, 401, "unauthorized", "unknown user or wrong token");
     }
-    log.info({ user: creds.user }, "dashboard login");
-    const cookie = `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${Math.floor(o.http.sessionTtlMs / 1000)}`;
-    json(res, 200, { ok: true, user: creds.user }, { "set-cookie": cookie });
+    this.log.info({ user }, "dashboard login");
+    const ttl = Math.floor(this.o.http.sessionTtlMs / 1000);
+    const cookie = `${SESSION_COOKIE}=${id}; HttpOnly; SameSite=Strict; Path=/; Max-Age=${ttl}`;
+    json(res, 200, { ok: true, user }, { "set-cookie": cookie });
   }
 
-  async function stream(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const host = url.searchParams.get("host");
-    const c = new SseClient(res, host, () => hub.remove(c));
+  async stream(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    const c = new SseClient(res, url.searchParams.get("host"), () => this.hub.remove(c));
     req.socket.setNoDelay(true);
-    await hub.add(c).catch((e) => {
-      log.warn({ err: String(e) }, "dashboard stream could not start");
+    await this.hub.add(c).catch((e) => {
+      this.log.warn({ err: String(e) }, "dashboard stream could not start");
       c.close();
     });
   }
 
-  async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  async session(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const leader = this.ctl.isLeader();
+    json(res, 200, {
+      ok: true,
+      user: this.sessions.userOf(req.headers),
+      loginEnabled: this.sessions.enabled,
+      controller: this.ctl.name,
+      leader,
+      // a follower's page sends the operator there
+      leaderAt: leader ? null : await this.leaderOf(),
+    });
+  }
+
+  async api(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const path = url.pathname;
-    if (path === "/api/session" && req.method === "GET")
-      return json(res, 200, {
-        ok: true,
-        user: sessions.userOf(req.headers),
-        loginEnabled: sessions.enabled,
-        controller: ctl.name,
-        leader: ctl.isLeader(),
-        // a follower's page sends the operator there
-        leaderAt: ctl.isLeader() ? null : await leaderOf(),
-      });
+    if (path === "/api/session" && req.method === "GET") return this.session(req, res);
     if (req.method === "POST") {
       // a cross-site form cannot send JSON without a preflight this server never grants
       if (!/^application\/json\b/.test(req.headers["content-type"] ?? ""))
         return fail(res, 415, ErrorCode.BadRequest, "send application/json");
-      if (path === "/api/login") return login(req, res);
+      if (path === "/api/login") return this.login(req, res);
       if (path === "/api/logout") {
-        const id = /presage_session=([^;]+)/.exec(req.headers.cookie ?? "")?.[1];
-        if (id) sessions.logout(id);
+        const id = cookieOf(req.headers.cookie, SESSION_COOKIE);
+        if (id) this.sessions.logout(id);
         return json(res, 200, { ok: true }, { "set-cookie": `${SESSION_COOKIE}=; Path=/; Max-Age=0` });
       }
     }
-    if (!ctl.isLeader()) return notLeader(res);
-    if (path === "/api/stream" && req.method === "GET") return stream(req, res, url);
+    if (!this.ctl.isLeader()) return this.notLeader(res);
+    if (path === "/api/stream" && req.method === "GET") return this.stream(req, res, url);
     const m = /^\/api\/ops\/([a-z-]+)$/.exec(path);
-    if (m && req.method === "POST") return op(req, res, m[1] as string);
+    if (m && req.method === "POST") return this.op(req, res, m[1] as string);
     fail(res, 404, "not_found", `no ${req.method} ${path}`);
   }
 
-  function handle(req: IncomingMessage, res: ServerResponse): void {
+  handle(req: IncomingMessage, res: ServerResponse): void {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) res.setHeader(k, v);
     const url = new URL(req.url ?? "/", "http://dashboard");
     if (url.pathname.startsWith("/api/")) {
-      api(req, res, url).catch((e) => {
-        log.error({ err: e, path: url.pathname }, "dashboard request failed");
+      this.api(req, res, url).catch((e) => {
+        this.log.error({ err: e, path: url.pathname }, "dashboard request failed");
         if (!res.headersSent) fail(res, 500, ErrorCode.Internal, "internal error; see the controller log");
         else res.end();
       });
       return;
     }
-    if (req.method !== "GET" && req.method !== "HEAD") return fail(res, 405, "method_not_allowed", "GET only");
-    const asset = webRoot ? assetOf(webRoot, url.pathname) : null;
-    if (!asset) return fail(res, 404, "not_found", webRoot ? "no such file" : "dashboard files not built");
+    if (req.method !== "GET" && req.method !== "HEAD") {
+      fail(res, 405, "method_not_allowed", "GET only");
+      return;
+    }
+    const asset = this.webRoot ? assetOf(this.webRoot, url.pathname) : null;
+    if (!asset) {
+      fail(res, 404, "not_found", this.webRoot ? "no such file" : "dashboard files not built");
+      return;
+    }
     res.writeHead(200, {
       "content-type": asset.type,
       "cache-control": asset.immutable ? "public, max-age=31536000, immutable" : "no-cache",
     });
     res.end(req.method === "HEAD" ? undefined : asset.body);
   }
+}
 
-  const server: Server = createServer(handle);
+export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
+  if (!o.http.listen) throw new Error("http.listen is not set");
   const { host, port } = parseListen(o.http.listen);
+  const d = new DashboardServer(o);
+  const server: Server = createServer((req, res) => d.handle(req, res));
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}/`;
-  log.info({ url }, "dashboard listening");
-  await directory.advertise(ctl.name, url);
+  d.log.info({ url }, "dashboard listening");
+  await d.directory.advertise(o.controller.name, url);
   return {
     url,
     async stop() {
-      hub.close();
+      d.hub.close();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
     },

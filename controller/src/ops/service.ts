@@ -100,9 +100,7 @@ export function errorBody(e: unknown): OpsErrorBody {
   return { code: ErrorCode.Internal, message: "internal controller error; see the controller log" };
 }
 
-export type OpOutcome =
-  | { ok: true; data: object; actor: Actor }
-  | { ok: false; error: OpsErrorBody; actor?: Actor };
+export type OpOutcome = { ok: true; data: object; actor: Actor } | { ok: false; error: OpsErrorBody; actor?: Actor };
 
 /**
  * Validate one request body and run it as the actor `who` names (given the body's self-declared `by`):

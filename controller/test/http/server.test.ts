@@ -10,8 +10,8 @@ import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { Metrics, type NatsServerHandle, silentLogger, startNatsServer, subjects } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { controllerConfig, hashToken, startDashboard } from "../../src/internal.js";
 import type { Dashboard, DashboardController } from "../../src/http/server.js";
+import { controllerConfig, hashToken, startDashboard } from "../../src/internal.js";
 import { fakeControllerApi } from "../ops/fake-api.js";
 
 let ns: NatsServerHandle;
@@ -34,8 +34,21 @@ beforeAll(async () => {
   writeFileSync(join(web, "index.html"), "<!doctype html><title>Presage</title>");
   writeFileSync(join(web, "assets", "app-1234.js"), "console.log(1)");
   const http = controllerConfig({ http: { listen: "127.0.0.1:0", tokens: { alice: hashToken("alice-token") } } }).http;
-  leader = await startDashboard({ nc, controller: controller("ctl-1", true, "ctl-1"), http, log: silentLogger, metrics, webRoot: web });
-  follower = await startDashboard({ nc, controller: controller("ctl-2", false, "ctl-1"), http, log: silentLogger, webRoot: web });
+  leader = await startDashboard({
+    nc,
+    controller: controller("ctl-1", true, "ctl-1"),
+    http,
+    log: silentLogger,
+    metrics,
+    webRoot: web,
+  });
+  follower = await startDashboard({
+    nc,
+    controller: controller("ctl-2", false, "ctl-1"),
+    http,
+    log: silentLogger,
+    webRoot: web,
+  });
 });
 
 afterAll(async () => {
@@ -72,8 +85,8 @@ describe("dashboard HTTP server", () => {
     expect(js.headers.get("content-type")).toMatch(/javascript/);
     expect(js.headers.get("cache-control")).toMatch(/immutable/);
     expect(await (await fetch(new URL("/host/h1", leader.url))).text()).toMatch(/<title>Presage/);
-    const escape = await fetch(new URL("/..%2f..%2f..%2fetc%2fpasswd", leader.url));
-    expect(await escape.text()).not.toMatch(/root:/);
+    const outside = await fetch(new URL("/..%2f..%2f..%2fetc%2fpasswd", leader.url));
+    expect(await outside.text()).not.toMatch(/root:/);
   });
 
   it("http - reads are open; an action needs a login and is recorded under it, not under a name the page sends", async () => {
@@ -150,7 +163,10 @@ describe("dashboard HTTP server", () => {
     nc.publish(subjects.alerts, JSON.stringify({ type: "alert", alert: { id: "broken" } }));
     const alert = fake.alerts[0];
     nc.publish(subjects.alerts, JSON.stringify({ type: "alert", alert }));
-    const batch = { host: "h2", readings: [{ ts: 1, host: "h2", sensor: "FAN3", type: "fan", unit: "RPM", value: 4200 }] };
+    const batch = {
+      host: "h2",
+      readings: [{ ts: 1, host: "h2", sensor: "FAN3", type: "fan", unit: "RPM", value: 4200 }],
+    };
     nc.publish(subjects.readings("h1"), JSON.stringify({ ...batch, host: "h1" }));
     nc.publish(subjects.readings("h2"), JSON.stringify(batch));
     const got = await fleetText(/event: alert\n/);
