@@ -83,7 +83,7 @@ export class Live {
     const to = r.data?.to;
     const h = r.host ? this.hosts.get(r.host) : undefined;
     if (r.action === "transition" && h && typeof to === "string" && h.state !== to)
-      this.hosts.set(h.host, { ...h, state: to, since: r.ts });
+      this.hosts.set(h.host, { ...h, state: to as HostSummary["state"], since: r.ts });
   }
 
   #alertsTimer: number | null = null;
