@@ -102,7 +102,7 @@ export function HostView(p: { host: string; live: Live; canAct: boolean }) {
       <table class="list" data-vms-of={p.host}>
         <tbody>
           {d.vms.map((v) => (
-            <tr key={v.id} data-vm={v.id} data-vm-host={v.host}>
+            <tr key={v.id} data-vm={v.id} data-vm-host={v.host} data-vm-home={v.home}>
               <td>{v.id}</td>
               <td>{v.host === p.host ? "here" : <a href={`#/host/${encodeURIComponent(v.host)}`}>on {v.host}</a>}</td>
               <td>{v.home === p.host ? "home" : `home ${v.home}`}</td>

@@ -63,8 +63,9 @@ export class Live {
     on<Migration>("migration", (m) => this.#migration(m));
     on<AuditRecord>("audit", (r) => {
       this.#transition(r);
-      // acks and repairs change alerts without an alert message: read them again
-      if (r.action === "ack" || (r.action === "transition" && r.data?.to === "returning")) this.#reloadAlerts();
+      // acks, repairs and plan decisions change alerts and plans without a feed message: read them again
+      if (r.action === "ack" || (r.action === "transition" && r.data?.to === "returning")) this.#reload("alerts");
+      if (r.action.startsWith("plan.") || r.action.startsWith("maintenance.")) this.#reload("plans");
       this.audit.unshift(r);
       if (this.audit.length > AUDIT_KEPT) this.audit.pop();
     });
@@ -86,16 +87,23 @@ export class Live {
       this.hosts.set(h.host, { ...h, state: to as HostSummary["state"], since: r.ts });
   }
 
-  #alertsTimer: number | null = null;
+  readonly #timers = new Map<string, number>();
 
-  #reloadAlerts(): void {
-    if (this.#alertsTimer !== null) return;
-    this.#alertsTimer = window.setTimeout(async () => {
-      this.#alertsTimer = null;
-      const ev = await op<{ alerts: Alert[] }>("events", { limit: 1_000 }).catch(() => null);
-      for (const a of ev?.alerts ?? []) this.alerts.set(a.id, a);
+  /** Read one list again soon (a burst of records costs one request). */
+  #reload(list: "alerts" | "plans"): void {
+    if (this.#timers.has(list)) return;
+    const t = window.setTimeout(async () => {
+      this.#timers.delete(list);
+      if (list === "alerts") {
+        const ev = await op<{ alerts: Alert[] }>("events", { limit: 1_000 }).catch(() => null);
+        for (const a of ev?.alerts ?? []) this.alerts.set(a.id, a);
+      } else {
+        const r = await op<{ plans: Plan[] }>("plans").catch(() => null);
+        for (const p of r?.plans ?? []) this.plans.set(p.id, p);
+      }
       this.changed();
     }, 200);
+    this.#timers.set(list, t);
   }
 
   /** An operator's change, as the controller replied with it. */
