@@ -3,8 +3,8 @@
  * the story it tells: the failing fan is caught before the BMC alarms, no VM is lost, all go home,
  * and no process it started is left behind.
  */
-import { execFile, execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -16,6 +16,14 @@ function pids(pattern: string): string[] {
     return execFileSync("pgrep", ["-f", pattern], { encoding: "utf8" }).trim().split("\n").filter(Boolean);
   } catch {
     return [];
+  }
+}
+
+function parentOf(pid: string): number | null {
+  try {
+    return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
+  } catch {
+    return null;
   }
 }
 
@@ -48,4 +56,46 @@ describe("demo - presage demo", () => {
     const leftover = pids("presage-agent.js run").filter((p) => !before.has(p));
     expect(leftover).toEqual([]);
   }, 180_000);
+
+  it("demo - --serve prints the dashboard URL during the story, keeps serving after it and stops everything on SIGTERM", async () => {
+    expect(existsSync(CLI), "build first: pnpm build").toBe(true);
+    const child = spawn(process.execPath, [CLI, "demo", "--serve", "--speed", "1500"], {
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, NO_COLOR: "1" },
+    });
+    let out = "";
+    child.stdout.on("data", (d) => (out += d));
+    const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+    const waitFor = async (re: RegExp, ms: number) => {
+      const end = Date.now() + ms;
+      while (!re.test(out)) {
+        if (Date.now() > end || child.exitCode !== null) throw new Error(`no ${re} in the demo's output:\n${out}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      return re.exec(out) as RegExpExecArray;
+    };
+    try {
+      const url = (await waitFor(/^dashboard: (http:\/\/127\.0\.0\.1:\d+\/)$/m, 60_000))[1] as string;
+      expect((await fetch(url)).status).toBe(200);
+      await waitFor(/the story is over/, 150_000);
+      // after the story: the same URL printed again, the fleet still there
+      expect(out.match(new RegExp(`^dashboard: ${url}$`, "gm"))?.length).toBe(2);
+      const hosts = await fetch(new URL("api/ops/hosts", url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      const body = (await hosts.json()) as { hosts: { state: string }[] };
+      expect(body.hosts.map((h) => h.state)).toEqual(Array(6).fill("healthy"));
+      // the demo's own agents (other tests on this machine may run agents too)
+      const agents = pids("presage-agent.js run").filter((p) => parentOf(p) === child.pid);
+      expect(agents).toHaveLength(6);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      await expect(fetch(url)).rejects.toThrow();
+      expect(pids("presage-agent.js run").filter((p) => agents.includes(p))).toEqual([]);
+    } finally {
+      child.kill("SIGKILL");
+    }
+  }, 240_000);
 });
