@@ -5,9 +5,21 @@
  */
 import { ConfigError } from "@presage/shared";
 import { type ControllerConfig, loadControllerConfig } from "./config.js";
+import { parseListen } from "./http/listen.js";
 import { loadFleet } from "./migration/index.js";
 
 export type ConfigSummary = { ok: true; file: string | null; summary: string; config: ControllerConfig };
+
+function dashboardOf(cfg: ControllerConfig): string {
+  if (!cfg.http.listen) return "dashboard off";
+  try {
+    parseListen(cfg.http.listen);
+  } catch (e) {
+    throw new ConfigError((e as Error).message);
+  }
+  const logins = Object.keys(cfg.http.tokens).length;
+  return `dashboard on ${cfg.http.listen} (${logins ? `${logins} login${logins > 1 ? "s" : ""}` : "read-only"})`;
+}
 
 /** Throws ConfigError naming the key; returns a one-line summary of what the controller would run. */
 export function checkControllerConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): ConfigSummary {
@@ -28,6 +40,6 @@ export function checkControllerConfig(file: string | undefined, env: NodeJS.Proc
       ? `sim (${fleet.hosts.length} hosts from ${e.sim.fleetFile})`
       : `sim (${e.sim.hosts} generated hosts)`;
   } else engine = `remote (subjects ${e.remote.prefix}.>)`;
-  const summary = `config ok: engine ${engine}; nats ${cfg.nats.url}; policy ${cfg.policy.mode}; leader election ${cfg.leader.enabled ? "on" : "off"}`;
+  const summary = `config ok: engine ${engine}; nats ${cfg.nats.url}; policy ${cfg.policy.mode}; leader election ${cfg.leader.enabled ? "on" : "off"}; ${dashboardOf(cfg)}`;
   return { ok: true, file: file ?? null, summary, config: cfg };
 }

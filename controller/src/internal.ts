@@ -4,6 +4,7 @@ export * from "./config.js";
 export * from "./controller.js";
 export * from "./http/assets.js";
 export * from "./http/auth.js";
+export * from "./http/listen.js";
 export * from "./http/server.js";
 export * from "./migration/engine.js";
 export * from "./migration/index.js";

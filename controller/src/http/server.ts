@@ -15,6 +15,7 @@ import { assetOf, findWebRoot } from "./assets.js";
 import { cookieOf, SESSION_COOKIE, Sessions } from "./auth.js";
 import { FeedHub } from "./feed.js";
 import { DashboardDirectory } from "./leader-url.js";
+import { parseListen } from "./listen.js";
 import { SseClient } from "./sse.js";
 
 /** what the dashboard needs of the controller beside its operator API */
@@ -43,15 +44,6 @@ const SECURITY_HEADERS = {
   "content-security-policy":
     "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'",
 };
-
-export function parseListen(listen: string): { host: string; port: number } {
-  const i = listen.lastIndexOf(":");
-  const host = listen.slice(0, i).replace(/^\[(.*)\]$/, "$1");
-  const port = Number(listen.slice(i + 1));
-  if (i <= 0 || !Number.isInteger(port) || port < 0 || port > 65_535)
-    throw new Error(`http.listen must be "HOST:PORT", got ${JSON.stringify(listen)}`);
-  return { host, port };
-}
 
 function json(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { "content-type": "application/json", "cache-control": "no-store", ...headers });
@@ -84,6 +76,7 @@ class DashboardServer {
 
   constructor(readonly o: DashboardOptions) {
     this.log = o.log.child({ component: "http" });
+    o.metrics?.describe("presage_http_requests_total", "dashboard ops requests, by endpoint and result");
     const ctl = o.controller;
     this.ctl = ctl;
     this.sessions = new Sessions(o.http.tokens, o.http.sessionTtlMs);
