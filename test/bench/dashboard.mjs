@@ -7,7 +7,8 @@
 // a plain NATS subscriber. The policy is `monitor`, so no migration runs beside the measurement.
 // Runs on the built dist/ and web/dist; ends with one JSON line.
 
-import { existsSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { chromium } from "playwright-core";
 import { controllerConfig } from "../../controller/dist/config.js";
 import { createController } from "../../controller/dist/controller.js";
@@ -26,6 +27,8 @@ const CHROMIUM = process.env.PRESAGE_CHROMIUM || "/usr/bin/chromium";
 const SIZES = [100, 1_000];
 const LOADS = 5;
 const UPDATES = 20;
+/** a screenshot of each fleet size, to look at */
+const SHOTS = join(import.meta.dirname, "../.work/bench-dashboard");
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const worst = (xs) => Math.max(...xs);
@@ -81,6 +84,7 @@ async function loadTimes(browser, sys, hosts) {
     await p.goto(sys.url);
     await p.waitForFunction((n) => document.querySelectorAll("[data-host]").length === n, hosts, { timeout: 60_000 });
     page.push(await p.evaluate(() => performance.now()));
+    if (i === LOADS - 1) await p.screenshot({ path: join(SHOTS, `fleet-${hosts}.png`), fullPage: true });
     await p.close();
   }
   const api = [];
@@ -157,6 +161,7 @@ async function updateLatency(browser, sys) {
 async function main() {
   if (!existsSync(CHROMIUM))
     throw new Error(`no Chromium at ${CHROMIUM} (apt-get install chromium or set PRESAGE_CHROMIUM)`);
+  mkdirSync(SHOTS, { recursive: true });
   const browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ["--no-sandbox", "--disable-dev-shm-usage"],
@@ -183,6 +188,7 @@ async function main() {
   }
   const j = {};
   for (const [n, v] of Object.entries(out)) for (const [k, x] of Object.entries(v)) j[`h${n}_${k}`] = r1(x);
+  console.log(`screenshots: ${SHOTS}`);
   console.log(JSON.stringify({ bench: "dashboard", ...j }));
 }
 
