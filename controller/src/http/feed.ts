@@ -7,10 +7,9 @@
 import {
   batchCheck,
   type Check,
-  eventCheck,
-  feedChecks,
   type HostSummary,
   hostOfSubject,
+  LIVE_FEEDS,
   type Logger,
   type NatsConnection,
   type OpsReplies,
@@ -24,14 +23,6 @@ export type FleetReader = {
   hosts(): Promise<HostSummary[]>;
   status(): Promise<OpsReplies["status"]>;
 };
-
-/** SSE event name, subject, and the check its messages must pass */
-const FEEDS: [string, string, Check][] = [
-  ["alert", subjects.alerts, feedChecks.alerts],
-  ["migration", subjects.migrations, feedChecks.migrations],
-  ["audit", subjects.allAudit, feedChecks.audit],
-  ["event", subjects.allEvents, eventCheck],
-];
 
 export type FeedHubOptions = {
   nc: NatsConnection;
@@ -48,6 +39,8 @@ export type FeedHubOptions = {
 export class FeedHub {
   readonly #clients = new Set<SseClient>();
   readonly #subs: Subscription[] = [];
+  /** readings subscriptions, one per host someone watches (no traffic for hosts nobody looks at) */
+  readonly #readingSubs = new Map<string, Subscription>();
   /** host -> its summary as last sent, to send only what changed */
   readonly #sent = new Map<string, string>();
   #status = "";
@@ -57,13 +50,9 @@ export class FeedHub {
   readonly #interval: NodeJS.Timeout;
 
   constructor(readonly o: FeedHubOptions) {
-    for (const [event, subject, check] of FEEDS)
-      this.#subs.push(
-        o.nc.subscribe(subject, { callback: (_e, m) => this.#feed(event, check, m.subject, m.string()) }),
-      );
-    this.#subs.push(
-      o.nc.subscribe(subjects.allReadings, { callback: (_e, m) => this.#readings(m.subject, m.string()) }),
-    );
+    // the SSE event is the feed's kind (event, alert, migration, audit)
+    for (const { kind, subject, check } of LIVE_FEEDS)
+      this.#subs.push(o.nc.subscribe(subject, { callback: (_e, m) => this.#feed(kind, check, m.subject, m.string()) }));
     this.#interval = setInterval(() => this.#schedule(0), o.refreshMs ?? 3_000);
     this.#interval.unref();
   }
@@ -71,13 +60,27 @@ export class FeedHub {
   /** Register a client and send it the whole fleet first. */
   async add(c: SseClient): Promise<void> {
     this.#clients.add(c);
-    if (c.host) return;
+    if (c.host) {
+      if (!this.#readingSubs.has(c.host))
+        this.#readingSubs.set(
+          c.host,
+          this.o.nc.subscribe(subjects.readings(c.host), {
+            callback: (_e, m) => this.#readings(m.subject, m.string()),
+          }),
+        );
+      return;
+    }
     const [hosts, status] = await Promise.all([this.o.fleet.hosts(), this.o.fleet.status()]);
     c.send("snapshot", JSON.stringify({ hosts, status }));
   }
 
   remove(c: SseClient): void {
     this.#clients.delete(c);
+    const host = c.host;
+    if (host && ![...this.#clients].some((x) => x.host === host)) {
+      this.#readingSubs.get(host)?.unsubscribe();
+      this.#readingSubs.delete(host);
+    }
   }
 
   #fleetClients(): SseClient[] {
@@ -157,7 +160,8 @@ export class FeedHub {
   close(): void {
     clearInterval(this.#interval);
     if (this.#timer) clearTimeout(this.#timer);
-    for (const s of this.#subs) s.unsubscribe();
+    for (const s of [...this.#subs, ...this.#readingSubs.values()]) s.unsubscribe();
+    this.#readingSubs.clear();
     for (const c of this.#clients) c.close();
     this.#clients.clear();
   }

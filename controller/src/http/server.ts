@@ -7,7 +7,14 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { ErrorCode, type Logger, type Metrics, type NatsConnection, OpsEndpoint } from "@presage/shared";
+import {
+  ErrorCode,
+  isValidHostName,
+  type Logger,
+  type Metrics,
+  type NatsConnection,
+  OpsEndpoint,
+} from "@presage/shared";
 import type { ControllerApi } from "../api.js";
 import type { ControllerConfig } from "../config.js";
 import { runOp, statusOf } from "../ops/service.js";
@@ -142,7 +149,9 @@ class DashboardServer {
   }
 
   async stream(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-    const c = new SseClient(res, url.searchParams.get("host"), () => this.hub.remove(c));
+    const host = url.searchParams.get("host");
+    if (host !== null && !isValidHostName(host)) return fail(res, 400, ErrorCode.BadRequest, "invalid host name");
+    const c = new SseClient(res, host, () => this.hub.remove(c));
     req.socket.setNoDelay(true);
     await this.hub.add(c).catch((e) => {
       this.log.warn({ err: String(e) }, "dashboard stream could not start");

@@ -123,6 +123,8 @@ describe("dashboard HTTP server", () => {
       body: "target=h2",
     });
     expect(form.status).toBe(415);
+    const badHost = await fetch(new URL("/api/stream?host=..%2F%3E", leader.url));
+    expect(badHost.status).toBe(400);
     const huge = await post(leader.url, "/api/ops/hosts", { state: "x".repeat(100_000) });
     expect(huge.status).toBe(413);
     const refused = await post(leader.url, "/api/ops/repaired", { host: "h1" }, { cookie });
