@@ -108,11 +108,25 @@ describe.skipIf(noBrowser)("dashboard - plan and maintenance buttons in Chromium
     expect(await actorOf(a, "plan.approve")).toBe("oncall");
     expect(await actorOf(b, "plan.reject")).toBe("oncall");
     await shot("2-approved-and-rejected");
+    // the audit trail, filtered to what the operator did
+    await page.locator("nav a", { hasText: "audit" }).click();
+    await page.fill('input[name="audit-actor"]', "oncall");
+    await page.waitForSelector('tr[data-audit="plan.reject"]', { timeout: LONG });
+    const rows = await page
+      .locator("tr[data-audit]")
+      .evaluateAll((trs) => trs.map((r) => [r.getAttribute("data-audit"), r.children[3]?.textContent]));
+    // the approval, the rejection and the state change the rejection made, all under the login
+    expect(rows.map((r) => r[0])).toEqual(expect.arrayContaining(["plan.approve", "plan.reject", "transition"]));
+    expect(new Set(rows.map((r) => r[1]))).toEqual(new Set(["oncall"]));
+    await page.fill('input[name="audit-action"]', "plan.app");
+    await page.waitForFunction(() => document.querySelectorAll("tr[data-audit]").length === 1);
+    await shot("2b-audit-filtered");
     expect(errors).toEqual([]);
   });
 
   it("dashboard - maintenance: the dry run lists the moves, the confirmation starts it, exit ends it", async () => {
     const host = hosts[5] as string;
+    await page.locator("nav a", { hasText: "fleet" }).click();
     await page.locator(`[data-host="${host}"]`).click();
     await page.locator(`[data-host-view="${host}"]`).waitFor();
     await page.locator('[data-action="maintenance-enter"]').click();

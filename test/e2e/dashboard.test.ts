@@ -84,6 +84,8 @@ describe.skipIf(noBrowser)("dashboard - in Chromium against a simulated fleet", 
     const seen = await page.evaluate(() => (window as unknown as { seen: string[] }).seen);
     expect(seen.indexOf("degraded")).toBeGreaterThanOrEqual(0);
     expect(seen.indexOf("degraded")).toBeLessThan(seen.indexOf("evacuating"));
+    // the tile counts the open alerts that made it sick
+    await page.waitForSelector(`[data-host="${sick}"] [data-open-alerts]`, { timeout: LONG });
     await shot("2-fleet-evacuating");
 
     // the host view: the fan chart, drawn with the cause of the event on FAN3
