@@ -4,7 +4,9 @@
 // through the ops API over NATS (`presage hosts --json`'s request). (2) update latency: a critical
 // event published on NATS until its tile's data-state changes in the page, median and worst of 20
 // hosts; the baseline is the same event until the controller's audit record of the transition reaches
-// a plain NATS subscriber. The policy is `monitor`, so no migration runs beside the measurement.
+// a plain NATS subscriber. (3) a burst: a tenth of the fleet turns critical at once, until every tile
+// changed (beside: until every audit record arrived). The policy is `monitor`, so no migration runs beside
+// the measurement; the page marks when the fleet snapshot arrived and when its tiles rendered.
 // Runs on the built dist/ and web/dist; ends with one JSON line.
 
 import { existsSync, mkdirSync } from "node:fs";
@@ -79,11 +81,20 @@ async function system(hosts) {
 
 async function loadTimes(browser, sys, hosts) {
   const page = [];
+  const snapshot = [];
+  const render = [];
   for (let i = 0; i < LOADS; i++) {
     const p = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
     await p.goto(sys.url);
     await p.waitForFunction((n) => document.querySelectorAll("[data-host]").length === n, hosts, { timeout: 60_000 });
-    page.push(await p.evaluate(() => performance.now()));
+    const t = await p.evaluate(() => ({
+      now: performance.now(),
+      snapshot: performance.getEntriesByName("presage:snapshot")[0]?.startTime ?? 0,
+      tiles: performance.getEntriesByName("presage:tiles")[0]?.startTime ?? 0,
+    }));
+    page.push(t.now);
+    snapshot.push(t.snapshot);
+    render.push(t.tiles - t.snapshot);
     if (i === LOADS - 1) await p.screenshot({ path: join(SHOTS, `fleet-${hosts}.png`), fullPage: true });
     await p.close();
   }
@@ -94,7 +105,7 @@ async function loadTimes(browser, sys, hosts) {
     if (r.json().hosts.length !== hosts) throw new Error("the ops API did not list every host");
     api.push(performance.now() - t);
   }
-  return { pageMs: median(page), apiMs: median(api) };
+  return { pageMs: median(page), snapshotMs: median(snapshot), renderMs: median(render), apiMs: median(api) };
 }
 
 function criticalEvent(host, i) {
@@ -113,13 +124,13 @@ function criticalEvent(host, i) {
   };
 }
 
-async function updateLatency(browser, sys) {
+/** A page with every tile, recording when each first leaves "healthy" (by the wall clock the bench reads too). */
+async function watchedPage(browser, sys) {
   const p = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
   const errors = [];
   p.on("console", (m) => m.type() === "error" && errors.push(m.text()));
   await p.goto(sys.url);
   await p.waitForFunction((n) => document.querySelectorAll("[data-host]").length === n, sys.names.length);
-  // when each tile first left "healthy", by the wall clock the bench process also reads
   await p.evaluate(() => {
     window.changedAt = {};
     new MutationObserver((muts) => {
@@ -138,24 +149,55 @@ async function updateLatency(browser, sys) {
       if (r.action === "transition" && r.host && !auditAt[r.host]) auditAt[r.host] = Date.now();
     },
   });
+  return {
+    auditAt,
+    changedAt: (host) => p.evaluate((h) => window.changedAt[h], host),
+    async close() {
+      sub.unsubscribe();
+      await p.close();
+      if (errors.length) throw new Error(`console errors: ${errors.join("; ")}`);
+    },
+  };
+}
+
+async function publish(sys, host, i) {
+  const ack = await sys.nc.request(subjects.events(host), JSON.stringify(criticalEvent(host, i)), { timeout: 10_000 });
+  if (!ack.json().stream) throw new Error(`event not stored: ${ack.string()}`);
+}
+
+/** One event at a time, on hosts spread over the fleet: each sample is one event's path alone. */
+async function updateLatency(browser, sys) {
+  const w = await watchedPage(browser, sys);
   const tile = [];
   const audit = [];
-  // hosts spread over the fleet, one at a time, so each sample is one event's path alone
-  const step = Math.floor(sys.names.length / UPDATES);
+  const step = Math.floor(sys.names.length / (2 * UPDATES));
   for (let i = 0; i < UPDATES; i++) {
     const host = sys.names[i * step];
     const sent = Date.now();
-    const ack = await sys.nc.request(subjects.events(host), JSON.stringify(criticalEvent(host, i)), { timeout: 5_000 });
-    if (!ack.json().stream) throw new Error(`event not stored: ${ack.string()}`);
-    const at = await until(`${host}'s tile to change`, () => p.evaluate((h) => window.changedAt[h], host));
-    await until(`${host}'s audit record`, () => auditAt[host]);
+    await publish(sys, host, i);
+    const at = await until(`${host}'s tile to change`, () => w.changedAt(host));
+    await until(`${host}'s audit record`, () => w.auditAt[host]);
     tile.push(at - sent);
-    audit.push(auditAt[host] - sent);
+    audit.push(w.auditAt[host] - sent);
   }
-  sub.unsubscribe();
-  await p.close();
-  if (errors.length) throw new Error(`console errors: ${errors.join("; ")}`);
+  await w.close();
   return { tileMs: median(tile), tileWorstMs: worst(tile), auditMs: median(audit), auditWorstMs: worst(audit) };
+}
+
+/** A tenth of the fleet turns critical at once (a room-wide event): until every tile changed. */
+async function burst(browser, sys) {
+  const w = await watchedPage(browser, sys);
+  const hosts = sys.names.slice(sys.names.length / 2).filter((_, i) => i % 5 === 0);
+  const sent = Date.now();
+  await Promise.all(hosts.map((h, i) => publish(sys, h, 1_000 + i)));
+  const last = await until("every tile of the burst to change", async () => {
+    const at = await Promise.all(hosts.map((h) => w.changedAt(h)));
+    return at.every(Boolean) ? Math.max(...at) : null;
+  });
+  await until("every audit record of the burst", () => hosts.every((h) => w.auditAt[h]));
+  const lastAudit = Math.max(...hosts.map((h) => w.auditAt[h]));
+  await w.close();
+  return { burstHosts: hosts.length, burstTileMs: last - sent, burstAuditMs: lastAudit - sent };
 }
 
 async function main() {
@@ -173,11 +215,14 @@ async function main() {
       try {
         const load = await loadTimes(browser, sys, n);
         const upd = await updateLatency(browser, sys);
-        out[n] = { ...load, ...upd };
+        const b = await burst(browser, sys);
+        out[n] = { ...load, ...upd, ...b };
         console.log(
           `${n} hosts: page load ${r1(load.pageMs)} ms (navigation to all tiles, median of ${LOADS}; ops API alone ${r1(load.apiMs)} ms); ` +
             `update latency ${r1(upd.tileMs)} ms median, ${r1(upd.tileWorstMs)} ms worst of ${UPDATES} ` +
-            `(event published -> tile changed; the audit record alone: ${r1(upd.auditMs)} ms median, ${r1(upd.auditWorstMs)} ms worst)`,
+            `(event published -> tile changed; the audit record alone: ${r1(upd.auditMs)} ms median, ${r1(upd.auditWorstMs)} ms worst); ` +
+            `burst of ${b.burstHosts} events: every tile changed after ${r1(b.burstTileMs)} ms (every audit record: ${r1(b.burstAuditMs)} ms); ` +
+            `of the load, the fleet snapshot arrived at ${r1(load.snapshotMs)} ms and rendering it took ${r1(load.renderMs)} ms`,
         );
       } finally {
         await sys.stop();

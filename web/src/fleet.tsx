@@ -1,8 +1,7 @@
 /** The fleet at a glance: one tile per host coloured by state, with its VM count and open alerts; filters. */
 import { memo } from "preact/compat";
-import { useMemo, useState } from "preact/hooks";
-import type { Live } from "./store";
-import type { HostSummary } from "./types";
+import { useEffect, useMemo, useState } from "preact/hooks";
+import { type Live, live } from "./store";
 
 const STATES = [
   "healthy",
@@ -15,9 +14,15 @@ const STATES = [
   "failed",
 ] as const;
 
-/** Tiles only re-render when their host's summary object changes (the store replaces changed ones). */
-const Tile = memo(function Tile(p: { h: HostSummary }) {
-  const h = p.h;
+/**
+ * A tile renders on its own host's changes only, at once (every state it passes through shows); the
+ * fleet list around it re-renders at most once a frame, and skips the tiles it keeps.
+ */
+const Tile = memo(function Tile(p: { name: string }) {
+  const [, setTick] = useState(0);
+  useEffect(() => live.onHost(p.name, () => setTick((t) => t + 1)), [p.name]);
+  const h = live.hosts.get(p.name);
+  if (!h) return null;
   return (
     <a
       class={`tile s-${h.state}${h.lost ? " lost" : ""}`}
@@ -51,6 +56,9 @@ export function Fleet(p: { live: Live }) {
   );
   const counts = new Map<string, number>();
   for (const h of sorted) counts.set(h.state, (counts.get(h.state) ?? 0) + 1);
+  useEffect(() => {
+    if (sorted.length && !performance.getEntriesByName("presage:tiles").length) performance.mark("presage:tiles");
+  });
   const q = text.trim().toLowerCase();
   const shown = sorted.filter(
     (h) =>
@@ -97,7 +105,7 @@ export function Fleet(p: { live: Live }) {
       </div>
       <div class="tiles" data-tiles={shown.length}>
         {shown.map((h) => (
-          <Tile h={h} key={h.host} />
+          <Tile name={h.host} key={h.host} />
         ))}
       </div>
     </section>

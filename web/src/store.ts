@@ -8,6 +8,7 @@ import { op } from "./api";
 import type { Alert, AlertFeed, AuditRecord, HostSummary, Migration, Plan, SensorEvent, Status } from "./types";
 
 const AUDIT_KEPT = 2_000;
+const FRAME_MS = 16;
 /** a finished migration stays on the page this long */
 const DONE_SHOWN_MS = 15_000;
 
@@ -25,13 +26,49 @@ export class Live {
   readonly #listeners = new Set<() => void>();
   #es: EventSource | null = null;
 
+  readonly #hostListeners = new Map<string, Set<() => void>>();
+
   subscribe(fn: () => void): () => void {
     this.#listeners.add(fn);
     return () => this.#listeners.delete(fn);
   }
 
+  /** One tile's own updates: at once, for every change (the fleet view around it is told once a frame). */
+  onHost(host: string, fn: () => void): () => void {
+    const set = this.#hostListeners.get(host) ?? new Set();
+    set.add(fn);
+    this.#hostListeners.set(host, set);
+    return () => set.delete(fn);
+  }
+
+  #hostChanged(host: string): void {
+    for (const fn of this.#hostListeners.get(host) ?? []) fn();
+  }
+
+  /**
+   * Tell the views, at most once per frame: the first change of a quiet spell at once, the rest of a
+   * burst (a room-wide event is hundreds of messages) together at the end of the frame.
+   */
   changed(): void {
     this.version++;
+    if (this.#pending) return;
+    const wait = this.#notifiedAt + FRAME_MS - performance.now();
+    if (wait <= 0) {
+      this.#notify();
+      return;
+    }
+    this.#pending = true;
+    setTimeout(() => {
+      this.#pending = false;
+      this.#notify();
+    }, wait);
+  }
+
+  #pending = false;
+  #notifiedAt = -FRAME_MS;
+
+  #notify(): void {
+    this.#notifiedAt = performance.now();
     for (const fn of this.#listeners) fn();
   }
 
@@ -45,12 +82,18 @@ export class Live {
       });
     on<{ hosts: HostSummary[]; status: Status }>("snapshot", (v) => {
       this.hosts = new Map(v.hosts.map((h) => [h.host, h]));
+      for (const h of v.hosts) this.#hostChanged(h.host);
       this.status = v.status;
       this.connected = true;
+      // for bench:dashboard: when the fleet arrived (the tiles' render is marked by the fleet view)
+      performance.mark("presage:snapshot");
       void this.loadLists();
     });
     on<{ hosts: HostSummary[]; removed: string[] }>("hosts", (v) => {
-      for (const h of v.hosts) this.hosts.set(h.host, h);
+      for (const h of v.hosts) {
+        this.hosts.set(h.host, h);
+        this.#hostChanged(h.host);
+      }
       for (const h of v.removed) this.hosts.delete(h);
     });
     on<Status>("status", (s) => {
@@ -83,8 +126,10 @@ export class Live {
   #transition(r: AuditRecord): void {
     const to = r.data?.to;
     const h = r.host ? this.hosts.get(r.host) : undefined;
-    if (r.action === "transition" && h && typeof to === "string" && h.state !== to)
+    if (r.action === "transition" && h && typeof to === "string" && h.state !== to) {
       this.hosts.set(h.host, { ...h, state: to as HostSummary["state"], since: r.ts });
+      this.#hostChanged(h.host);
+    }
   }
 
   readonly #timers = new Map<string, number>();
