@@ -7,7 +7,7 @@
  */
 import { execFile } from "node:child_process";
 import { parseArgs } from "node:util";
-import type { SimEngine } from "@presage/controller";
+import { parseListen, type SimEngine } from "@presage/controller";
 import {
   type AuditRecord,
   type HostRecord,
@@ -71,6 +71,12 @@ export async function runDemo(argv: string[]): Promise<number> {
   const seed = Number(values.seed);
   if (!Number.isFinite(speed) || speed < 1 || !Number.isInteger(seed)) {
     process.stderr.write("presage demo: --speed must be a number >= 1 and --seed an integer\n");
+    return 2;
+  }
+  try {
+    parseListen(values.listen);
+  } catch {
+    process.stderr.write(`presage demo: --listen must be HOST:PORT (e.g. 127.0.0.1:8080), got ${values.listen}\n`);
     return 2;
   }
   const demo = new Demo({ speed, seed, listen: values.listen }, values.json ? process.stderr : process.stdout);
