@@ -28,7 +28,10 @@ export type FeedHubOptions = {
   nc: NatsConnection;
   fleet: FleetReader;
   log: Logger;
-  /** a feed message is followed by a tile refresh this soon (coalescing a burst) */
+  /**
+   * a feed message is followed by a tile refresh this soon, coalescing a burst (an evacuation is a stream of
+   * migration progress); state changes reach the page at once anyway, as audit records
+   */
   debounceMs?: number;
   /** and tiles refresh at least this often while anyone watches */
   refreshMs?: number;
@@ -55,6 +58,10 @@ export class FeedHub {
       this.#subs.push(o.nc.subscribe(subject, { callback: (_e, m) => this.#feed(kind, check, m.subject, m.string()) }));
     this.#interval = setInterval(() => this.#schedule(0), o.refreshMs ?? 3_000);
     this.#interval.unref();
+  }
+
+  get clients(): number {
+    return this.#clients.size;
   }
 
   /** Register a client and send it the whole fleet first. */
@@ -95,7 +102,7 @@ export class FeedHub {
     }
     for (const c of this.#fleetClients()) c.send(event, text);
     for (const c of this.#clients) if (c.host && concerns(r.value, c.host)) c.send(event, text);
-    this.#schedule(this.o.debounceMs ?? 50);
+    this.#schedule(this.o.debounceMs ?? 200);
   }
 
   #readings(subject: string, text: string): void {

@@ -44,6 +44,7 @@ export type Dashboard = { url: string; stop(): Promise<void> };
 const READS = new Set<string>(["hosts", "host", "events", "migrations", "plans", "status", "audit"]);
 const ENDPOINTS = new Set<string>(Object.values(OpsEndpoint));
 const MAX_BODY = 64 * 1024;
+const MAX_STREAMS = 500;
 
 const SECURITY_HEADERS = {
   "x-content-type-options": "nosniff",
@@ -151,6 +152,9 @@ class DashboardServer {
   async stream(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
     const host = url.searchParams.get("host");
     if (host !== null && !isValidHostName(host)) return fail(res, 400, ErrorCode.BadRequest, "invalid host name");
+    // each open page holds one or two streams; a runaway script must not hold the controller's memory
+    if (this.hub.clients >= MAX_STREAMS)
+      return fail(res, 503, "too_many_streams", `${MAX_STREAMS} live streams are open; close some pages`);
     const c = new SseClient(res, host, () => this.hub.remove(c));
     req.socket.setNoDelay(true);
     await this.hub.add(c).catch((e) => {
