@@ -119,6 +119,8 @@ export class Live {
     es.onerror = () => {
       this.connected = false;
       this.changed();
+      // closed for good (this replica stopped leading, or refuses the stream): the page asks again who leads
+      if (es.readyState === EventSource.CLOSED) setTimeout(() => location.reload(), 3_000);
     };
   }
 
