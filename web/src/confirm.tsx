@@ -1,6 +1,7 @@
 /** A confirmation dialog for actions: what will happen (a dry-run preview where there is one), a note, OK. */
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
+import { Field } from "./field";
 
 export type ConfirmProps = {
   title: string;
@@ -32,15 +33,14 @@ export function Confirm(p: ConfirmProps) {
       <div class="modal" role="dialog" aria-label={p.title} data-dialog={p.title}>
         <h3>{p.title}</h3>
         {p.children}
-        <label>
-          note
-          <input
-            name="note"
-            value={note}
-            placeholder={p.notePlaceholder ?? "why (recorded in the audit trail)"}
-            onInput={(e) => setNote((e.target as HTMLInputElement).value)}
-          />
-        </label>
+        <label for="confirm-note">note</label>
+        <Field
+          name="note"
+          id="confirm-note"
+          value={note}
+          placeholder={p.notePlaceholder ?? "why (recorded in the audit trail)"}
+          onValue={setNote}
+        />
         {error && <p class="error">{error}</p>}
         <div class="buttons">
           <button type="button" onClick={p.onClose} disabled={busy}>

@@ -1,6 +1,7 @@
 /** The fleet at a glance: one tile per host coloured by state, with its VM count and open alerts; filters. */
 import { memo } from "preact/compat";
 import { useEffect, useMemo, useState } from "preact/hooks";
+import { Field } from "./field";
 import { type Live, live } from "./store";
 
 const STATES = [
@@ -85,13 +86,7 @@ export function Fleet(p: { live: Live }) {
             </option>
           ))}
         </select>
-        <input
-          name="q"
-          type="search"
-          placeholder="host or reason"
-          value={text}
-          onInput={(e) => setText((e.target as HTMLInputElement).value)}
-        />
+        <Field name="q" type="search" placeholder="host or reason" value={text} onValue={setText} />
         <span class="muted" data-shown={shown.length}>
           {shown.length} of {sorted.length} hosts
         </span>

@@ -1,6 +1,7 @@
 /** The header: leader and brake status, connection, navigation and the login. */
 import { useState } from "preact/hooks";
 import { login, logout, type Session } from "./api";
+import { Field } from "./field";
 import type { Live } from "./store";
 
 function Login(p: { onDone: (user: string) => void }) {
@@ -24,19 +25,8 @@ function Login(p: { onDone: (user: string) => void }) {
   };
   return (
     <form class="login" onSubmit={submit}>
-      <input
-        name="user"
-        placeholder="user"
-        value={user}
-        onInput={(e) => setUser((e.target as HTMLInputElement).value)}
-      />
-      <input
-        name="token"
-        type="password"
-        placeholder="token"
-        value={token}
-        onInput={(e) => setToken((e.target as HTMLInputElement).value)}
-      />
+      <Field name="user" placeholder="user" value={user} onValue={setUser} />
+      <Field name="token" type="password" placeholder="token" value={token} onValue={setToken} />
       <button type="submit">log in</button>
       {error && <span class="error">{error}</span>}
     </form>

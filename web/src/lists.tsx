@@ -1,6 +1,7 @@
 /** Alerts (acknowledge with a note), migrations in flight (progress), plans (approve/reject), the audit trail. */
 import { useState } from "preact/hooks";
 import { op } from "./api";
+import { Field } from "./field";
 import { duration, time, tone } from "./format";
 import { type Live, live } from "./store";
 import type { Alert, AuditRecord, Migration, Plan } from "./types";
@@ -28,12 +29,7 @@ function AckForm(p: { alert: Alert; canAct: boolean }) {
   };
   return (
     <span class="ack">
-      <input
-        name="ack-note"
-        placeholder="note"
-        value={note}
-        onInput={(e) => setNote((e.target as HTMLInputElement).value)}
-      />
+      <Field name="ack-note" placeholder="note" value={note} onValue={setNote} />
       <button type="button" data-ack={p.alert.id} onClick={ack} disabled={busy}>
         acknowledge
       </button>
@@ -206,7 +202,7 @@ export function AuditRows(p: { records: AuditRecord[] }) {
 
 export function Audit(p: { live: Live }) {
   const [f, setF] = useState({ host: "", action: "", actor: "", text: "" });
-  const set = (k: keyof typeof f) => (e: Event) => setF({ ...f, [k]: (e.target as HTMLInputElement).value });
+  const set = (k: keyof typeof f) => (v: string) => setF({ ...f, [k]: v });
   const t = f.text.toLowerCase();
   const shown = p.live.audit
     .filter(
@@ -221,10 +217,10 @@ export function Audit(p: { live: Live }) {
     <section>
       <h2>Audit trail</h2>
       <div class="filters">
-        <input name="audit-host" placeholder="host" value={f.host} onInput={set("host")} />
-        <input name="audit-action" placeholder="action (prefix)" value={f.action} onInput={set("action")} />
-        <input name="audit-actor" placeholder="actor" value={f.actor} onInput={set("actor")} />
-        <input name="audit-text" placeholder="text" value={f.text} onInput={set("text")} />
+        <Field name="audit-host" placeholder="host" value={f.host} onValue={set("host")} />
+        <Field name="audit-action" placeholder="action (prefix)" value={f.action} onValue={set("action")} />
+        <Field name="audit-actor" placeholder="actor" value={f.actor} onValue={set("actor")} />
+        <Field name="audit-text" placeholder="text" value={f.text} onValue={set("text")} />
         <span class="muted">{shown.length} shown</span>
       </div>
       <AuditRows records={shown} />
