@@ -105,6 +105,17 @@ describe.skipIf(noBrowser)("dashboard - plan and maintenance buttons in Chromium
     await page.locator("nav a", { hasText: "fleet" }).click();
     await page.locator(`[data-host="${a}"][data-state="quarantined"]`).waitFor({ timeout: LONG });
     await page.locator(`[data-host="${b}"][data-state="suspect"]`).waitFor({ timeout: LONG });
+    // the fleet's filters: by state, then by text
+    await page.selectOption('select[name="state"]', "quarantined");
+    await page.waitForFunction(() => document.querySelectorAll("[data-host]").length === 1);
+    expect(await page.locator("[data-host]").getAttribute("data-host")).toBe(a);
+    await page.selectOption('select[name="state"]', "");
+    await page.fill('input[name="q"]', b);
+    await page.waitForFunction(() => document.querySelectorAll("[data-host]").length === 1);
+    expect(await page.locator("[data-host]").getAttribute("data-host")).toBe(b);
+    await page.fill('input[name="q"]', "");
+    await page.selectOption('select[name="rack"]', "r000");
+    await page.waitForFunction((n) => document.querySelectorAll("[data-host]").length === n, hosts.length);
     expect(await actorOf(a, "plan.approve")).toBe("oncall");
     expect(await actorOf(b, "plan.reject")).toBe("oncall");
     await shot("2-approved-and-rejected");
