@@ -26,7 +26,8 @@ import {
 } from "../../controller/node_modules/@presage/shared/dist/index.js";
 
 const CHROMIUM = process.env.PRESAGE_CHROMIUM || "/usr/bin/chromium";
-const SIZES = [100, 1_000];
+// PRESAGE_BENCH_SIZES=1000 runs one size
+const SIZES = process.env.PRESAGE_BENCH_SIZES ? process.env.PRESAGE_BENCH_SIZES.split(",").map(Number) : [100, 1_000];
 const LOADS = 5;
 const UPDATES = 20;
 /** a screenshot of each fleet size, to look at */
