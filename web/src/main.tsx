@@ -71,9 +71,14 @@ function App(p: { initial: Session }) {
 
 async function start(): Promise<void> {
   const root = document.getElementById("app") as HTMLElement;
+  // the stream and the session at once: a follower's stream says so and ends
+  live.connect();
   const s = await session();
-  if (s.leader) live.connect();
-  else setTimeout(() => location.reload(), 10_000);
+  performance.mark("presage:session");
+  if (!s.leader) {
+    live.close();
+    setTimeout(() => location.reload(), 10_000);
+  }
   render(<App initial={s} />, root);
 }
 

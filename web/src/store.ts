@@ -96,6 +96,14 @@ export class Live {
       }
       for (const h of v.removed) this.hosts.delete(h);
     });
+    // this replica does not lead (any more): stop, and let the page ask again who does
+    es.addEventListener("follower", () => {
+      es.close();
+      this.connected = false;
+      this.changed();
+      // a page that was live lost its leader; a page still loading learns it from its session
+      if (this.hosts.size) setTimeout(() => location.reload(), 3_000);
+    });
     on<Status>("status", (s) => {
       this.status = s;
     });
@@ -116,6 +124,9 @@ export class Live {
       this.events.unshift(ev);
       if (this.events.length > 500) this.events.pop();
     });
+    es.onopen = () => {
+      if (!performance.getEntriesByName("presage:stream").length) performance.mark("presage:stream");
+    };
     es.onerror = () => {
       this.connected = false;
       this.changed();

@@ -190,8 +190,14 @@ class DashboardServer {
         return json(res, 200, { ok: true }, { "set-cookie": `${SESSION_COOKIE}=; Path=/; Max-Age=0` });
       }
     }
+    if (path === "/api/stream" && req.method === "GET") {
+      if (this.ctl.isLeader()) return this.stream(req, res, url);
+      // a page opens its stream before it knows who leads: a follower says so in the stream's own terms
+      res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store" });
+      res.end(`event: follower\ndata: ${JSON.stringify({ leader: await this.leaderOf() })}\n\n`);
+      return;
+    }
     if (!this.ctl.isLeader()) return this.notLeader(res);
-    if (path === "/api/stream" && req.method === "GET") return this.stream(req, res, url);
     const m = /^\/api\/ops\/([a-z-]+)$/.exec(path);
     if (m && req.method === "POST") return this.op(req, res, m[1] as string);
     fail(res, 404, "not_found", `no ${req.method} ${path}`);

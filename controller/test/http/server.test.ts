@@ -141,6 +141,12 @@ describe("dashboard HTTP server", () => {
     expect(body.error.code).toBe("not_leader");
     expect(body.error.message).toContain(leader.url);
     expect(body.leader).toEqual({ name: "ctl-1", url: leader.url });
+    // the page's stream, opened before it knows who leads, says so and ends
+    const stream = await fetch(new URL("/api/stream", follower.url));
+    expect(stream.headers.get("content-type")).toMatch(/text\/event-stream/);
+    expect(await stream.text()).toBe(
+      `event: follower\ndata: ${JSON.stringify({ leader: { name: "ctl-1", url: leader.url } })}\n\n`,
+    );
   });
 
   it("http - the stream sends a snapshot, then feed messages that pass their checks, and readings only to that host's page", async () => {
