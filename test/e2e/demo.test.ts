@@ -4,7 +4,8 @@
  * and no process it started is left behind.
  */
 import { execFile, execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 
@@ -19,24 +20,25 @@ function pids(pattern: string): string[] {
   }
 }
 
-function parentOf(pid: string): number | null {
-  try {
-    return Number(readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ")[1]);
-  } catch {
-    return null;
-  }
+/**
+ * A temp folder of the test's own for the demo (TMPDIR): its agents' command lines name it, so the
+ * processes it leaves are told apart from those of other tests running at the same time.
+ */
+function ownTmp(): { env: NodeJS.ProcessEnv; agents: () => string[] } {
+  const dir = mkdtempSync(join(tmpdir(), "presage-demo-test-"));
+  return { env: { ...process.env, TMPDIR: dir }, agents: () => pids(`presage-agent.js run --config ${dir}/`) };
 }
 
 describe("demo - presage demo", () => {
   it("demo - evacuates the host with the failing fan before its BMC alarm, loses no VM, brings all home, cleans up", async () => {
     expect(existsSync(CLI), "build first: pnpm build").toBe(true);
-    const before = new Set(pids("presage-demo-|presage-agent.js run"));
+    const tmp = ownTmp();
     const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>(
       (resolve) => {
         const child = execFile(
           process.execPath,
           [CLI, "demo", "--json", "--speed", "1500"],
-          { timeout: 150_000 },
+          { timeout: 150_000, env: tmp.env },
           (err, out, errOut) =>
             resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: out, stderr: errOut }),
         );
@@ -53,15 +55,15 @@ describe("demo - presage demo", () => {
     expect(Number(s.criticalLeadH)).toBeGreaterThan(0.5);
     expect(stderr).toMatch(/evacuating -> quarantined/);
     expect(stderr).toMatch(/returning -> healthy/);
-    const leftover = pids("presage-agent.js run").filter((p) => !before.has(p));
-    expect(leftover).toEqual([]);
+    expect(tmp.agents()).toEqual([]);
   }, 180_000);
 
   it("demo - --serve prints the dashboard URL during the story, keeps serving after it and stops everything on SIGTERM", async () => {
     expect(existsSync(CLI), "build first: pnpm build").toBe(true);
+    const tmp = ownTmp();
     const child = spawn(process.execPath, [CLI, "demo", "--serve", "--speed", "1500"], {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...tmp.env, NO_COLOR: "1" },
     });
     let out = "";
     child.stdout.on("data", (d) => (out += d));
@@ -87,15 +89,19 @@ describe("demo - presage demo", () => {
       });
       const body = (await hosts.json()) as { hosts: { state: string }[] };
       expect(body.hosts.map((h) => h.state)).toEqual(Array(6).fill("healthy"));
-      // the demo's own agents (other tests on this machine may run agents too)
-      const agents = pids("presage-agent.js run").filter((p) => parentOf(p) === child.pid);
-      expect(agents).toHaveLength(6);
+      expect(tmp.agents()).toHaveLength(6);
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
       await expect(fetch(url)).rejects.toThrow();
-      expect(pids("presage-agent.js run").filter((p) => agents.includes(p))).toEqual([]);
+      expect(tmp.agents()).toEqual([]);
     } finally {
-      child.kill("SIGKILL");
+      // on a failure too: SIGTERM lets the demo stop its agents and nats-server (SIGKILL would orphan them)
+      if (child.exitCode === null) {
+        child.kill("SIGTERM");
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 15_000))]);
+        child.kill("SIGKILL");
+      }
+      for (const pid of tmp.agents()) process.kill(Number(pid), "SIGKILL");
     }
   }, 240_000);
 });
