@@ -7,11 +7,13 @@
 import {
   batchCheck,
   type Check,
+  ErrorCode,
   type HostSummary,
   hostOfSubject,
   LIVE_FEEDS,
   type Logger,
   type NatsConnection,
+  OpsError,
   type OpsReplies,
   parseJson,
   type Subscription,
@@ -131,7 +133,11 @@ export class FeedHub {
       return;
     }
     this.#refreshing = this.#diff()
-      .catch((e) => this.o.log.debug({ err: String(e) }, "dashboard refresh skipped"))
+      .catch((e) => {
+        // this replica stopped leading: its pages reconnect and hear who leads now
+        if (e instanceof OpsError && e.code === ErrorCode.NotLeader) this.#closeClients();
+        else this.o.log.debug({ err: String(e) }, "dashboard refresh skipped");
+      })
       .finally(() => {
         this.#refreshing = null;
         if (this.#again) {
@@ -162,6 +168,13 @@ export class FeedHub {
     }
     if (st !== this.#status) for (const c of clients) c.send("status", st);
     this.#status = st;
+  }
+
+  #closeClients(): void {
+    for (const c of [...this.#clients]) {
+      this.remove(c);
+      c.close();
+    }
   }
 
   close(): void {

@@ -4,7 +4,7 @@
  * subscribed only while someone watches that host.
  */
 import type { HostSummary, OpsReplies } from "@presage/shared";
-import { silentLogger, subjects } from "@presage/shared";
+import { ErrorCode, OpsError, silentLogger, subjects } from "@presage/shared";
 import { natsEnv } from "@presage/shared/testing";
 import { describe, expect, it } from "vitest";
 import { poll } from "../../../test/e2e/harness.js";
@@ -32,6 +32,7 @@ describe("dashboard feed hub", () => {
   it("feed - sends the fleet, then only what changed; checks feed messages; readings only to watchers", async () => {
     let hosts = [summary("h1"), summary("h2"), summary("h3")];
     let brake = false;
+    let leading = true;
     const status = () =>
       ({
         controller: "c",
@@ -44,7 +45,13 @@ describe("dashboard feed hub", () => {
       log: silentLogger,
       debounceMs: 10,
       refreshMs: 60_000,
-      fleet: { hosts: async () => hosts, status: async () => status() },
+      fleet: {
+        hosts: async () => {
+          if (!leading) throw new OpsError(ErrorCode.NotLeader, "not the leader");
+          return hosts;
+        },
+        status: async () => status(),
+      },
       onInvalid: () => invalid++,
     });
     try {
@@ -99,6 +106,14 @@ describe("dashboard feed hub", () => {
       await env.nc.flush();
       await new Promise((r) => setTimeout(r, 100));
       expect(invalid).toBe(3);
+
+      // the replica stops leading: its pages are closed, to reconnect and hear who leads
+      let closed = 0;
+      fleet.close = () => closed++;
+      leading = false;
+      env.nc.publish(subjects.audit("transition"), JSON.stringify(rec));
+      await poll("the pages closed", () => closed === 1);
+      expect(hub.clients).toBe(0);
     } finally {
       hub.close();
     }
