@@ -12,7 +12,6 @@ export {
 } from "./config.js";
 export { type Controller, type ControllerOptions, createController } from "./controller.js";
 export { hashToken } from "./http/auth.js";
-export { parseListen } from "./http/listen.js";
 export { type Dashboard, startDashboard } from "./http/server.js";
 export { canTransition, nextState, Trigger } from "./lifecycle.js";
 export { generateFleet, SimEngine } from "./migration/index.js";

@@ -1,11 +1,13 @@
 /** @presage/controller internal entry: modules the tests and the demo reach into (not a stable API). */
+
+export * from "./alertmanager/index.js";
 export * from "./audit.js";
 export * from "./config.js";
 export * from "./controller.js";
 export * from "./http/assets.js";
 export * from "./http/auth.js";
-export * from "./http/listen.js";
 export * from "./http/server.js";
+export * from "./metrics/index.js";
 export * from "./migration/engine.js";
 export * from "./migration/index.js";
 export * from "./migration/libvirt/engine.js";

@@ -7,12 +7,13 @@
  */
 import { execFile } from "node:child_process";
 import { parseArgs } from "node:util";
-import { parseListen, type SimEngine } from "@presage/controller";
+import type { SimEngine } from "@presage/controller";
 import {
   type AuditRecord,
   type HostRecord,
   HostState,
   type NatsConnection,
+  parseListen,
   type Reading,
   type ReadingBatch,
   type SensorEvent,
@@ -74,7 +75,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     return 2;
   }
   try {
-    parseListen(values.listen);
+    parseListen(values.listen, "--listen");
   } catch {
     process.stderr.write(`presage demo: --listen must be HOST:PORT (e.g. 127.0.0.1:8080), got ${values.listen}\n`);
     return 2;

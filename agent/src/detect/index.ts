@@ -2,11 +2,11 @@
  * The detection pipeline shared by the live agent and `replay`: readings in (per host in time order),
  * events out. Pure: no I/O, no wall clock; time comes only from reading timestamps, so output is deterministic.
  */
-import type { HealthStatus, Reading, SensorEvent } from "@presage/shared";
+import type { HealthStatus, Reading, SensorEvent, Severity } from "@presage/shared";
 import { AirflowTracker } from "./airflow.js";
 import { classify, Role } from "./classify.js";
 import { type DetectSettings, resolveDetectConfig } from "./config.js";
-import type { Detector } from "./detector.js";
+import type { Detector, DetectorView } from "./detector.js";
 import { Phase } from "./episode.js";
 import { FanTracker } from "./fan-tracker.js";
 import { HostContext } from "./host.js";
@@ -23,7 +23,7 @@ export {
   detectConfigCheck,
   resolveDetectConfig,
 } from "./config.js";
-export type { Detector } from "./detector.js";
+export type { Detector, DetectorView } from "./detector.js";
 
 /** A sensor's judge under its first name; `retired` once a firmware update renamed it (its new name took over). */
 type Slot = { t: Tracker | null; name: string; retired: boolean };
@@ -45,6 +45,12 @@ const sensorKey = (name: string) =>
     .replace(/^\d+-/, "")
     .replace(/[^A-Za-z0-9]+/g, "")
     .toLowerCase();
+
+const SEVERITY: Record<number, Severity> = {
+  [Phase.Info]: "info",
+  [Phase.Warning]: "warning",
+  [Phase.Critical]: "critical",
+};
 
 const STATUS: Record<number, HealthStatus> = {
   [Phase.None]: "ok",
@@ -154,6 +160,22 @@ export function createDetector(config: DetectSettings = {}, opts: { idPrefix?: s
         conditions.push(ep.reason);
       }
       return { status: STATUS[worst] ?? "ok", conditions };
+    },
+
+    inspect(host: string): DetectorView {
+      const view: DetectorView = { sensors: [], open: [] };
+      const h = hosts.get(host);
+      if (!h) return view;
+      // one judge per slot, under the newest name that reads into it (a renamed sensor)
+      const named = new Map<Slot, string>();
+      for (const [name, s] of h.trackers) named.set(s, name);
+      for (const ep of [h.airflow.episode, ...[...named.keys()].flatMap((s) => [s.t?.episode, s.t?.also])])
+        if (ep?.open) view.open.push(SEVERITY[ep.phase] ?? "info");
+      for (const [s, sensor] of named) {
+        const i = s.t?.insight;
+        if (i) view.sensors.push({ sensor, ...i });
+      }
+      return view;
     },
   };
 }

@@ -14,6 +14,8 @@ export interface Tracker {
   readonly episode: Episode;
   /** a second condition judged on the same sensor (a rail's dips beside its level) */
   readonly also?: Episode;
+  /** the last judged trend bucket, for metrics (read-only; trackers without a trend have none) */
+  readonly insight?: TrendInsight | null;
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void;
 }
 
@@ -21,6 +23,9 @@ export const th = (r: Reading, k: keyof Thresholds): number | null => {
   const v = r.thresholds?.[k];
   return typeof v === "number" ? v : null;
 };
+
+/** residual: the bucket's deviation from baseline (toward failure > 0); score: residual / the smallest that counts */
+export type TrendInsight = { ts: number; residual: number; score: number; predictedAt: number | null };
 
 /** Shared trend/failure bookkeeping; subclasses supply residuals and words. */
 export abstract class TrendTracker implements Tracker {
@@ -41,6 +46,7 @@ export abstract class TrendTracker implements Tracker {
   #sameSince = 0;
   #refAtChange = 0;
   #stuck = false;
+  #last: Assessment | null = null;
 
   constructor(
     cfg: DetectConfig,
@@ -125,7 +131,13 @@ export abstract class TrendTracker implements Tracker {
   }
 
   /** Judge a closed bucket of the trend channel. */
+  get insight(): TrendInsight | null {
+    const a = this.#last;
+    return a && { ts: a.ts, residual: a.dev, score: a.dev / this.minDev, predictedAt: a.predictedAt };
+  }
+
   protected judge(ts: number, a: Assessment, describe: (a: Assessment) => string, out: SensorEvent[]): void {
+    this.#last = a;
     const ep = this.episode;
     if (a.stepBack) {
       ep.clear(

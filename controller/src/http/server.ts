@@ -14,6 +14,8 @@ import {
   type Metrics,
   type NatsConnection,
   OpsEndpoint,
+  parseListen,
+  subjectFamily,
 } from "@presage/shared";
 import type { ControllerApi } from "../api.js";
 import type { ControllerConfig } from "../config.js";
@@ -22,7 +24,6 @@ import { assetOf, findWebRoot } from "./assets.js";
 import { cookieOf, SESSION_COOKIE, Sessions } from "./auth.js";
 import { FeedHub } from "./feed.js";
 import { DashboardDirectory } from "./leader-url.js";
-import { parseListen } from "./listen.js";
 import { SseClient } from "./sse.js";
 
 /** what the dashboard needs of the controller beside its operator API */
@@ -84,7 +85,6 @@ class DashboardServer {
 
   constructor(readonly o: DashboardOptions) {
     this.log = o.log.child({ component: "http" });
-    o.metrics?.describe("presage_http_requests_total", "dashboard ops requests, by endpoint and result");
     const ctl = o.controller;
     this.ctl = ctl;
     this.sessions = new Sessions(o.http.tokens, o.http.sessionTtlMs);
@@ -95,7 +95,7 @@ class DashboardServer {
       nc: o.nc,
       log: this.log,
       fleet: { hosts: async () => (await ctl.hosts({})).hosts, status: () => ctl.status({}) },
-      onInvalid: () => o.metrics?.inc("presage_invalid_messages_total", { source: "dashboard" }),
+      onInvalid: (subject) => o.metrics?.inc("presage_invalid_messages_total", { subject: subjectFamily(subject) }),
     });
   }
 
@@ -233,7 +233,7 @@ class DashboardServer {
 
 export async function startDashboard(o: DashboardOptions): Promise<Dashboard> {
   if (!o.http.listen) throw new Error("http.listen is not set");
-  const { host, port } = parseListen(o.http.listen);
+  const { host, port } = parseListen(o.http.listen, "http.listen");
   const d = new DashboardServer(o);
   const server: Server = createServer((req, res) => d.handle(req, res));
   await new Promise<void>((resolve, reject) => {

@@ -1,17 +1,17 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { parseListen } from "@presage/shared";
 import { describe, expect, it } from "vitest";
 import { checkControllerConfig } from "../../src/check-config.js";
 import { hashToken } from "../../src/http/auth.js";
-import { parseListen } from "../../src/http/listen.js";
 
 describe("http.listen", () => {
   it("listen - HOST:PORT, IPv6 in brackets, port 0 for any; anything else names the key", () => {
-    expect(parseListen("127.0.0.1:8080")).toEqual({ host: "127.0.0.1", port: 8080 });
-    expect(parseListen("[::1]:0")).toEqual({ host: "::1", port: 0 });
+    expect(parseListen("127.0.0.1:8080", "http.listen")).toEqual({ host: "127.0.0.1", port: 8080 });
+    expect(parseListen("[::1]:0", "http.listen")).toEqual({ host: "::1", port: 0 });
     for (const bad of ["8080", ":8080", "host:99999", "host:80x"])
-      expect(() => parseListen(bad), bad).toThrow(/http\.listen must be "HOST:PORT"/);
+      expect(() => parseListen(bad, "http.listen"), bad).toThrow(/http\.listen: .* is not HOST:PORT/);
   });
 
   it("listen - check-config says whether the dashboard is on and who can log in, and refuses a bad address", () => {

@@ -8,10 +8,10 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { Metrics, type NatsServerHandle, silentLogger, startNatsServer, subjects } from "@presage/shared";
+import { type NatsServerHandle, silentLogger, startNatsServer, subjects } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Dashboard, DashboardController } from "../../src/http/server.js";
-import { controllerConfig, hashToken, startDashboard } from "../../src/internal.js";
+import { controllerConfig, controllerMetrics, hashToken, startDashboard } from "../../src/internal.js";
 import { fakeControllerApi } from "../ops/fake-api.js";
 
 let ns: NatsServerHandle;
@@ -19,7 +19,7 @@ let nc: NatsConnection;
 let web: string;
 let leader: Dashboard;
 let follower: Dashboard;
-const metrics = new Metrics();
+const metrics = controllerMetrics();
 const fake = fakeControllerApi();
 
 function controller(name: string, isLeader: boolean, leaderName: string | null): DashboardController {
@@ -106,7 +106,7 @@ describe("dashboard HTTP server", () => {
     const bearer = await post(leader.url, "/api/ops/repaired", { host: "h2" }, { authorization: "Bearer alice-token" });
     expect(bearer.status).toBe(200);
     expect(fake.calls.at(-1)).toMatchObject({ method: "repaired", actor: "alice" });
-    expect(metrics.get("presage_http_requests_total", { endpoint: "ack", result: "ok" })).toBe(1);
+    expect(await metrics.get("presage_http_requests_total", { endpoint: "ack", result: "ok" })).toBe(1);
   });
 
   it("http - bad input gets a clear error: not JSON, an unknown key, an unknown endpoint, a form post, a huge body", async () => {
@@ -167,7 +167,7 @@ describe("dashboard HTTP server", () => {
     expect(await fleetText(/event: snapshot\ndata: .*"h3"/)).toMatch(/"status":\{"controller":"ctl-1"/);
     // wait until both clients are registered: the host stream has sent its retry line
     await hostText(/retry: 2000/);
-    const bad = metrics.get("presage_invalid_messages_total", { source: "dashboard" });
+    const bad = await metrics.get("presage_invalid_messages_total", { subject: "presage.v1.alerts" });
     nc.publish(subjects.alerts, JSON.stringify({ type: "alert", alert: { id: "broken" } }));
     const alert = fake.alerts[0];
     nc.publish(subjects.alerts, JSON.stringify({ type: "alert", alert }));
@@ -181,7 +181,7 @@ describe("dashboard HTTP server", () => {
     expect(got).not.toContain('"broken"');
     expect(await hostText(/event: readings\n/)).toContain('"value":4200');
     ac.abort();
-    expect(metrics.get("presage_invalid_messages_total", { source: "dashboard" })).toBe(bad + 1);
+    expect(await metrics.get("presage_invalid_messages_total", { subject: "presage.v1.alerts" })).toBe(bad + 1);
     expect(got).not.toMatch(/event: readings/);
   });
 });
