@@ -24,6 +24,8 @@ import {
   startNatsServer,
   subjects,
 } from "../../controller/node_modules/@presage/shared/dist/index.js";
+// the events module alone: the testing entry also loads vitest
+import { criticalFanEvent } from "../../shared/dist/testing/events.js";
 
 const CHROMIUM = process.env.PRESAGE_CHROMIUM || "/usr/bin/chromium";
 // PRESAGE_BENCH_SIZES=1000 runs one size
@@ -123,22 +125,6 @@ async function loadTimes(browser, sys, hosts) {
   };
 }
 
-function criticalEvent(host, i) {
-  const ts = Date.now();
-  return {
-    id: `bench-${host}-${ts}-${i}`,
-    ts,
-    host,
-    severity: "critical",
-    kind: "degradation",
-    component: "fan",
-    sensor: "FAN3",
-    reason: "bench: FAN3 falling",
-    predictedFailureAt: ts + 3_600_000,
-    confidence: 0.9,
-  };
-}
-
 /** A page with every tile, recording when each first leaves "healthy" (by the wall clock the bench reads too). */
 async function watchedPage(browser, sys) {
   const p = await browser.newPage({ viewport: { width: 1600, height: 1000 } });
@@ -177,7 +163,11 @@ async function watchedPage(browser, sys) {
 }
 
 async function publish(sys, host, i) {
-  const ack = await sys.nc.request(subjects.events(host), JSON.stringify(criticalEvent(host, i)), { timeout: 10_000 });
+  const ack = await sys.nc.request(
+    subjects.events(host),
+    JSON.stringify(criticalFanEvent(host, Date.now(), { reason: `bench: FAN3 falling (${i})` })),
+    { timeout: 10_000 },
+  );
   if (!ack.json().stream) throw new Error(`event not stored: ${ack.string()}`);
 }
 
