@@ -83,7 +83,9 @@ function drawOverlay(u: uPlot, series: Series[], o: Overlay): void {
     ctx.lineTo(px, top + height);
     ctx.stroke();
     ctx.fillStyle = "#d62728";
-    const label = `predicted failure ${new Date(o.predictedFailureAt).toISOString().slice(11, 16)}`;
+    // beyond the chart's right edge: the line stands at the edge and the label points on
+    const beyond = x(o.predictedFailureAt) > left + width;
+    const label = `predicted failure ${new Date(o.predictedFailureAt).toISOString().slice(11, 16)} UTC${beyond ? " →" : ""}`;
     ctx.fillText(label, Math.max(left, px - ctx.measureText(label).width - 4), top + 12 * devicePixelRatio);
   }
   ctx.restore();
@@ -132,9 +134,15 @@ export function Chart(p: { title: string; series: Series[]; overlay: Overlay | n
         ],
       },
     };
-    plot.current = new uPlot(opts, aligned(o.series), el.current);
+    const u = new uPlot(opts, aligned(o.series), el.current);
+    plot.current = u;
+    // follow the page's width (a resized window, a narrower column)
+    const box = el.current;
+    const resize = new ResizeObserver(() => u.setSize({ width: Math.max(320, box.clientWidth), height: 200 }));
+    resize.observe(box);
     return () => {
-      plot.current?.destroy();
+      resize.disconnect();
+      u.destroy();
       plot.current = null;
     };
   }, [names]);
