@@ -104,6 +104,8 @@ export function Chart(p: { title: string; series: Series[]; overlay: Overlay | n
     const opts: uPlot.Options = {
       width: Math.max(320, el.current.clientWidth),
       height: 200,
+      // UTC, like every time on the page
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), "Etc/UTC"),
       series: [
         {},
         ...o.series.map((s, i) => ({
