@@ -23,6 +23,7 @@ const PROCESS_TESTS = [
   "controller/test/http/feed.test.ts",
   "controller/test/http/server.test.ts",
   "controller/test/ops/service.test.ts",
+  "shared/test/nats-cluster.test.ts",
   "shared/test/nats-server.test.ts",
 ];
 /** Pure but long: replays of recorded fleets and simulated days of sensor traces. */

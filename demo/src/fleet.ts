@@ -58,7 +58,8 @@ export type DemoFleetOptions = {
 export const DEMO_USER = "demo";
 
 export class DemoFleet {
-  readonly #dir = mkdtempSync(join(tmpdir(), "presage-demo-"));
+  /** the demo's working directory: agent configs and logs (gone after stop) */
+  readonly dir = mkdtempSync(join(tmpdir(), "presage-demo-"));
   readonly #agents = new Map<string, ChildProcess>();
   readonly #cleanups: (() => Promise<void>)[] = [];
   #stopped = false;
@@ -144,9 +145,9 @@ export class DemoFleet {
       detect: { horizonMs: 6 * HOUR },
       clock: { speed: this.o.speed, ...this.#timeline },
     };
-    const file = join(this.#dir, `agent-${host}.json`);
+    const file = join(this.dir, `agent-${host}.json`);
     writeFileSync(file, JSON.stringify(cfg));
-    const log = openSync(join(this.#dir, `agent-${host}.log`), "a");
+    const log = openSync(join(this.dir, `agent-${host}.log`), "a");
     const child = spawn(process.execPath, [AGENT_BIN, "run", "--config", file], {
       stdio: ["ignore", log, log],
       env: { ...process.env, PRESAGE_LOG_LEVEL: "warn" },
@@ -173,7 +174,7 @@ export class DemoFleet {
     await Promise.all([...this.#agents.values()].map(stopChild));
     this.#agents.clear();
     for (const c of this.#cleanups.reverse()) await c().catch(() => {});
-    rmSync(this.#dir, { recursive: true, force: true });
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

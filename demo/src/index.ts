@@ -199,6 +199,7 @@ class Demo {
       evacuationSimS: Math.round(((evacuated.since ?? evacStartTs) - evacStartTs) / 1000),
       returnSimS: Math.round((clock.now() - returnStart) / 1000),
       realSeconds: round1((Date.now() - realStart) / 1000),
+      workDir: f.dir,
     };
   }
 

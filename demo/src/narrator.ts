@@ -17,6 +17,8 @@ export type Summary = {
   evacuationSimS: number | null;
   returnSimS: number | null;
   realSeconds: number;
+  /** the demo's working directory (agent configs and logs), removed at the end: processes it started name it */
+  workDir: string;
 };
 
 export class Narrator {

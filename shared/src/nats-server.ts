@@ -31,11 +31,12 @@ export type StartNatsOptions = {
   startTimeoutMs?: number;
 };
 
-function findBin(bin?: string): string {
+export function findBin(bin?: string): string {
   return bin ?? process.env.NATS_SERVER_BIN ?? "nats-server";
 }
 
-function launch(bin: string, args: string[], timeoutMs: number): Promise<{ proc: ChildProcess; port: number }> {
+/** Spawn nats-server and resolve once it logs `Server is ready`, with the client port it logged. */
+export function launch(bin: string, args: string[], timeoutMs: number): Promise<{ proc: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
     const env = { ...process.env, PATH: `${process.env.PATH ?? ""}:/usr/sbin:/usr/local/sbin` };
     const proc = spawn(bin, args, { stdio: ["ignore", "ignore", "pipe"], env });
@@ -73,7 +74,8 @@ function launch(bin: string, args: string[], timeoutMs: number): Promise<{ proc:
   });
 }
 
-function stopProc(proc: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
+/** Signal the process and wait for its exit (SIGKILL after 5 s). */
+export function stopProc(proc: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promise<void> {
   if (proc.exitCode !== null || proc.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const t = setTimeout(() => proc.kill("SIGKILL"), 5_000);
@@ -83,6 +85,18 @@ function stopProc(proc: ChildProcess, signal: NodeJS.Signals = "SIGTERM"): Promi
     });
     proc.kill(signal);
   });
+}
+
+/** Launch on ports that were just in use: they may linger briefly, so retry for ~5 s. */
+export async function relaunch(bin: string, args: string[], timeoutMs: number): ReturnType<typeof launch> {
+  for (let i = 0; ; i++) {
+    try {
+      return await launch(bin, args, timeoutMs);
+    } catch (e) {
+      if (i >= 20) throw e;
+      await sleep(250);
+    }
+  }
 }
 
 export async function startNatsServer(opts: StartNatsOptions = {}): Promise<NatsServerHandle> {
@@ -110,16 +124,7 @@ export async function startNatsServer(opts: StartNatsOptions = {}): Promise<Nats
     },
     async restart() {
       await stopProc(handle.proc, "SIGKILL");
-      // the port may linger briefly; retry a few times
-      for (let i = 0; ; i++) {
-        try {
-          handle.proc = (await launch(bin, argsFor(handle.port), timeoutMs)).proc;
-          return;
-        } catch (e) {
-          if (i >= 20) throw e;
-          await sleep(250);
-        }
-      }
+      handle.proc = (await relaunch(bin, argsFor(handle.port), timeoutMs)).proc;
     },
   };
   return handle;

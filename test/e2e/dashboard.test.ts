@@ -30,7 +30,8 @@ describe.skipIf(noBrowser)("dashboard - in Chromium against a simulated fleet", 
     fleet = await new DemoFleet({
       hosts: 6,
       vmsPerHost: 5,
-      speed: 1500,
+      // 500x, as the demo's own test: on a busy machine a faster clock leaves the agents too few polls
+      speed: 500,
       seed: 7,
       listen: "127.0.0.1:0",
       faults: (_h, i, t0) =>
@@ -56,14 +57,14 @@ describe.skipIf(noBrowser)("dashboard - in Chromium against a simulated fleet", 
       throw new Error(`${(e as Error).message}\npage errors: ${JSON.stringify(errors)}`, { cause: e });
     }
     expect(errors).toEqual([]);
-  }, 300_000);
+  }, 480_000);
 
   async function story(): Promise<void> {
     const sick = fleet.hosts[SICK] as string;
     await page.goto(fleet.dashboard?.url as string);
     await page.locator("[data-host]").nth(5).waitFor();
     expect(await page.locator("[data-host]").count()).toBe(6);
-    // the page must be watching before the story starts (the wear shows ~5 simulated hours in: ~12 s here)
+    // the page must be watching before the story starts (the wear shows ~5 simulated hours in: ~36 s here)
     expect(await tile(sick).getAttribute("data-state"), "the page loaded after the host degraded").toMatch(
       /healthy|suspect/,
     );

@@ -20,7 +20,7 @@ import {
   vmRecordCheck,
 } from "@presage/shared";
 import { CachedBucket } from "./bucket.js";
-import { KvWriter } from "./writer.js";
+import { StreamWriter } from "./writer.js";
 
 export const KV_ALERTS = "presage-alerts";
 export const KV_MIGRATIONS = "presage-migrations";
@@ -41,7 +41,7 @@ export type Store = {
 
 export async function openStore(nc: NatsConnection, log: Logger, metrics?: Metrics): Promise<Store> {
   const kvm = new Kvm(nc);
-  const writer = new KvWriter(nc);
+  const writer = new StreamWriter(nc);
   const open = async <T>(name: string, check: Check) =>
     new CachedBucket<T>(await kvm.create(name, { history: 5 }), writer, name, check, log, metrics);
   const s = {
