@@ -309,9 +309,9 @@ export const commands: Command[] = [
   {
     name: "demo",
     usage: "presage demo [demo options]",
-    summary: "run the self-contained demo (own nats-server, agents, controller)",
+    summary: "run the self-contained demo (own nats-server, agents, controller, dashboard); --serve keeps it running",
     options: {},
-    examples: ["presage demo"],
+    examples: ["presage demo", "presage demo --serve   # then open the printed dashboard URL", "presage demo --help"],
     kind: "demo",
   },
 ];

@@ -17,6 +17,7 @@ import { StreamWriter } from "./store/writer.js";
 
 const MAX_QUEUED = 50_000;
 const WINDOW = 256;
+const MAX_REMEMBERED = 2_000;
 
 export class AuditLog {
   readonly #writer: StreamWriter;
@@ -25,6 +26,8 @@ export class AuditLog {
   #closed = false;
   /** the latest records per host, for `presage host` */
   readonly #recent = new Map<string, AuditRecord[]>();
+  /** the latest records of the whole fleet, for the dashboard's audit trail */
+  readonly #all: AuditRecord[] = [];
 
   constructor(
     nc: NatsConnection,
@@ -46,6 +49,8 @@ export class AuditLog {
       if (list.length > 50) list.shift();
       this.#recent.set(r.host, list);
     }
+    this.#all.push(r);
+    if (this.#all.length > MAX_REMEMBERED) this.#all.shift();
     if (this.#queue.length >= MAX_QUEUED) {
       this.metrics?.inc("presage_audit_dropped_total");
       this.#queue.shift();
@@ -56,6 +61,11 @@ export class AuditLog {
 
   recent(host: string): AuditRecord[] {
     return [...(this.#recent.get(host) ?? [])];
+  }
+
+  /** The latest records this replica recorded (any host), oldest first. */
+  latest(): readonly AuditRecord[] {
+    return this.#all;
   }
 
   /**

@@ -118,6 +118,14 @@ export const ControllerConfigSchema = Strict({
     /** how long a silence created for an ack lasts */
     silenceMs: Type.Integer({ minimum: 60_000 }),
   }),
+  /** the dashboard (controller/src/http/): "HOST:PORT" (port 0: any free port, logged); null = off */
+  http: Strict({
+    listen: ListenOrNull(),
+    /** operator name -> "sha256:<hex>" of the token they log in with; without one the dashboard is read-only */
+    tokens: MapOf(Type.String({ pattern: "^sha256:[0-9a-f]{64}$" })),
+    /** a login lasts this long */
+    sessionTtlMs: Type.Integer({ minimum: 60_000 }),
+  }),
   /** run the controller's clock this many times faster than real time (demo, tests); 1 in production */
   clockSpeed: Type.Number({ minimum: 0.001, maximum: 10_000 }),
 });
@@ -157,6 +165,7 @@ export function defaultControllerConfig(): ControllerConfig {
     natsLiveness: { pingIntervalMs: 2_000, maxPingOut: 2 },
     metrics: { listen: null },
     alertmanager: { url: null, intervalMs: 15_000, timeoutMs: 5_000, silenceMs: 24 * 3_600_000 },
+    http: { listen: null, tokens: {}, sessionTtlMs: 12 * 3_600_000 },
     clockSpeed: 1,
   };
 }
@@ -186,8 +195,9 @@ export function loadControllerConfig(file?: string, env: NodeJS.ProcessEnv = pro
       PRESAGE_CLOCK_SPEED: "clockSpeed",
       PRESAGE_METRICS_LISTEN: "metrics.listen",
       PRESAGE_ALERTMANAGER_URL: "alertmanager.url",
+      PRESAGE_HTTP_LISTEN: "http.listen",
     },
-    openKeys: ["vms", "policy.hosts", "policy.groups", "policy.hostGroups", "nats"],
+    openKeys: ["vms", "http.tokens", "policy.hosts", "policy.groups", "policy.hostGroups", "nats"],
   });
 }
 

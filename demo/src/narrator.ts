@@ -41,6 +41,12 @@ export class Narrator {
     this.#line(`nats-server ${url}; simulated time runs ${speed}x faster than the wall clock`, "");
   }
 
+  /** The dashboard's address, one line a script can find (docs/contract.md section 6), and the run's login. */
+  dashboard(url: string, user: string, token: string): void {
+    this.#out.write(`dashboard: ${url}\n`);
+    this.#out.write(`dashboard login: user ${user}, token ${token}\n`);
+  }
+
   say(text: string, tone: Tone = "plain"): void {
     this.#line(this.#paint(text, tone));
   }

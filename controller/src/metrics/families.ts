@@ -54,6 +54,11 @@ export const CONTROLLER_FAMILIES: readonly FamilySpec[] = [
     "endpoint",
     "result",
   ]),
+  counter(
+    "presage_http_requests_total",
+    "Dashboard API operator requests, by endpoint and result (ok or an error code).",
+    ["endpoint", "result"],
+  ),
   counter("presage_audit_dropped_total", "Audit records dropped because the audit queue was full."),
   counter("presage_audit_retries_total", "Audit publishes retried after a failure."),
   counter("presage_invalid_records_total", "KV records that failed validation on load or watch, by bucket.", [
