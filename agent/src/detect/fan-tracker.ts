@@ -45,7 +45,9 @@ export class FanTracker extends TrendTracker implements FanListener {
     const lcr = this.#lcr;
     const suspicious = !spinning || (lcr !== null && v <= lcr) || !(v > this.cfg.fanFailRatio * ref * 1.25);
     const failure = suspicious && !this.#stuckNow ? this.#failure(r.ts, v) : null;
-    this.sample(r.ts, failure, out);
+    // a fan at a standstill that cannot be judged (its peers' samples stale, its zone parked) is no evidence that
+    // it runs normally again: it neither fails nor counts toward clearing a failure
+    if (spinning || failure !== null) this.sample(r.ts, failure, out);
     this.#bank.record(this.#slot, r.ts, v, spinning && failure === null, out);
   }
 

@@ -39,7 +39,8 @@ export abstract class TrendTracker implements Tracker {
   #failRun = 0;
   #samples = 0;
   #lastTs = Number.NEGATIVE_INFINITY;
-  #lastFailTs = Number.NEGATIVE_INFINITY;
+  /** first normal sample since the last failing one (null: none yet, or a gap broke the run) */
+  #normalSince: number | null = null;
   /** sample numbers at which failing runs began, within the stall window (bounded by stallCriticalCount) */
   #stalls: number[] = [];
   #lastValue = Number.NaN;
@@ -89,19 +90,24 @@ export abstract class TrendTracker implements Tracker {
    * not (a string built only for failing samples, so healthy ones allocate nothing).
    */
   protected sample(ts: number, failure: string | null, out: SensorEvent[]): void {
-    if (ts - this.#lastTs > this.cfg.maxGapMs) this.#failRun = 0;
+    if (ts - this.#lastTs > this.cfg.maxGapMs) {
+      this.#failRun = 0;
+      this.#normalSince = null; // a silence is not normal samples
+    }
     this.#lastTs = ts;
     const n = ++this.#samples;
     while (this.#stalls.length && n - (this.#stalls[0] as number) >= this.cfg.stallWindowSamples) this.#stalls.shift();
     if (failure === null) {
       this.#failRun = 0;
-      if (this.episode.latched && ts - this.#lastFailTs >= this.cfg.failureClearMs) {
-        this.episode.clear(ts, `${this.name} back to normal for ${duration(ts - this.#lastFailTs)}`, out);
+      this.#normalSince ??= ts;
+      // cleared after failureClearMs of normal samples, not after one normal sample following a long gap
+      if (this.episode.latched && ts - this.#normalSince >= this.cfg.failureClearMs) {
+        this.episode.clear(ts, `${this.name} back to normal for ${duration(ts - this.#normalSince)}`, out);
         this.channel.rebaseline();
       }
       return;
     }
-    this.#lastFailTs = ts;
+    this.#normalSince = null;
     if (this.#failRun++ === 0) {
       this.#stalls.push(n);
       if (this.#stalls.length > this.cfg.stallCriticalCount) this.#stalls.shift();

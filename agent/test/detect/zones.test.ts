@@ -20,6 +20,8 @@ type Host = {
   /** zone duty at time t: zone 0 follows the CPUs' load, zone 1 the peripheral side */
   duty?: (zone: number, t: number) => number;
   cpu?: (i: number, t: number) => number;
+  /** polls that never happened (a hung BMC) */
+  skip?: (t: number) => boolean;
 };
 
 /** two loads: bursts every ~7 h on zone 0 that move it 2.5x while zone 1 stays */
@@ -32,6 +34,7 @@ function run(h: Host, durationMs: number, stepMs = MIN): SensorEvent[] {
   const events: SensorEvent[] = [];
   const pct = h.unit === "%";
   for (let t = 0; t < durationMs; t += stepMs) {
+    if (h.skip?.(t)) continue;
     const ts = T0 + t;
     const rs: Reading[] = [];
     h.zones.forEach((z, j) => {
@@ -94,6 +97,16 @@ describe("detector - fan zones learned from the data", () => {
     expect(crit).toMatchObject({ sensor: "FAN5", kind: "failure", component: "fan" });
     expect((crit?.ts as number) - (T0 + stopAt)).toBeLessThanOrEqual(2 * MIN);
     expect(crit?.reason).toMatch(/FAN5 reads 0 % while FAN4 and FAN6, which move with it/);
+  });
+
+  it("a stopped fan stays failed across an hour-long BMC hang: its first sample after the gap clears nothing", () => {
+    const stopAt = 30 * HOUR;
+    const hang = (t: number) => t > 31 * HOUR && t < 32 * HOUR + 6 * MIN;
+    const events = run(
+      { zones: [0, 0, 0, 1, 1, 1], fault: (j, t) => (j === 0 && t >= stopAt ? 0 : 1), skip: hang },
+      36 * HOUR,
+    ).filter((e) => e.sensor === "FAN1");
+    expect(events.map((e) => `${e.kind}-${e.severity}`)).toEqual(["failure-critical"]);
   });
 
   it("a zone that spins down together is not a fan failure", () => {
