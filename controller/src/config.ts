@@ -93,6 +93,14 @@ export const ControllerConfigSchema = Strict({
   metricsPort: Type.Union([Type.Integer({ minimum: 0, maximum: 65_535 }), Type.Null()]),
   /** run the controller's clock this many times faster than real time (demo, tests); 1 in production */
   clockSpeed: Type.Number({ minimum: 0.001, maximum: 10_000 }),
+  /**
+   * a scaled clock's epoch: simulated time `startMs` at wall time `realStartMs` (null: the process's start), so
+   * the agents, hypervisor and both controllers of a simulated run share one timeline across restarts
+   */
+  clockStart: Strict({
+    startMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    realStartMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  }),
 });
 export type ControllerConfig = Static<typeof ControllerConfigSchema>;
 export const controllerConfigCheck = checkOf(ControllerConfigSchema);
@@ -121,6 +129,7 @@ export function defaultControllerConfig(): ControllerConfig {
     natsLiveness: { pingIntervalMs: 2_000, maxPingOut: 2 },
     metricsPort: null,
     clockSpeed: 1,
+    clockStart: { startMs: null, realStartMs: null },
   };
 }
 

@@ -47,7 +47,11 @@ async function run(configFile: string | undefined): Promise<number> {
   const cfg = loadControllerConfig(configFile);
   natsUrl = cfg.nats.url;
   const log = createLogger("presage-controller");
-  const clock = cfg.clockSpeed === 1 ? systemClock : scaledClock(cfg.clockSpeed);
+  const { startMs, realStartMs } = cfg.clockStart;
+  const clock =
+    cfg.clockSpeed === 1 && startMs === null
+      ? systemClock
+      : scaledClock(cfg.clockSpeed, startMs ?? Date.now(), realStartMs ?? Date.now());
   const metrics = new Metrics();
   // bind the metrics port first: a port in use fails before anything touches NATS
   const server = cfg.metricsPort !== null ? await serveMetrics(metrics, { port: cfg.metricsPort }) : null;
