@@ -23,7 +23,8 @@ console.log(
 );
 console.log(
   `sick hosts: ${r.sickHosts}, critical seen for ${r.sickDetected}, evacuated ${r.sickEvacuated}; ` +
-    `cooling rack: events ${JSON.stringify(r.coolingRackEvents)}, ${r.coolingRackEvacuated} hosts evacuated, ` +
+    `cooling rack: ${r.coolingBmcAlarmHosts} hosts at a BMC critical threshold, Presage events ` +
+    `${JSON.stringify(r.coolingRackEvents)}, ${r.coolingRackEvacuated} hosts evacuated, ` +
     `${r.brakeRecords} brake audit records; ${r.agentRestarts} rack agents dropped and restarted`,
 );
 console.log(
@@ -36,7 +37,8 @@ console.log(
     `(${r.eventsPerSec.toLocaleString()}/s), events stored ${r.agentEventsStored}, hung polls ${r.hungPolls}, ` +
     `garbage sent ${r.garbageSent}; NATS in-messages ${r.natsMsgsPerSec.toLocaleString()}/s over the cluster`,
 );
-for (const p of r.processes) console.log(`  ${p.process}: ${p.cpuS} CPU s (${p.cpuPct} % of one core), peak RSS ${p.peakRssMiB} MiB`);
+for (const p of r.processes)
+  console.log(`  ${p.process}: ${p.cpuS} CPU s (${p.cpuPct} % of one core), peak RSS ${p.peakRssMiB} MiB`);
 console.log(`wall ${r.wallS} s for ${r.simHours} simulated h at ${r.speed}x`);
 console.log(
   JSON.stringify({

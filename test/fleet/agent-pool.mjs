@@ -8,6 +8,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { AGENT_DEFAULTS } from "../../agent/dist/config.js";
 import { startAgent } from "../../agent/dist/run.js";
+import { bmcCritical } from "../../agent/dist/sim/bmc.js";
 import { createHostModel } from "../../agent/dist/sim/host.js";
 import { simulatedSource } from "../../agent/dist/sources/simulated.js";
 import { connectNats, scaledClock, silentLogger } from "../../shared/dist/index.js";
@@ -15,6 +16,8 @@ import { connectNats, scaledClock, silentLogger } from "../../shared/dist/index.
 const cfg = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const clock = scaledClock(cfg.speed, cfg.startMs, cfg.realStartMs);
 const since = () => clock.now() - cfg.startMs;
+/** cooling-rack hosts whose own BMC reached a critical threshold during the event (what a BMC alarm would page) */
+const bmcAlarmHosts = new Set();
 const within = (w, host) => w.hosts.includes(host) && since() >= w.fromMs && since() < w.toMs;
 
 function source(h) {
@@ -35,7 +38,10 @@ function source(h) {
         hung++;
         return new Promise(() => {}); // a BMC that never answers: the poller's wall-clock limit ends it
       }
-      return base.poll(signal);
+      return base.poll(signal).then((rs) => {
+        if (within(cfg.cooling, h.name) && rs.some(bmcCritical)) bmcAlarmHosts.add(h.name);
+        return rs;
+      });
     },
   };
 }
@@ -115,6 +121,7 @@ async function shutdown() {
       hosts: cfg.hosts.length,
       rackAgents: racks.size,
       hungPolls: hung,
+      coolingBmcAlarmHosts: [...bmcAlarmHosts],
       droppedRacks: dropRacks.length,
       cpuS: (c.user + c.system) / 1e6,
       maxRssMiB: process.resourceUsage().maxRSS / 1024,

@@ -12,7 +12,12 @@ import { connectNats, scaledClock, silentLogger } from "../../shared/dist/index.
 
 const cfg = JSON.parse(readFileSync(process.argv[2], "utf8"));
 const clock = scaledClock(cfg.speed, cfg.startMs, cfg.realStartMs);
-const hosts = cfg.hosts.map((h) => ({ name: h.name, cpuCapacity: h.cpuCapacity, memoryMiB: h.memoryMiB, rack: `rack-${h.rack}` }));
+const hosts = cfg.hosts.map((h) => ({
+  name: h.name,
+  cpuCapacity: h.cpuCapacity,
+  memoryMiB: h.memoryMiB,
+  rack: `rack-${h.rack}`,
+}));
 const engine = new SimEngine({ hosts, vms: cfg.vms, clock, seed: cfg.seed, log: silentLogger });
 const counts = { migrations: 0, completed: 0, failed: 0, doubleStarts: 0, wrongSource: 0, refused: 0 };
 /** vm -> id of its migration in flight */

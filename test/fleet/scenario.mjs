@@ -83,7 +83,8 @@ export function makeScenario(o) {
     vms,
     faults,
     sick,
-    cooling: { rack: coolingRack, hosts: coolingHosts, fromMs: at(0.4), toMs: at(0.4) + 2 * HOUR, deltaC: 14 },
+    // +20 C at the inlet for 2 h: enough for the BMCs' own critical thresholds
+    cooling: { rack: coolingRack, hosts: coolingHosts, fromMs: at(0.4), toMs: at(0.4) + 2 * HOUR, deltaC: 20 },
     maintenance: { host: maintenanceHost, enterMs: at(0.5), exitMs: at(0.6) },
     drop: { hosts: dropRacks.flatMap(rackHosts), fromMs: at(0.62), toMs: at(0.62) + 40 * MIN },
     hang: { hosts: hangHosts, fromMs: at(0.2), toMs: at(0.2) + HOUR },
