@@ -178,6 +178,9 @@ async function main() {
   for (const f of readdirSync(join(ROOT, "docs"))) put(join("docs", f), `usr/share/doc/presage/${f}`);
   for (const f of ["deploy/nats/presage.template.conf", "deploy/nats/accounts.conf", "deploy/nats/agent-users.sh"])
     put(f, `usr/share/doc/presage/examples/nats/${f.split("/").pop()}`);
+  // the three-node cluster: node.conf includes ../accounts.conf, so the layout is kept
+  for (const f of ["node.conf", "presage-nats-1.conf", "presage-nats-2.conf", "presage-nats-3.conf"])
+    put(`deploy/nats/cluster/${f}`, `usr/share/doc/presage/examples/nats/cluster/${f}`);
   mkdirSync(join(stage, "var/lib/presage"), { recursive: true });
 
   const debian = join(stage, "DEBIAN");

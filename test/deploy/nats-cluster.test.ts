@@ -18,6 +18,7 @@ import {
 } from "@presage/shared";
 import { startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, presage } from "../cli/run-cli.js";
 import { criticalFanEvent, poll } from "../e2e/harness.js";
 import { type Leader, startLeader } from "../e2e/leader.js";
 import { type SecureCluster, startSecureCluster } from "../security/secure-server.js";
@@ -86,19 +87,44 @@ describe("the three-node cluster deployment", () => {
       const victim = srv.cluster.urls.indexOf(`nats://${agent.getServer()}`);
       expect(victim).toBeGreaterThanOrEqual(0);
       await srv.cluster.kill(victim);
-      const after = await poll("an event stored after the kill", async () => (await publish(Date.now())).seq);
-      expect(after).toBeGreaterThanOrEqual(2);
-      expect(srv.cluster.urls.indexOf(`nats://${agent.getServer()}`)).not.toBe(victim);
-      // the controller acts on it: the host goes into evacuation on the surviving two nodes
-      await poll("host evacuating", async () => {
-        const h = (await leader.ctl.hosts({})).hosts.find((x) => x.host === host);
-        return h && h.state !== "healthy";
-      });
-      await srv.cluster.start(victim);
+      try {
+        await survives(agent, publish, victim);
+      } finally {
+        await srv.cluster.start(victim);
+      }
       const info = await js(nc, `STREAM.INFO.${STREAM_EVENTS}`);
       expect(info.state.messages).toBeGreaterThanOrEqual(2);
     } finally {
       await agent.close();
+    }
+  }, 180_000);
+
+  /** What must hold while one node is down: events stored, the agent on another node, the controller acting. */
+  async function survives(agent: NatsConnection, publish: (ts: number) => Promise<{ seq?: number }>, victim: number) {
+    const after = await poll("an event stored after the kill", async () => (await publish(Date.now())).seq);
+    expect(after).toBeGreaterThanOrEqual(2);
+    expect(srv.cluster.urls.indexOf(`nats://${agent.getServer()}`)).not.toBe(victim);
+    // the controller acts on it: the host goes into evacuation on the surviving two nodes
+    await poll("host evacuating", async () => {
+      const h = (await leader.ctl.hosts({})).hosts.find((x) => x.host === host);
+      return h && h.state !== "healthy";
+    });
+  }
+
+  it("has the CLI fail over to the next URL of its list when the first node is down", async () => {
+    assertBuilt();
+    await srv.cluster.kill(0);
+    try {
+      const r = await presage([
+        "hosts",
+        "--json",
+        ...["--server", srv.url, "--tls-ca", srv.certs?.ca ?? ""],
+        ...["--user", "alice", "--password", srv.passwords.PRESAGE_OPERATOR_ALICE_PASSWORD],
+      ]);
+      expect([r.code, r.stderr], r.stdout).toEqual([0, ""]);
+      expect(JSON.parse(r.stdout).hosts.map((h: { host: string }) => h.host)).toEqual(names);
+    } finally {
+      await srv.cluster.start(0);
     }
   });
 

@@ -77,6 +77,7 @@ export async function runChaos(sc, env) {
   const { cluster, nc, since, log, running, startController } = env;
   let killed = null;
   let natsDown = null;
+  let inMaintenance = false;
   for (const step of sc.chaos) {
     await sleepUntil(() => since() >= step.atMs);
     const at = `T+${round(since() / 3_600_000, 2)} h`;
@@ -94,14 +95,17 @@ export async function runChaos(sc, env) {
         await cluster.kill(step.node);
         log(`${at}: kill -9 NATS node ${cluster.nodes[step.node].name}`);
       } else if (step.action === "nats-start" && natsDown !== null) {
+        const t = Date.now();
         await cluster.start(natsDown);
-        log(`${at}: NATS node ${cluster.nodes[natsDown].name} back and JetStream-healthy`);
-      } else if (step.action === "maintenance-enter" || step.action === "maintenance-exit") {
+        const s = round((Date.now() - t) / 1000, 1);
+        log(`${at}: NATS node ${cluster.nodes[natsDown].name} back, the cluster JetStream-healthy after ${s} s`);
+      } else if (step.action === "maintenance-enter" || (step.action === "maintenance-exit" && inMaintenance)) {
         const why = step.action === "maintenance-enter" ? { reason: "fleet bench: planned work" } : { note: "done" };
         const r = await ops(nc, step.action, { hosts: [sc.maintenance.host], ...why });
         const how = r.ok === false ? JSON.stringify(r.error) : `ok (${r.tries} ${r.tries === 1 ? "try" : "tries"})`;
         log(`${at}: ${step.action} ${sc.maintenance.host}: ${how}`);
-        if (r.ok === false) throw new Error(JSON.stringify(r.error));
+        if (r.ok === false) throw new Error(r.error?.message ?? JSON.stringify(r.error));
+        inMaintenance = step.action === "maintenance-enter";
       }
       done.push({ action: step.action, at });
     } catch (e) {

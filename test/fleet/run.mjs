@@ -29,8 +29,9 @@ function controllerConfig(o, name, url, timeline) {
     leader: { enabled: true, leaseTtlMs: 3_000 },
     reconcile: { intervalMs: 60_000 },
     heartbeat: { lostAfterMs: 6 * o.pollMs },
-    // the default brake: at most 3 hosts (and 20 %) in remediation at once
-    brake: { maxHosts: 3, maxPercent: 20 },
+    // the brake: at most 2 % of the fleet (at least 3 hosts) in remediation at once; quarantined hosts stay in
+    // remediation until repaired, and none is repaired in this run
+    brake: { maxHosts: Math.max(3, Math.round(o.hosts / 50)), maxPercent: 20 },
     concurrency: { perSource: 4, perTarget: 2, fleet: 24 },
     rebalance: { intervalMs: 2 * 3_600_000, maxMoves: 10, aggressiveness: 3, cooldownMs: 3_600_000 },
     natsLiveness: { pingIntervalMs: 2_000, maxPingOut: 2 },
