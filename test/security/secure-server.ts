@@ -150,35 +150,30 @@ function throwawaySecrets(tls: boolean): Secrets {
   return { dir, certs, passwords };
 }
 
-export async function startSecureNats(opts: { tls: boolean }): Promise<SecureServer> {
-  const { dir, certs, passwords } = throwawaySecrets(opts.tls);
-  const ns = await startNatsServer({ config: secureConfig(passwords, certs) });
+/** What both start functions return: the URL, the throwaway secrets, and a stop that also removes them. */
+function withSecrets(s: Secrets, server: { url: string; stop(): Promise<void> }) {
   return {
-    ns,
-    url: ns.url,
-    passwords,
-    certs,
+    url: server.url,
+    passwords: s.passwords,
+    certs: s.certs,
     async stop() {
-      await ns.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await server.stop();
+      rmSync(s.dir, { recursive: true, force: true });
     },
   };
+}
+
+export async function startSecureNats(opts: { tls: boolean }): Promise<SecureServer> {
+  const s = throwawaySecrets(opts.tls);
+  const ns = await startNatsServer({ config: secureConfig(s.passwords, s.certs) });
+  return { ns, ...withSecrets(s, ns) };
 }
 
 export type SecureCluster = Omit<SecureServer, "ns"> & { cluster: NatsClusterHandle };
 
 /** deploy/nats/cluster/template.conf on three loopback nodes: the production accounts, TLS, mTLS routes. */
 export async function startSecureCluster(opts: { tls: boolean }): Promise<SecureCluster> {
-  const { dir, certs, passwords } = throwawaySecrets(opts.tls);
-  const cluster = await startNatsCluster({ config: secureConfig(passwords, certs, "cluster/template.conf") });
-  return {
-    cluster,
-    url: cluster.url,
-    passwords,
-    certs,
-    async stop() {
-      await cluster.stop();
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const s = throwawaySecrets(opts.tls);
+  const cluster = await startNatsCluster({ config: secureConfig(s.passwords, s.certs, "cluster/template.conf") });
+  return { cluster, ...withSecrets(s, cluster) };
 }
