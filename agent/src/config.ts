@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import {
   checkOf,
   HostName,
+  ListenOrNull,
   loadConfig,
   NatsSettingsSchema,
   refine,
@@ -145,6 +146,8 @@ export const AgentConfigSchema = Strict({
    * simulated time: speed > 1 runs faster than the wall clock, startMs sets the simulated start,
    * realStartMs the wall time it corresponds to (so several processes share one timeline)
    */
+  /** Prometheus /metrics (ipmi_exporter's families and presage_*): "HOST:PORT", port 0 = any; null = off */
+  metrics: Strict({ listen: ListenOrNull() }),
   clock: Strict({
     speed: Type.Number({ minimum: 0.001 }),
     startMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
@@ -169,6 +172,7 @@ export const AGENT_DEFAULTS = {
   maxBackoffMs: 300_000,
   sources: [],
   detect: {},
+  metrics: { listen: null },
   clock: { speed: 1, startMs: null, realStartMs: null },
 } satisfies AgentConfig;
 
@@ -179,6 +183,7 @@ export const AGENT_ENV = {
   NATS_PASS: "nats.pass",
   NATS_CREDS: "nats.creds",
   PRESAGE_POLL_INTERVAL_MS: "pollIntervalMs",
+  PRESAGE_METRICS_LISTEN: "metrics.listen",
 };
 
 export function loadAgentConfig(file?: string, env: NodeJS.ProcessEnv = process.env): AgentConfig {

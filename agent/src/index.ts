@@ -12,6 +12,7 @@ export { AGENT_DEFAULTS, agentConfigCheck, loadAgentConfig } from "./config.js";
 export type { Detector } from "./detect/detector.js";
 export { createDetector } from "./detect/index.js";
 export { runTool, ToolFailedError, ToolNotFoundError, ToolTimeoutError } from "./exec.js";
+export { AGENT_FAMILIES, agentMetrics, SensorBook } from "./metrics/index.js";
 export { FORMATS, type Format, isFormat, parsers } from "./parse/index.js";
 export { nextDelayMs, SourcePoller } from "./poller.js";
 export { runReplay } from "./replay.js";

@@ -115,7 +115,9 @@ export class SourcePoller {
     this.state.lastDurationMs = performance.now() - started;
     this.state.polls++;
     o.metrics.inc("presage_agent_polls_total", { source: source.name, result: "ok" });
-    o.metrics.set("presage_agent_poll_duration_ms", Math.round(this.state.lastDurationMs), { source: source.name });
+    o.metrics.observe("presage_agent_poll_duration_seconds", this.state.lastDurationMs / 1_000, {
+      source: source.name,
+    });
     if (this.state.failures > 0)
       o.log.info({ source: source.name, failures: this.state.failures }, "source answers again");
     this.state.failures = 0;
@@ -134,6 +136,7 @@ export class SourcePoller {
     this.state.lastError = e.message;
     this.state.lastDurationMs = ms;
     o.metrics.inc("presage_agent_polls_total", { source: source.name, result: "error" });
+    o.metrics.observe("presage_agent_poll_duration_seconds", ms / 1_000, { source: source.name });
     const nextMs = nextDelayMs(this.state.failures, o.intervalMs, o.maxBackoffMs);
     o.log.warn(
       { source: source.name, failures: this.state.failures, err: e.message, nextPollInMs: nextMs },

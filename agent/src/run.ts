@@ -11,7 +11,7 @@ import {
   type Heartbeat,
   heartbeatCheck,
   type Logger,
-  Metrics,
+  type Metrics,
   type NatsConnection,
   type Reading,
   readingCheck,
@@ -29,6 +29,7 @@ import {
 import type { AgentConfig } from "./config.js";
 import type { Detector } from "./detect/detector.js";
 import { createDetector } from "./detect/index.js";
+import { agentMetrics, registerDetectorMetrics, SensorBook, type SourceView } from "./metrics/index.js";
 import { EventOutbox } from "./outbox.js";
 import { guardPermissions, type PermissionError } from "./permission-guard.js";
 import { SourcePoller } from "./poller.js";
@@ -50,6 +51,8 @@ export type StartAgentOptions = {
   sources?: SensorSource[];
   /** default: createDetector(config.detect) */
   detector?: Detector;
+  /** default: a new registry; the daemon passes one that outlives config reloads (its /metrics serves it) */
+  metrics?: Metrics;
 };
 
 export type RunningAgent = {
@@ -82,11 +85,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const { config, nc } = opts;
   const clock = opts.clock ?? clockFor(config);
   const log = opts.log ?? createLogger("presage-agent");
-  const metrics = new Metrics();
-  metrics.describe("presage_agent_polls_total", "source polls by result");
-  metrics.describe("presage_agent_readings_total", "readings published");
-  metrics.describe("presage_agent_events_published_total", "events stored in JetStream");
-  metrics.describe("presage_agent_events_pending", "events waiting for NATS", "gauge");
+  const metrics = opts.metrics ?? agentMetrics();
 
   // A locked-down agent user (deploy/nats) may not create streams: the controller does, and the
   // outbox keeps retrying events until the stream exists.
@@ -99,6 +98,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
   const hosts = [...new Set(sources.length ? sources.map((s) => s.host) : [config.host])];
   const outbox = new EventOutbox(nc, { log, metrics });
   const cpu = new Map<string, number | null>();
+  const book = new SensorBook();
 
   const emit = (e: SensorEvent) => {
     log.info({ event: e.id, host: e.host, severity: e.severity, kind: e.kind, component: e.component }, e.reason);
@@ -127,6 +127,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
       }
     }
     metrics.inc("presage_agent_readings_total", { source: source.name }, good.length);
+    book.record(source.host, good);
     const util = cpuUtil(good);
     if (util !== null) cpu.set(source.host, util);
     for (const r of good) {
@@ -153,6 +154,14 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
         onEvent: emit,
       }),
   );
+
+  const views = (): SourceView[] => pollers.map((p) => ({ source: p.source.name, host: p.source.host, ...p.state }));
+  for (const p of pollers) {
+    metrics.zero("presage_agent_poll_duration_seconds", { source: p.source.name });
+    for (const result of ["ok", "error"]) metrics.zero("presage_agent_polls_total", { source: p.source.name, result });
+  }
+  book.register(metrics, views);
+  registerDetectorMetrics(metrics, { detector, hosts, sources: views, now: () => clock.now() });
 
   const heartbeat = (host: string) => {
     const h = detector.health(host);

@@ -3,7 +3,9 @@
  * ExecStartPre=, and an operator editing /etc/presage/controller.json). Loads and validates the file like `run`
  * (env overrides included), then the engine-level rules `createEngine` enforces.
  */
+
 import { ConfigError } from "@presage/shared";
+import { redactUrl } from "./alertmanager/client.js";
 import { type ControllerConfig, loadControllerConfig } from "./config.js";
 import { loadFleet } from "./migration/index.js";
 
@@ -28,6 +30,8 @@ export function checkControllerConfig(file: string | undefined, env: NodeJS.Proc
       ? `sim (${fleet.hosts.length} hosts from ${e.sim.fleetFile})`
       : `sim (${e.sim.hosts} generated hosts)`;
   } else engine = `remote (subjects ${e.remote.prefix}.>)`;
-  const summary = `config ok: engine ${engine}; nats ${cfg.nats.url}; policy ${cfg.policy.mode}; leader election ${cfg.leader.enabled ? "on" : "off"}`;
+  const summary =
+    `config ok: engine ${engine}; nats ${cfg.nats.url}; policy ${cfg.policy.mode}; leader election ${cfg.leader.enabled ? "on" : "off"}` +
+    `; metrics ${cfg.metrics.listen ?? "off"}; alertmanager ${cfg.alertmanager.url ? redactUrl(cfg.alertmanager.url) : "off"}`;
   return { ok: true, file: file ?? null, summary, config: cfg };
 }

@@ -7,9 +7,11 @@ import {
   checkOf,
   type DeepPartial,
   fromCheck,
+  ListenOrNull,
   loadConfig,
   NatsSettingsSchema,
   OneOf,
+  refine,
   type Static,
   Strict,
   Type,
@@ -90,7 +92,26 @@ export const ControllerConfigSchema = Strict({
   events: Strict({ maxAheadMs: Type.Integer({ minimum: 0 }), maxBehindMs: Type.Integer({ minimum: 0 }) }),
   /** ping the NATS server this often and reconnect after this many unanswered pings (dead peer in seconds) */
   natsLiveness: Strict({ pingIntervalMs: Type.Integer({ minimum: 100 }), maxPingOut: Pos() }),
-  metricsPort: Type.Union([Type.Integer({ minimum: 0, maximum: 65_535 }), Type.Null()]),
+  /** Prometheus /metrics: "HOST:PORT", port 0 = any free port (logged); null = off */
+  metrics: Strict({ listen: ListenOrNull() }),
+  /**
+   * Alertmanager both ways (null url = off): open alerts pushed to its v2 API every intervalMs (resolved when
+   * cleared), a silence per acknowledged alert, and an alert acknowledged when a silence there matches it
+   */
+  alertmanager: Strict({
+    url: Type.Union([
+      refine(
+        Type.String(),
+        (v) => /^https?:\/\//.test(v) && URL.canParse(v),
+        (v, p) => `${p}: ${JSON.stringify(v)} is not an http(s) URL (e.g. "http://alertmanager:9093")`,
+      ),
+      Type.Null(),
+    ]),
+    intervalMs: Type.Integer({ minimum: 1_000 }),
+    timeoutMs: Type.Integer({ minimum: 100 }),
+    /** how long a silence created for an ack lasts */
+    silenceMs: Type.Integer({ minimum: 60_000 }),
+  }),
   /** run the controller's clock this many times faster than real time (demo, tests); 1 in production */
   clockSpeed: Type.Number({ minimum: 0.001, maximum: 10_000 }),
   /**
@@ -127,7 +148,8 @@ export function defaultControllerConfig(): ControllerConfig {
     telemetry: { maxSensorsPerHost: 1_000 },
     events: { maxAheadMs: 10 * 60_000, maxBehindMs: 7 * 24 * 3_600_000 },
     natsLiveness: { pingIntervalMs: 2_000, maxPingOut: 2 },
-    metricsPort: null,
+    metrics: { listen: null },
+    alertmanager: { url: null, intervalMs: 15_000, timeoutMs: 5_000, silenceMs: 24 * 3_600_000 },
     clockSpeed: 1,
     clockStart: { startMs: null, realStartMs: null },
   };
@@ -156,6 +178,8 @@ export function loadControllerConfig(file?: string, env: NodeJS.ProcessEnv = pro
       PRESAGE_CONTROLLER_NAME: "name",
       PRESAGE_POLICY_MODE: "policy.mode",
       PRESAGE_CLOCK_SPEED: "clockSpeed",
+      PRESAGE_METRICS_LISTEN: "metrics.listen",
+      PRESAGE_ALERTMANAGER_URL: "alertmanager.url",
     },
     openKeys: ["vms", "policy.hosts", "policy.groups", "policy.hostGroups", "nats"],
   });

@@ -12,7 +12,7 @@ import {
   ErrorCode,
   ensureStreams,
   type Logger,
-  Metrics,
+  type Metrics,
   type NatsConnection,
   OpsError,
   type OpsReplies,
@@ -20,10 +20,13 @@ import {
   type Subscription,
   systemClock,
 } from "@presage/shared";
+import { runAlertmanagerSync } from "./alertmanager/index.js";
 import type { ControllerApi } from "./api.js";
 import { AuditLog } from "./audit.js";
 import type { ControllerConfig } from "./config.js";
 import { LeaderElection } from "./leader.js";
+import { controllerMetrics } from "./metrics/families.js";
+import { registerStateMetrics } from "./metrics/state.js";
 import type { MigrationEngine } from "./migration/engine.js";
 import * as intents from "./ops/intents.js";
 import * as queries from "./ops/queries.js";
@@ -89,7 +92,8 @@ class PresageController implements Controller {
   constructor(o: ControllerOptions) {
     this.name = o.name ?? o.config.name;
     this.#log = (o.log ?? createLogger("presage-controller")).child({ replica: this.name });
-    this.metrics = o.metrics ?? new Metrics();
+    this.metrics = o.metrics ?? controllerMetrics();
+    registerStateMetrics(this.metrics, () => this.#leader());
     this.#deps = {
       name: this.name,
       nc: o.nc,
@@ -106,10 +110,6 @@ class PresageController implements Controller {
       }),
       audit: new AuditLog(o.nc, this.#log, this.metrics),
     };
-    this.metrics.describe("presage_events_total", "events consumed, by severity");
-    this.metrics.describe("presage_events_refused_total", "events refused, by reason (clock_skew)");
-    this.metrics.describe("presage_unknown_host_messages_total", "messages about hosts the engine does not know");
-    this.metrics.describe("presage_migrations_total", "migrations finished, by purpose and status");
   }
 
   async start(): Promise<void> {
@@ -197,7 +197,8 @@ class PresageController implements Controller {
     if (!live()) return;
     const term = this.#term as Term;
     const consumer = term.events.run().catch((e) => this.#log.error({ err: e }, "event consumer failed"));
-    term.done = Promise.all([consumer, term.loop.run().catch(() => {})]);
+    const am = runAlertmanagerSync(term.ctx).catch((e) => this.#log.error({ err: e }, "Alertmanager sync stopped"));
+    term.done = Promise.all([consumer, term.loop.run().catch(() => {}), am]);
     for (const fn of this.#listeners) fn(true);
   }
 

@@ -1,7 +1,10 @@
 /** @presage/controller internal entry: modules the tests and the demo reach into (not a stable API). */
+
+export * from "./alertmanager/index.js";
 export * from "./audit.js";
 export * from "./config.js";
 export * from "./controller.js";
+export * from "./metrics/index.js";
 export * from "./migration/engine.js";
 export * from "./migration/index.js";
 export * from "./migration/libvirt/engine.js";

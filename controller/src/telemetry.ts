@@ -32,7 +32,6 @@ export class Telemetry {
 
   constructor(readonly o: TelemetryOptions) {
     this.historyLength = o.historyLength;
-    o.metrics?.describe(SENSORS_DROPPED, "readings dropped because their host already has maxSensorsPerHost sensors");
   }
 
   heartbeat(hb: Heartbeat, now: number): HeartbeatInfo {

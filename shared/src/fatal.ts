@@ -13,7 +13,7 @@ export const DaemonExit = {
   Usage: 2,
   /** NATS could not be reached, refused the credentials, or refused the daemon's own subjects */
   Nats: 3,
-  /** a port it must listen on (metricsPort) is in use or not permitted */
+  /** an address it must listen on (metrics.listen) is in use, not permitted or not local */
   Port: 4,
 } as const;
 export type DaemonExit = (typeof DaemonExit)[keyof typeof DaemonExit];

@@ -130,8 +130,9 @@ async function ingestBench(n, { poller = false } = {}) {
     let pending = n;
     let firstAt = 0;
     for (;;) {
-      if (!firstAt && ctl.metrics.total("presage_events_total") > 0) firstAt = performance.now();
-      if (ctl.metrics.total("presage_events_total") >= n) {
+      const consumed = await ctl.metrics.total("presage_events_total");
+      if (!firstAt && consumed > 0) firstAt = performance.now();
+      if (consumed >= n) {
         const ci = await ackInfo();
         pending = (ci.num_pending ?? n) + (ci.num_ack_pending ?? 0);
         if (pending === 0) break;
@@ -144,7 +145,7 @@ async function ingestBench(n, { poller = false } = {}) {
     const rate = (n / ingestMs) * 1000;
     const steady = (n / (performance.now() - (firstAt || t1))) * 1000;
     const alerts = (await ctl.events({ limit: 10_000 })).alerts.length;
-    const restarts = ctl.metrics.total("presage_event_consumer_restarts_total");
+    const restarts = await ctl.metrics.total("presage_event_consumer_restarts_total");
     console.log(
       `ingest${poller ? ` (CONSUMER.INFO polled at 5 Hz by another process: ${polls.polls} polls, ${polls.answered} answered)` : ""}: ${n.toLocaleString()} events from ${hostCount.toLocaleString()} hosts (stored by JetStream in ${pubMs.toFixed(0)} ms) ` +
         `consumed, applied to alerts/host state, persisted to KV and acked in ${ingestMs.toFixed(0)} ms = ` +

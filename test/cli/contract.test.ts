@@ -7,10 +7,10 @@
  * changes without the CLI (the `{ type, alert }` envelope `watch` once dropped) fails here.
  */
 
-import { EventOutbox } from "@presage/agent/internal";
+import { agentMetrics, EventOutbox } from "@presage/agent/internal";
 import { commands, watch } from "@presage/cli/internal";
 import { generateFleet } from "@presage/controller/internal";
-import { connectNats, Metrics, type NatsConnection, scaledClock, silentLogger } from "@presage/shared";
+import { connectNats, type NatsConnection, scaledClock, silentLogger } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { criticalFanEvent, heartbeats, poll } from "../e2e/harness.js";
@@ -79,7 +79,7 @@ describe("contract: controller feeds and replies read by the CLI", () => {
     try {
       await poll("hosts known", async () => (await cli(["hosts", "--json"])).out.includes(spare), 30_000, 200);
       // events as the agent publishes them: its outbox, JetStream, then the core subject watch reads
-      const outbox = new EventOutbox(nc, { log: silentLogger, metrics: new Metrics() });
+      const outbox = new EventOutbox(nc, { log: silentLogger, metrics: agentMetrics() });
       outbox.push(criticalFanEvent(sick, clock.now()));
       outbox.push(criticalFanEvent(manual, clock.now()));
       await outbox.close(5_000);

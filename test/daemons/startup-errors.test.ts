@@ -93,18 +93,21 @@ describe("daemon start-up errors", () => {
     expect(agent.lines[0]).toMatch(/^presage-agent: NATS at .* refused the credentials/);
   });
 
-  it("daemons - a metricsPort already in use is one line naming the port, exit 4, before NATS is tried", async () => {
+  it("daemons - a metrics.listen address in use is one line naming it, exit 4, before NATS is tried", async () => {
+    const nats = { url: `nats://127.0.0.1:${await deadPort()}` };
+    const listen = `127.0.0.1:${heldPort}`;
     const cfg = join(dir, "ctl.json");
-    writeFileSync(
-      cfg,
-      JSON.stringify({ metricsPort: heldPort, nats: { url: `nats://127.0.0.1:${await deadPort()}` } }),
-    );
+    writeFileSync(cfg, JSON.stringify({ metrics: { listen }, nats }));
     const r = await run(CONTROLLER, ["run", "--config", cfg], {});
     expect(r.code).toBe(4);
     noStack(r);
-    expect(r.lines).toEqual([
-      `presage-controller: metrics port 127.0.0.1:${heldPort} is already in use (another process holds it): set another metricsPort, or stop that process`,
-    ]);
+    const why = `metrics address ${listen} is already in use (another process holds it): set another metrics.listen, or stop that process`;
+    expect(r.lines).toEqual([`presage-controller: ${why}`]);
+    const agentCfg = join(dir, "agent-metrics.json");
+    writeFileSync(agentCfg, JSON.stringify({ host: "h1", metrics: { listen }, nats }));
+    const a = await run(AGENT, ["run", "--config", agentCfg], {});
+    expect(a.code).toBe(4);
+    expect(a.lines).toEqual([`presage-agent: ${why}`]);
   });
 
   it("daemons - bad usage and bad config are one line, exit 2", async () => {
@@ -113,10 +116,10 @@ describe("daemon start-up errors", () => {
     expect(opt.lines).toHaveLength(1);
     expect(opt.lines[0]).toMatch(/^presage-controller: Unknown option '--bogus'/);
     const cfg = join(dir, "bad.json");
-    writeFileSync(cfg, JSON.stringify({ metricsPort: "nine" }));
+    writeFileSync(cfg, JSON.stringify({ metrics: { listen: "nine" } }));
     const bad = await run(CONTROLLER, ["run", "--config", cfg], {});
     expect(bad.code).toBe(2);
-    expect(bad.lines).toEqual([expect.stringMatching(/^presage-controller: invalid config in .*metricsPort/)]);
+    expect(bad.lines).toEqual([expect.stringMatching(/^presage-controller: invalid config in .*metrics\.listen/)]);
     const mode = await run(CONTROLLER, ["run"], { PRESAGE_POLICY_MODE: "bogus" });
     expect(mode.code).toBe(2);
     expect(mode.lines).toEqual([

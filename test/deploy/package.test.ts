@@ -97,4 +97,20 @@ describe.skipIf(skip)("pnpm package: the .deb", () => {
     const r = run("presage-agent", ["sensors", "--config", join(root, "etc/presage/agent-lab.json")]);
     expect(r.status, r.stderr).toBe(0);
   });
+
+  it("both installed daemons bind metrics.listen (prom-client bundled) before they try NATS", () => {
+    for (const [bin, extra] of [
+      ["presage-agent", { host: "h1" }],
+      ["presage-controller", {}],
+    ] as const) {
+      const cfg = join(out, `${bin}-metrics.json`);
+      writeFileSync(
+        cfg,
+        JSON.stringify({ ...extra, metrics: { listen: "127.0.0.1:0" }, nats: { url: "nats://127.0.0.1:1" } }),
+      );
+      const r = run(bin, ["run", "--config", cfg]);
+      expect(r.status, r.stderr).toBe(3); // no NATS there
+      expect(r.stderr).toMatch(/"msg":"metrics on 127\.0\.0\.1:[1-9]\d*"/);
+    }
+  });
 });

@@ -70,12 +70,17 @@ describe("hostile telemetry", () => {
   it("hostile - invented sensor names are capped per host, counted, logged once; `presage host` fits max_payload", async () => {
     expect(nc.info?.max_payload).toBe(MAX_PAYLOAD);
     await flood(victim, 0, INVENTED);
-    await poll("drops counted", () => leader.ctl.metrics.total(SENSORS_DROPPED) === INVENTED - CAP, 30_000, 50);
+    await poll(
+      "drops counted",
+      async () => (await leader.ctl.metrics.total(SENSORS_DROPPED)) === INVENTED - CAP,
+      30_000,
+      50,
+    );
     // a second wave: still capped, counted again, not logged again
     await flood(victim, INVENTED, 2_000);
     await poll(
       "second wave counted",
-      () => leader.ctl.metrics.total(SENSORS_DROPPED) === INVENTED + 2_000 - CAP,
+      async () => (await leader.ctl.metrics.total(SENSORS_DROPPED)) === INVENTED + 2_000 - CAP,
       30_000,
       50,
     );

@@ -8,10 +8,10 @@ import { natsEnv } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FAN, type SimBmc, startSimBmc, TEMP, UNIT } from "./ipmi-sim.mjs";
 
-const until = async <T>(f: () => T | undefined | null | false, ms = 30_000): Promise<T> => {
+const until = async <T>(f: () => T | undefined | null | false | Promise<T | null>, ms = 30_000): Promise<T> => {
   const end = Date.now() + ms;
   for (;;) {
-    const v = f();
+    const v = await f();
     if (v) return v;
     if (Date.now() > end) throw new Error(`condition not met within ${ms} ms`);
     await new Promise((r) => setTimeout(r, 50));
@@ -104,8 +104,8 @@ describe("live agent - real BMC simulators over lanplus", () => {
 
       doomed.kill();
       const killedAt = Date.now();
-      const warning = await until(() => {
-        const jsmMsgs = agent.metrics.get("presage_agent_events_published_total", { severity: "warning" });
+      const warning = await until(async () => {
+        const jsmMsgs = await agent.metrics.get("presage_agent_events_published_total", { severity: "warning" });
         return jsmMsgs >= 1 ? jsmMsgs : null;
       }, 60_000);
       expect(warning).toBe(1);
@@ -115,12 +115,12 @@ describe("live agent - real BMC simulators over lanplus", () => {
       // three failures with backoff 500 ms, 1 s between them: more than 1.5 s, each cut at the 1.5 s timeout at worst
       expect(Date.now() - killedAt).toBeGreaterThan(1_400);
       await until(() => beats.some((b) => (b.sourceFailures ?? 0) >= 3)); // heartbeats tell the controller too
-      const polls = agent.metrics.get("presage_agent_polls_total", {
+      const polls = await agent.metrics.get("presage_agent_polls_total", {
         source: `freeipmi-ipmi-sensors:127.0.0.1:${doomed.port}`,
         result: "error",
       });
       await new Promise((r) => setTimeout(r, 3_000));
-      const pollsLater = agent.metrics.get("presage_agent_polls_total", {
+      const pollsLater = await agent.metrics.get("presage_agent_polls_total", {
         source: `freeipmi-ipmi-sensors:127.0.0.1:${doomed.port}`,
         result: "error",
       });
@@ -128,7 +128,7 @@ describe("live agent - real BMC simulators over lanplus", () => {
       // the healthy BMC kept being read all along, and no critical event was raised for the dead one
       const aBefore = batches.get("node-a")?.length ?? 0;
       await until(() => (batches.get("node-a")?.length ?? 0) > aBefore + 1);
-      expect(agent.metrics.get("presage_agent_events_published_total", { severity: "critical" })).toBe(0);
+      expect(await agent.metrics.get("presage_agent_events_published_total", { severity: "critical" })).toBe(0);
     } finally {
       await agent.stop();
       sub.unsubscribe();

@@ -10,12 +10,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { EventOutbox } from "@presage/agent/internal";
+import { agentMetrics, EventOutbox } from "@presage/agent/internal";
 import { generateFleet } from "@presage/controller/internal";
 import {
   connectNats,
   inboxes,
-  Metrics,
   type NatsConnection,
   type SensorEvent,
   scaledClock,
@@ -127,7 +126,7 @@ describe("private inboxes", () => {
     const mine = await tryToRead(two, `${inboxes.agent("node-02")}.>`, 1_500);
 
     // node-01 publishes a critical event the way the agent does (its outbox, JetStream acks to its inbox)
-    const outbox = new EventOutbox(one, { log: silentLogger, metrics: new Metrics() });
+    const outbox = new EventOutbox(one, { log: silentLogger, metrics: agentMetrics() });
     const ev: SensorEvent = criticalFanEvent("node-01", clock.now());
     outbox.push(ev);
     await outbox.close(5_000);

@@ -10,6 +10,7 @@ import {
   hostNameError,
   inboxes,
   reportFatal,
+  serveMetrics,
 } from "@presage/shared";
 import { type AgentConfig, loadAgentConfig } from "../config.js";
 import { FORMATS, isFormat, newParseStats, parsers } from "../parse/index.js";
@@ -44,8 +45,8 @@ Formats for parse (the exact command whose output it reads):
                        [--output-event-bitmask]             (ipmi_exporter's flags)
 
 Config: a JSON file (docs/agent.md); --config or PRESAGE_AGENT_CONFIG. Env overrides: PRESAGE_HOST,
-NATS_URL, NATS_USER, NATS_PASS, NATS_CREDS, PRESAGE_POLL_INTERVAL_MS. Logs are JSON on stderr
-(PRESAGE_LOG_LEVEL=debug for more).
+NATS_URL, NATS_USER, NATS_PASS, NATS_CREDS, PRESAGE_POLL_INTERVAL_MS, PRESAGE_METRICS_LISTEN
+(Prometheus /metrics, "HOST:PORT"). Logs are JSON on stderr (PRESAGE_LOG_LEVEL=debug for more).
 
 Examples:
   ipmitool sensor | presage-agent parse --format ipmitool-sensor --host db1
@@ -53,7 +54,7 @@ Examples:
   presage-agent replay --input trace.ndjson > events.ndjson
 
 Exit codes: 0 ok, 1 a source or input failed, 2 bad usage or config, 3 the NATS user may not use this
-host's subjects (run exits within seconds, naming the subject and the user).`;
+host's subjects (run exits within seconds, naming the subject and the user), 4 metrics.listen is in use.`;
 
 class UsageError extends Error {}
 
@@ -173,6 +174,12 @@ async function cmdRun(args: string[]): Promise<number> {
   const log = createLogger("presage-agent").child({ agent: config.host });
   if (!config.sources.length) log.warn("no sources configured: only heartbeats will be sent (docs/agent.md)");
   const { startAgent } = await import("../run.js");
+  const { agentMetrics } = await import("../metrics/index.js");
+  // bind the metrics address first: one in use fails before anything touches NATS; one registry serves every
+  // agent a reload starts, so counters run on (a changed metrics.listen takes effect on restart)
+  const metrics = agentMetrics();
+  const server = config.metrics.listen ? await serveMetrics(metrics, config.metrics.listen) : null;
+  if (server) log.info({ metrics: `http://${server.address}/metrics` }, `metrics on ${server.address}`);
   const nc = await connectNats(
     {
       ...config.nats,
@@ -182,7 +189,7 @@ async function cmdRun(args: string[]): Promise<number> {
     },
     log,
   );
-  let current = { config, agent: await startAgent({ config, nc, log }) };
+  let current = { config, agent: await startAgent({ config, nc, log, metrics }) };
   // SIGHUP re-reads the config; a config that fails to load is reported and the running one kept
   let reloading = Promise.resolve();
   process.on("SIGHUP", () => {
@@ -197,7 +204,7 @@ async function cmdRun(args: string[]): Promise<number> {
       if (JSON.stringify(next.nats) !== JSON.stringify(current.config.nats))
         log.warn("nats settings changed: they take effect on restart, not on reload");
       await current.agent.stop();
-      current = { config: next, agent: await startAgent({ config: next, nc, log }) };
+      current = { config: next, agent: await startAgent({ config: next, nc, log, metrics }) };
       log.info({ sources: next.sources.length }, "config reloaded");
     });
   });
@@ -215,6 +222,7 @@ async function cmdRun(args: string[]): Promise<number> {
   log.info("stopping");
   await reloading;
   await current.agent.stop();
+  await server?.close();
   await nc.drain().catch(() => {});
   return 0;
 }

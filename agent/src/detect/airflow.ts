@@ -49,6 +49,11 @@ export class AirflowTracker {
     const fan = ctx.fans.effort(ts);
     const inlet = ctx.inlet && ts - ctx.inlet.ts <= this.#cfg.staleMs ? ctx.inlet.v : null;
     if (cpu === null || fan === null || inlet === null || fan < 1) return;
+    if (ctx.roomMoving()) {
+      this.#channel.touch(ts);
+      this.#thermal.touch(ts);
+      return;
+    }
     const rise = Math.max(5, cpu - inlet);
     const thermal = Math.log(rise);
     const x = thermal + 0.8 * Math.log(fan) - Math.log(powerW);

@@ -46,7 +46,9 @@ export class Channel {
   #cusum = 0;
   /** buckets since the CUSUM last left 0: how long the current change has been going on */
   #run = 0;
+  /** last sample seen (judged or left out as context) and last one judged */
   #lastTs = -1;
+  #lastAddTs = -1;
 
   readonly #stepBack: boolean;
   readonly #bucketMs: number;
@@ -79,11 +81,18 @@ export class Channel {
     this.#head = 0;
   }
 
+  /** A sample arrived but was left out as context (a load burst, a room excursion): time passed, not a silence. */
+  touch(ts: number): void {
+    this.#lastTs = ts;
+  }
+
   /** Add one sample; returns an assessment when a bucket closes. */
   add(ts: number, y: number, failAt: number): Assessment | null {
-    if (this.#lastTs >= 0 && ts - this.#lastTs > this.#cfg.maxGapMs) this.#acc.length = 0;
+    // a partial bucket of samples from before a gap (silence or context) is stale; only a silence re-learns
+    if (this.#lastAddTs >= 0 && ts - this.#lastAddTs > this.#cfg.maxGapMs) this.#acc.length = 0;
     if (this.#lastTs >= 0 && ts - this.#lastTs > this.#cfg.relearnGapMs) this.rebaseline();
     this.#lastTs = ts;
+    this.#lastAddTs = ts;
     let out: Assessment | null = null;
     if (this.#bucketStart < 0 || this.#acc.length === 0) this.#bucketStart = ts;
     else if (ts - this.#bucketStart >= this.#bucketMs) {
@@ -95,10 +104,23 @@ export class Channel {
     return out;
   }
 
+  /**
+   * Add one bucket its caller reduced itself (a statistic over the bucket's samples other than their median);
+   * returns its assessment once the baseline is learned. The caller knows which gaps are silences (re-baseline)
+   * and which are context it skipped.
+   */
+  addBucket(ts: number, v: number, failAt: number): Assessment | null {
+    this.#failAt = failAt;
+    return this.#assess(ts, v);
+  }
+
   #close(): Assessment | null {
     const v = medianInPlace(this.#acc);
-    const ts = this.#bucketStart + this.#bucketMs / 2;
     this.#acc.length = 0;
+    return this.#assess(this.#bucketStart + this.#bucketMs / 2, v);
+  }
+
+  #assess(ts: number, v: number): Assessment | null {
     this.#push(ts, v);
     if (this.#base === null) {
       this.#learn.push(v);

@@ -31,30 +31,36 @@ export function railNominal(name: string, firstValue: number): number | null {
 const PSU_OUTPUT = /^ps ?\d|psu|power ?supply/i;
 const PSU_CURRENT = /^(current|ps ?\d|psu|power ?supply)/i;
 
+/** names as the regexes read them: firmware that renames "Power Supply 1" to "Power_Supply_1" means the same */
+const spaced = (name: string) => name.replace(/_/g, " ");
+
 export function classify(r: Reading): Role {
   const u = r.unit.toUpperCase();
+  const name = spaced(r.sensor);
   switch (r.type) {
     case "fan":
       return u === "RPM" || u === "%" ? Role.Fan : Role.Ignore;
     case "temperature": {
-      if (/inlet|ambient|intake|room/i.test(r.sensor)) return Role.Inlet;
+      // a supply's own inlet ("32-P/S 1 Inlet", "PS1 Inlet Temp") is the supply's heat, not the room's
+      if (/p\/s|^\d*-?ps ?\d|psu|power ?supply/i.test(name)) return Role.OtherTemp;
+      if (/inlet|ambient|intake|room/i.test(name)) return Role.Inlet;
       // Intel DTS / margin sensors count down to Tjmax: not a temperature to compare with a twin
-      if (/\bdts\b|margin/i.test(r.sensor)) return Role.OtherTemp;
-      if (/vr|dimm|mem|pch|gpu|nvme|disk|drive/i.test(r.sensor)) return Role.OtherTemp;
-      if (/cpu|proc|socket|^temp(_\d+)?$/i.test(r.sensor)) return Role.Cpu; // Dell: Temp, Temp_2
+      if (/\bdts\b|margin/i.test(name)) return Role.OtherTemp;
+      if (/vr|dimm|mem|pch|gpu|nvme|disk|drive/i.test(name)) return Role.OtherTemp;
+      if (/cpu|proc|socket|^temp( \d+)?$/i.test(name)) return Role.Cpu; // Dell: Temp, Temp_2
       return Role.OtherTemp;
     }
     case "voltage":
       if (u !== "V") return Role.Ignore;
-      return /bat|cmos|rtc/i.test(r.sensor) ? Role.Battery : Role.Rail;
+      return /bat|cmos|rtc/i.test(name) ? Role.Battery : Role.Rail;
     case "power":
       if (u !== "W") return Role.Ignore;
-      return PSU_OUTPUT.test(r.sensor) ? Role.PsuOutput : Role.Power;
+      return PSU_OUTPUT.test(name) ? Role.PsuOutput : Role.Power;
     case "current":
-      return u === "A" && PSU_CURRENT.test(r.sensor) ? Role.PsuOutput : Role.Ignore;
+      return u === "A" && PSU_CURRENT.test(name) ? Role.PsuOutput : Role.Ignore;
     default:
       return Role.Ignore;
   }
 }
 
-export const isPsuName = (name: string) => /^ps\d|psu|power ?supply|^ps ?\d/i.test(name);
+export const isPsuName = (name: string) => /^ps\d|psu|power ?supply|^ps ?\d/i.test(spaced(name));

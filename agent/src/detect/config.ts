@@ -52,6 +52,11 @@ export const DetectConfigSchema = Strict(
     railTolerance: frac(),
     /** smallest rail droop (fraction of nominal) that can be a degradation */
     railMinDrop: frac(),
+    /** smallest growth of a rail's mean dip below its own level (fraction of nominal, per slow bucket) that can be
+     * a supply's degradation: 0.0005 is 6 mV on 12 V, a tenth of a typical BMC's 60 mV step */
+    railMinDip: frac(),
+    /** how long a rail's floor (the lowest level it regularly visits, load-line droop included) is learned */
+    railLearnMs: Type.Integer({ minimum: 0 }),
     /** smallest growth, in degrees, of a CPU's difference to its twin that can be a degradation (twins carry
      * different loads, so healthy ones differ by several degrees) */
     cpuMinExcessC: pos(),
@@ -67,6 +72,8 @@ export const DetectConfigSchema = Strict(
     psuOffShare: frac(),
     /** smallest loss of cooling efficiency (log units, 0.15 ~ 14%) that can be an airflow degradation */
     airflowMinLoss: pos(),
+    /** an inlet this many degrees away from its own 6-h level is a room (CRAC) excursion: airflow is not judged */
+    roomExcursionC: pos(),
     /** how long a host's per-power-band cooling baseline is learned before airflow is judged */
     airflowLearnMs: Type.Integer({ minimum: 0 }),
     /** CPU failure point when the BMC gives no upper-critical threshold */
@@ -112,6 +119,8 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   stuckMove: 0.05,
   railTolerance: 0.08,
   railMinDrop: 0.025,
+  railMinDip: 0.0005,
+  railLearnMs: 24 * 3_600_000,
   cpuMinExcessC: 8,
   burstRise: 0.15,
   slowBucketMs: 1_800_000,
@@ -119,6 +128,7 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   psuFailShare: 0.5,
   psuOffShare: 0.05,
   airflowMinLoss: 0.15,
+  roomExcursionC: 1.5,
   airflowLearnMs: 24 * 3_600_000,
   cpuMaxC: 95,
   confirmSamples: 2,
@@ -145,6 +155,7 @@ export const DETECT_PROFILES = {
     stuckMs: 120_000,
     stallWindowSamples: 60,
     airflowLearnMs: 10 * 60_000,
+    railLearnMs: 10 * 60_000,
     slowBucketMs: 60_000,
     fanPeerMemoryMs: 30 * 60_000,
     failureClearMs: 60_000,

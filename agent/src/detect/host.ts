@@ -24,6 +24,8 @@ export class HostContext {
   #loadSlow = 0;
   /** latest inlet/ambient temperature */
   inlet: Latest | null = null;
+  /** the inlet's own recent (6 h) level: a room (CRAC) excursion is the inlet away from it */
+  #inletSlow: number | null = null;
   /** last time any evidence said the host is powered: CPU temperature read, power > 0, a fan spinning */
   lastOnTs = Number.NEGATIVE_INFINITY;
   /** last time a power sensor read 0 W */
@@ -52,16 +54,17 @@ export class HostContext {
 
   /**
    * The host's power draw when `r` tells it, once per poll: a host-level power sensor's value, or, on hosts that
-   * report only per-supply power, the sum of the supplies' latest outputs (on the first supply's reading).
+   * report only per-supply power, the sum of the supplies' latest outputs (on the first supply's reading). `name`
+   * is the sensor's name as its judge knows it (its first name, after a firmware rename).
    */
-  hostPower(r: Reading): number | null {
+  hostPower(r: Reading, name = r.sensor): number | null {
     if (r.type !== "power" || r.unit !== "W" || r.value === null) return null;
     const supplies = this.#psu.get("power");
-    if (!supplies?.has(r.sensor)) {
+    if (!supplies?.has(name)) {
       this.#hostPowerSensor = true;
       return r.value;
     }
-    if (this.#hostPowerSensor || supplies.keys().next().value !== r.sensor) return null;
+    if (this.#hostPowerSensor || supplies.keys().next().value !== name) return null;
     let sum = 0;
     for (const l of supplies.values()) if (r.ts - l.ts <= this.#cfg.staleMs) sum += l.v;
     return sum;
@@ -95,12 +98,32 @@ export class HostContext {
     return m;
   }
 
-  /** Record the latest inlet temperature, reusing its entry. */
-  recordInlet(v: number, ts: number): void {
-    if (this.inlet) {
+  /** Record the latest inlet temperature (of the host's first inlet sensor), reusing its entry. */
+  recordInlet(name: string, v: number, ts: number): void {
+    // one room per host: a second inlet-like sensor (front panel and board) would make the inlet jump between them
+    if (this.inlet && this.inlet.name !== name) return;
+    if (this.inlet && this.#inletSlow !== null) {
+      const dt = Math.max(0, ts - this.inlet.ts);
+      this.#inletSlow += (v - this.#inletSlow) * (1 - Math.exp(-dt / LOAD_SLOW_MS));
       this.inlet.v = v;
       this.inlet.ts = ts;
-    } else this.inlet = { name: "inlet", v, ts };
+    } else {
+      this.inlet = { name, v, ts };
+      this.#inletSlow = v;
+    }
+  }
+
+  /**
+   * The room is moving: the inlet is more than `roomExcursionC` away from its own 6-h level (a CRAC excursion,
+   * and the hours it takes to settle after one). Heat transfer is not exactly linear in airflow, so while the fan
+   * loops answer a warmer room the cooling model drifts: context, not evidence of a clog.
+   */
+  roomMoving(): boolean {
+    return (
+      this.inlet !== null &&
+      this.#inletSlow !== null &&
+      Math.abs(this.inlet.v - this.#inletSlow) > this.#cfg.roomExcursionC
+    );
   }
 
   /**

@@ -22,7 +22,7 @@ export class PsuShareTracker extends TrendTracker {
 
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
     const group = ctx.psuOutputs(this.#kind);
-    ctx.record(group, r.sensor, r.value, r.ts);
+    ctx.record(group, this.name, r.value, r.ts);
     if (!ctx.poweredOn(r.ts)) return;
     let sum = 0;
     let n = 0;

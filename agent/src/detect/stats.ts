@@ -38,6 +38,11 @@ export function medianInPlace(a: number[] | Float64Array, n = a.length): number 
   return (lo + hi) / 2;
 }
 
+/** The q-quantile (lower) of the first n values of a scratch array, reordering it. */
+export function quantileInPlace(a: number[] | Float64Array, q: number, n = a.length): number {
+  return n === 0 ? Number.NaN : select(a, n, Math.min(n - 1, Math.floor(q * n)));
+}
+
 /** Median of a copy of xs. */
 export function median(xs: ArrayLike<number>, n = xs.length): number {
   return medianInPlace(Array.prototype.slice.call(xs, 0, n) as number[], n);

@@ -5,14 +5,17 @@
 import type { Component, Reading, SensorEvent, Thresholds } from "@presage/shared";
 import type { Assessment } from "./channel.js";
 import { Channel } from "./channel.js";
-import { isPsuName, railNominal } from "./classify.js";
 import type { DetectConfig } from "./config.js";
-import { Episode, Phase } from "./episode.js";
+import { Episode } from "./episode.js";
 import { confidence, degC, duration, volts } from "./fmt.js";
 import type { HostContext } from "./host.js";
 
 export interface Tracker {
   readonly episode: Episode;
+  /** a second condition judged on the same sensor (a rail's dips beside its level) */
+  readonly also?: Episode;
+  /** the last judged trend bucket, for metrics (read-only; trackers without a trend have none) */
+  readonly insight?: TrendInsight | null;
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void;
 }
 
@@ -20,6 +23,9 @@ export const th = (r: Reading, k: keyof Thresholds): number | null => {
   const v = r.thresholds?.[k];
   return typeof v === "number" ? v : null;
 };
+
+/** residual: the bucket's deviation from baseline (toward failure > 0); score: residual / the smallest that counts */
+export type TrendInsight = { ts: number; residual: number; score: number; predictedAt: number | null };
 
 /** Shared trend/failure bookkeeping; subclasses supply residuals and words. */
 export abstract class TrendTracker implements Tracker {
@@ -40,6 +46,7 @@ export abstract class TrendTracker implements Tracker {
   #sameSince = 0;
   #refAtChange = 0;
   #stuck = false;
+  #last: Assessment | null = null;
 
   constructor(
     cfg: DetectConfig,
@@ -50,13 +57,14 @@ export abstract class TrendTracker implements Tracker {
     minDev: number,
     stepBack = true,
     bucketMs = cfg.bucketMs,
+    idName = name,
   ) {
     this.cfg = cfg;
     this.name = name;
     this.minDev = minDev;
     this.bucketMs = bucketMs;
     this.channel = new Channel(cfg, minDev, stepBack, bucketMs);
-    this.episode = new Episode(prefix, host, name, component);
+    this.episode = new Episode(prefix, host, idName, component, name);
   }
 
   abstract ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void;
@@ -123,7 +131,13 @@ export abstract class TrendTracker implements Tracker {
   }
 
   /** Judge a closed bucket of the trend channel. */
+  get insight(): TrendInsight | null {
+    const a = this.#last;
+    return a && { ts: a.ts, residual: a.dev, score: a.dev / this.minDev, predictedAt: a.predictedAt };
+  }
+
   protected judge(ts: number, a: Assessment, describe: (a: Assessment) => string, out: SensorEvent[]): void {
+    this.#last = a;
     const ep = this.episode;
     if (a.stepBack) {
       ep.clear(
@@ -189,15 +203,35 @@ export abstract class TrendTracker implements Tracker {
  * up to a trend, a degrading heatsink does. A twin running hotter must not look like this one getting better.
  */
 export class CpuTracker extends TrendTracker {
+  /** the CPU's highest reading per hour over the last day (a ring): a heatsink fails the CPU at peak load */
+  readonly #peaks = new Float64Array(24).fill(Number.NEGATIVE_INFINITY);
+  #peakHour = -1;
+
   constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
     super(cfg, prefix, host, name, "thermal", cfg.cpuMinExcessC, false, cfg.slowBucketMs);
   }
 
+  /** Record `v` and return the day's peak. */
+  #peak(ts: number, v: number): number {
+    const hour = Math.floor(ts / 3_600_000);
+    if (hour !== this.#peakHour) {
+      // clear the slots of the hours that passed without readings, then start this one
+      for (let h = Math.max(this.#peakHour + 1, hour - 23); h <= hour; h++)
+        this.#peaks[h % 24] = Number.NEGATIVE_INFINITY;
+      this.#peakHour = hour;
+    }
+    const i = hour % 24;
+    if (v > (this.#peaks[i] as number)) this.#peaks[i] = v;
+    let m = Number.NEGATIVE_INFINITY;
+    for (const p of this.#peaks) if (p > m) m = p;
+    return m;
+  }
+
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
-    const sib = ctx.siblingLevel(ctx.cpus, r.sensor, r.ts);
+    const sib = ctx.siblingLevel(ctx.cpus, this.name, r.ts);
     const stuck = sib !== null && this.stuck(r.ts, r.value, sib);
     // a frozen reading is left out of the host's CPU level (airflow, its twin), which then goes stale
-    if (!stuck) ctx.record(ctx.cpus, r.sensor, r.value, r.ts);
+    if (!stuck) ctx.record(ctx.cpus, this.name, r.value, r.ts);
     ctx.lastOnTs = r.ts;
     const limit = th(r, "ucr") ?? this.cfg.cpuMaxC;
     this.sample(
@@ -206,8 +240,15 @@ export class CpuTracker extends TrendTracker {
       out,
     );
     // during a load burst the CPUs' loads differ most: context, not evidence about a heatsink
-    if (sib === null || stuck || ctx.inBurst(r.ts)) return;
-    const a = this.channel.add(r.ts, r.value - sib, limit - sib);
+    const peak = this.#peak(r.ts, r.value);
+    if (sib === null || stuck) return;
+    if (ctx.inBurst(r.ts)) {
+      this.channel.touch(r.ts);
+      return;
+    }
+    // the excess over the twin grows with load (heat times resistance): the failure point is reached when the
+    // day's peak would meet the limit, not when the current, average-load difference would
+    const a = this.channel.add(r.ts, r.value - sib, r.value - sib + Math.max(0, limit - peak));
     if (a)
       this.judge(
         r.ts,
@@ -222,68 +263,13 @@ export class CpuTracker extends TrendTracker {
 /** The inlet (ambient) temperature: context for the CPUs, never judged itself. */
 export class InletTracker implements Tracker {
   readonly episode: Episode;
+  readonly #name: string;
   constructor(prefix: string, host: string, name: string) {
+    this.#name = name;
     this.episode = new Episode(prefix, host, name, "thermal");
   }
   ingest(r: Reading & { value: number }, ctx: HostContext): void {
-    ctx.recordInlet(r.value, r.ts);
-  }
-}
-
-/** A DC rail judged against its nominal value; a PSU output at 0 V is a lost supply (redundancy), not a droop. */
-export class RailTracker extends TrendTracker {
-  readonly #nominal: number;
-  readonly #psu: boolean;
-
-  private constructor(cfg: DetectConfig, prefix: string, host: string, name: string, nominal: number, psu: boolean) {
-    super(cfg, prefix, host, name, psu ? "psu" : "voltage", cfg.railMinDrop * nominal);
-    this.#nominal = nominal;
-    this.#psu = psu;
-  }
-
-  static create(cfg: DetectConfig, prefix: string, host: string, r: Reading & { value: number }): RailTracker | null {
-    const nominal = railNominal(r.sensor, r.value);
-    return nominal === null ? null : new RailTracker(cfg, prefix, host, r.sensor, nominal, isPsuName(r.sensor));
-  }
-
-  ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
-    const nom = this.#nominal;
-    if (!ctx.poweredOn(r.ts)) return;
-    if (r.value < 0.1 * nom) {
-      if (this.#psu)
-        this.episode.raise(
-          {
-            ts: r.ts,
-            severity: "info",
-            kind: "failure",
-            reason: `${this.name} reads ${volts(r.value)}: this supply is off or unplugged, the host runs on its partner`,
-            predictedFailureAt: null,
-            confidence: 0.9,
-          },
-          out,
-        );
-      return;
-    }
-    if (this.episode.phase === Phase.Info && this.episode.latched)
-      this.episode.clear(r.ts, `${this.name} has power again`, out);
-    const lo = th(r, "lcr") ?? nom * (1 - this.cfg.railTolerance);
-    const hi = th(r, "ucr") ?? nom * (1 + this.cfg.railTolerance);
-    this.sample(
-      r.ts,
-      r.value <= lo || r.value >= hi
-        ? `${this.name} reads ${volts(r.value)}, outside ${volts(lo)}..${volts(hi)} for a ${nom} V rail`
-        : null,
-      out,
-    );
-    const a = this.channel.add(r.ts, -r.value, -lo);
-    if (a)
-      this.judge(
-        r.ts,
-        a,
-        (x) =>
-          `${this.name} sagged ${Math.round(x.dev * 1000)} mV below its baseline of ${volts(-x.base)} (${nom} V nominal), falling ${Math.round(x.slope * 86_400_000 * 1000)} mV/day${this.eta(r.ts, x)}`,
-        out,
-      );
+    ctx.recordInlet(this.#name, r.value, r.ts);
   }
 }
 

@@ -75,7 +75,7 @@ describe("live agent - readings, events, heartbeats over a real nats-server", ()
       expect(events[0]).toMatchObject({ host: "h1", severity: "critical", component: "fan", sensor: "FAN1" });
       expect(beats.find((b) => b.status === "critical")?.conditions).toEqual(["FAN1 failed"]);
       expect(detector.seen.length).toBeGreaterThanOrEqual(9);
-      expect(agent.metrics.total("presage_agent_events_published_total")).toBe(1);
+      expect(await agent.metrics.total("presage_agent_events_published_total")).toBe(1);
     } finally {
       await agent.stop();
       subR.unsubscribe();
@@ -96,13 +96,13 @@ describe("live agent - readings, events, heartbeats over a real nats-server", ()
       detector,
     });
     try {
-      await until(() => agent.metrics.total("presage_agent_readings_total") >= 3);
+      await until(async () => (await agent.metrics.total("presage_agent_readings_total")) >= 3);
       const killed = new Promise((r) => ns.proc.once("exit", r));
       ns.proc.kill("SIGKILL");
       await killed;
       source.fanRpm = 500; // the fan fails while NATS is down
-      await until(() => agent.metrics.total("presage_agent_event_publish_retries_total") >= 1);
-      expect(agent.metrics.get("presage_agent_events_pending")).toBe(1);
+      await until(async () => (await agent.metrics.total("presage_agent_event_publish_retries_total")) >= 1);
+      expect(await agent.metrics.get("presage_agent_events_pending")).toBe(1);
       await ns.restart();
       const stored = await until(async () => {
         const es = (await streamEvents(nc).catch(() => [])).filter((e) => e.host === "h2");
@@ -110,7 +110,7 @@ describe("live agent - readings, events, heartbeats over a real nats-server", ()
       }, 30_000);
       expect(stored).toHaveLength(1);
       expect(stored[0]).toMatchObject({ severity: "critical", sensor: "FAN1" });
-      expect(agent.metrics.get("presage_agent_events_pending")).toBe(0);
+      expect(await agent.metrics.get("presage_agent_events_pending")).toBe(0);
       // polling went on through the outage
       const before = source.polls;
       await until(() => source.polls > before + 2);
@@ -133,7 +133,7 @@ describe("live agent - readings, events, heartbeats over a real nats-server", ()
     try {
       for (const bad of ["not json", "[1,2]", '{"command":"format-disk"}', "{}", "null", '{"command":42}'])
         nc.publish(subjects.commands("h3"), bad);
-      await until(() => agent.metrics.total("presage_invalid_messages_total") >= 6);
+      await until(async () => (await agent.metrics.total("presage_invalid_messages_total")) >= 6);
       const reply = await nc.request(subjects.commands("h3"), JSON.stringify({ command: "status" }), {
         timeout: 5_000,
       });

@@ -1,5 +1,6 @@
-import { ManualClock, Metrics, type SensorEvent, silentLogger } from "@presage/shared";
+import { ManualClock, type SensorEvent, silentLogger } from "@presage/shared";
 import { describe, expect, it } from "vitest";
+import { agentMetrics } from "../../src/metrics/index.js";
 import { nextDelayMs, SourcePoller } from "../../src/poller.js";
 import { ScriptedSource, until } from "./helpers.js";
 
@@ -20,7 +21,7 @@ function setup(mode: ScriptedSource["mode"], timeoutMs = 100) {
     maxBackoffMs: 80_000,
     clock,
     log: silentLogger,
-    metrics: new Metrics(),
+    metrics: agentMetrics(),
     onReadings: (_s, rs) => batches.push(rs.length),
     onEvent: (e) => events.push(e),
   });

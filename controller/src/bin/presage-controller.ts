@@ -10,7 +10,6 @@ import {
   connectNats,
   createLogger,
   inboxes,
-  Metrics,
   PRESAGE_VERSION,
   reportFatal,
   scaledClock,
@@ -20,6 +19,7 @@ import {
 import { checkControllerConfig } from "../check-config.js";
 import { loadControllerConfig } from "../config.js";
 import { createController } from "../controller.js";
+import { controllerMetrics } from "../metrics/index.js";
 import { createEngine } from "../migration/index.js";
 import { startOpsService } from "../ops/service.js";
 import { exportState, importState } from "../state-backup.js";
@@ -37,7 +37,7 @@ const USAGE = `usage: presage-controller run [--config FILE]
                    (docs/operations.md, "Backups")
   --config FILE    JSON config (see docs/configuration.md); env overrides: NATS_URL, NATS_USER,
                    NATS_PASS, NATS_TOKEN, NATS_CREDS, PRESAGE_CONTROLLER_NAME, PRESAGE_POLICY_MODE,
-                   PRESAGE_CLOCK_SPEED
+                   PRESAGE_CLOCK_SPEED, PRESAGE_METRICS_LISTEN, PRESAGE_ALERTMANAGER_URL
   -h, --help       this help`;
 
 /** the server the controller was told to use, for the one-line error when it cannot start */
@@ -52,9 +52,10 @@ async function run(configFile: string | undefined): Promise<number> {
     cfg.clockSpeed === 1 && startMs === null
       ? systemClock
       : scaledClock(cfg.clockSpeed, startMs ?? Date.now(), realStartMs ?? Date.now());
-  const metrics = new Metrics();
-  // bind the metrics port first: a port in use fails before anything touches NATS
-  const server = cfg.metricsPort !== null ? await serveMetrics(metrics, { port: cfg.metricsPort }) : null;
+  const metrics = controllerMetrics();
+  // bind the metrics address first: one in use fails before anything touches NATS
+  const server = cfg.metrics.listen !== null ? await serveMetrics(metrics, cfg.metrics.listen) : null;
+  if (server) log.info({ metrics: `http://${server.address}/metrics` }, `metrics on ${server.address}`);
   const nc = await connectNats({ inboxPrefix: inboxes.controller, ...cfg.nats, name: cfg.name }, log, cfg.natsLiveness);
   const engine = await createEngine(cfg.engine, { nc, clock, log });
   const ctl = await createController({ nc, engine, config: cfg, clock, log, metrics });
@@ -71,7 +72,7 @@ async function run(configFile: string | undefined): Promise<number> {
   await ctl.stop();
   await ops.stop();
   await engine.close();
-  server?.close();
+  await server?.close();
   await nc.drain().catch(() => {});
   return 0;
 }

@@ -35,11 +35,13 @@ export class ReconcileLoop {
   async #tick(): Promise<void> {
     const { ctx } = this;
     if (!ctx.live()) return;
+    const started = performance.now();
     const snap = await observe(ctx);
     if (!snap) return;
     const { actions, brake } = reconcile(snap);
     ctx.brake = brake;
     await applyActions(ctx, actions);
     await ctx.persist();
+    ctx.deps.metrics.observe("presage_reconcile_duration_seconds", (performance.now() - started) / 1_000);
   }
 }

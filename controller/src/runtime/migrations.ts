@@ -163,7 +163,18 @@ export class MigrationBook {
       // a rebalance changes where a VM belongs; evacuations keep its home for the return
       if (vm) ctx.store.vms.set(rec.vm, { ...vm, host: rec.to, home: rec.purpose === "rebalance" ? rec.to : vm.home });
     }
-    ctx.deps.metrics.inc("presage_migrations_total", { purpose: rec.purpose, status });
+    const { metrics } = ctx.deps;
+    metrics.inc("presage_migrations_total", { purpose: rec.purpose, status });
+    metrics.inc("presage_migration_bytes_total", { purpose: rec.purpose }, Math.max(0, p.transferredBytes));
+    if (rec.startedAt !== null)
+      metrics.observe(
+        "presage_migration_duration_seconds",
+        Math.max(0, (done.finishedAt ?? 0) - rec.startedAt) / 1_000,
+        {
+          purpose: rec.purpose,
+          status,
+        },
+      );
     ctx.deps.nc.publish(subjects.migrations, JSON.stringify(done));
     ctx.record(
       {

@@ -42,7 +42,10 @@ describe("controller clock", () => {
       const { nc, ctl, clock } = env;
       await publishEvent(nc, criticalFanEvent("h0", 9e15));
       await publishEvent(nc, criticalFanEvent("h1", 1));
-      await poll("refused", () => ctl.metrics.get("presage_events_refused_total", { reason: "clock_skew" }) >= 2);
+      await poll(
+        "refused",
+        async () => (await ctl.metrics.get("presage_events_refused_total", { reason: "clock_skew" })) >= 2,
+      );
       expect((await ctl.events({})).alerts).toEqual([]);
       expect((await ctl.hosts({})).hosts.map((h) => h.state)).toEqual(["healthy", "healthy", "healthy"]);
 

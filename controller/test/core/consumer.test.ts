@@ -41,15 +41,15 @@ describe("event consumer", () => {
       const ctl = await createController({ nc, engine, config, log: silentLogger, name: "ctl" });
       await ctl.start();
       try {
-        await poll("h2's event ingested", () => ctl.metrics.total("presage_events_total") >= 1);
+        await poll("h2's event ingested", async () => (await ctl.metrics.total("presage_events_total")) >= 1);
         const info = await jsm.consumers.info(STREAM_EVENTS, EVENTS_CONSUMER);
         expect(info.config.filter_subject ?? "").toBe("");
         await publishEvent(nc, criticalFanEvent("h0", Date.now()));
-        await poll("h0's event ingested", () => ctl.metrics.total("presage_events_total") >= 2);
+        await poll("h0's event ingested", async () => (await ctl.metrics.total("presage_events_total")) >= 2);
         // the agents' alerts (not the controller's own, such as a capacity shortfall): h1's acked events never came back
         const agents = (await ctl.events({})).alerts.filter((a) => !a.id.startsWith("ctl-"));
         expect(agents.map((a) => a.host).sort()).toEqual(["h0", "h2"]);
-        expect(ctl.metrics.total("presage_events_total")).toBe(2);
+        expect(await ctl.metrics.total("presage_events_total")).toBe(2);
       } finally {
         await ctl.stop();
       }

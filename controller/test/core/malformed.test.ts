@@ -33,10 +33,15 @@ describe("controller inputs", () => {
     const invalid = (family: string) => ctl.metrics.get("presage_invalid_messages_total", { subject: family });
     await poll(
       "all counted",
-      () =>
-        invalid("presage.v1.events") >= 4 && invalid("presage.v1.health") >= 5 && invalid("presage.v1.readings") >= 4,
+      async () =>
+        (await invalid("presage.v1.events")) >= 4 &&
+        (await invalid("presage.v1.health")) >= 5 &&
+        (await invalid("presage.v1.readings")) >= 4,
     );
-    await poll("unknown hosts counted", () => ctl.metrics.total("presage_unknown_host_messages_total") >= 2);
+    await poll(
+      "unknown hosts counted",
+      async () => (await ctl.metrics.total("presage_unknown_host_messages_total")) >= 2,
+    );
     expect((await ctl.hosts({})).hosts.map((h) => h.host)).toEqual(["h0", "h1", "h2"]);
     expect((await ctl.events({})).alerts).toEqual([]);
 

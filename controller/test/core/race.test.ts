@@ -5,11 +5,12 @@
  * completions and passes: the controller never asks to move a VM from a host it has left, and
  * never starts a second migration of a VM.
  */
-import { HostState, Metrics, type MigrationRecord, silentLogger } from "@presage/shared";
+import { HostState, type MigrationRecord, silentLogger } from "@presage/shared";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { AuditLog } from "../../src/audit.js";
 import { controllerConfig } from "../../src/config.js";
+import { controllerMetrics } from "../../src/metrics/index.js";
 import type {
   EngineHost,
   EngineVm,
@@ -133,7 +134,7 @@ async function evacuate(s: fc.Scheduler, hostCount: number, vmCount: number, per
     cfg,
     clock: { now: () => 1_000_000, sleep: async () => {} },
     log: silentLogger,
-    metrics: new Metrics(),
+    metrics: controllerMetrics(),
     telemetry: new Telemetry(5),
     audit,
   };

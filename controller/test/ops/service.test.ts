@@ -1,9 +1,10 @@
 import { Svcm } from "@nats-io/services";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
-import { Metrics, OPS_SERVICE_NAME, OpsEndpoint, silentLogger } from "@presage/shared";
+import { OPS_SERVICE_NAME, OpsEndpoint, silentLogger } from "@presage/shared";
 import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ControllerApi } from "../../src/api.js";
+import { controllerMetrics } from "../../src/metrics/index.js";
 import { startOpsService } from "../../src/ops/service.js";
 import { fakeControllerApi } from "./fake-api.js";
 
@@ -11,7 +12,7 @@ let ns: NatsServerHandle;
 let nc: NatsConnection;
 let fake: ReturnType<typeof fakeControllerApi>;
 let svc: { stop(): Promise<void> };
-const metrics = new Metrics();
+const metrics = controllerMetrics();
 
 async function ask(endpoint: string, body: unknown, opts: { raw?: boolean; hdrs?: Record<string, string> } = {}) {
   const h = headers();
@@ -104,7 +105,7 @@ describe("ops service", () => {
     expect(body).toMatchObject({ ok: false, error: { code: "internal" } });
     expect(JSON.stringify(body)).not.toMatch(/offset 12/);
     expect((await ask("status", {})).body.ok).toBe(true);
-    expect(metrics.get("presage_ops_requests_total", { endpoint: "plans", result: "internal" })).toBe(1);
+    expect(await metrics.get("presage_ops_requests_total", { endpoint: "plans", result: "internal" })).toBe(1);
   });
 
   it("ops service - the declared name is the actor when the server vouches for none", async () => {

@@ -1,0 +1,2 @@
+export { CONTROLLER_FAMILIES, controllerMetrics } from "./families.js";
+export { registerStateMetrics } from "./state.js";
