@@ -50,7 +50,13 @@ export function watchFleet(nc) {
         if (a.action !== "transition" || !a.host) return;
         const to = a.data?.to;
         w.transitions.push({ host: a.host, from: a.data?.from, to, ts: a.ts, real: Date.now() });
-        if (to === "evacuating" && !w.evacuating.has(a.host)) w.evacuating.set(a.host, { ts: a.ts, real: Date.now() });
+        if (to === "evacuating" && !w.evacuating.has(a.host))
+          w.evacuating.set(a.host, {
+            ts: a.ts,
+            real: Date.now(),
+            why: a.detail,
+            critical: w.critical.get(a.host)?.reason,
+          });
         if (to === "quarantined" && !w.quarantined.has(a.host)) w.quarantined.set(a.host, { ts: a.ts });
       },
     }),
@@ -144,7 +150,9 @@ export function score(scenario, watched, hv) {
   }
   const lost = scenario.vms.filter((v) => !placed.has(v.id)).length;
   const onSick = [...placed.values()].filter((h) => sick.has(h)).length;
-  const falseEvac = [...watched.evacuating.keys()].filter((h) => !sick.has(h));
+  const falseEvac = [...watched.evacuating.entries()]
+    .filter(([h]) => !sick.has(h))
+    .map(([host, e]) => ({ host, transition: e.why, criticalEvent: e.critical ?? null }));
   const latencyMs = [];
   const latencySimS = [];
   for (const h of scenario.sick) {
