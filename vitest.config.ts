@@ -20,6 +20,8 @@ const PROCESS_TESTS = [
   "controller/test/core/malformed.test.ts",
   "controller/test/migration/remote.test.ts",
   "controller/test/migration/sim-hypervisor.test.ts",
+  "controller/test/http/feed.test.ts",
+  "controller/test/http/server.test.ts",
   "controller/test/ops/service.test.ts",
   "shared/test/nats-cluster.test.ts",
   "shared/test/nats-server.test.ts",

@@ -176,6 +176,10 @@ async function main() {
   put("deploy/debian/60-presage-ipmi.rules", "lib/udev/rules.d/60-presage-ipmi.rules");
   for (const [name, src] of Object.entries(ETC)) put(src, `etc/presage/${name}`, name.endsWith(".env") ? 0o640 : 0o644);
   for (const f of readdirSync(join(ROOT, "docs"))) put(join("docs", f), `usr/share/doc/presage/${f}`);
+  // the dashboard's built files (web/, vite): controller/src/http/assets.ts finds them here
+  const web = join(ROOT, "web/dist");
+  statSync(join(web, "index.html")); // built? (pnpm build builds web/ too)
+  cpSync(web, join(stage, "usr/share/presage/web"), { recursive: true });
   for (const f of ["deploy/nats/presage.template.conf", "deploy/nats/accounts.conf", "deploy/nats/agent-users.sh"])
     put(f, `usr/share/doc/presage/examples/nats/${f.split("/").pop()}`);
   // the three-node cluster: node.conf includes ../accounts.conf, so the layout is kept

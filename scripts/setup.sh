@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install what Presage needs on a fresh Debian 12 machine (idempotent; fast when all is there):
 # Debian packages for NATS, simulated BMCs, IPMI tools, QEMU/libvirt, python3-numpy (the detection bench's
-# reference baselines), Prometheus and Alertmanager (promtool and the observability test), then pnpm and the
-# workspace.
+# reference baselines), Prometheus and Alertmanager (promtool and the observability test), chromium with a font
+# (the dashboard's browser tests and bench, driven by playwright-core; no browser is ever downloaded), then pnpm and
+# the workspace.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,7 +17,7 @@ fi
 
 APT_PKGS=(nats-server openipmi ipmitool freeipmi-tools socat openssl procps qemu-system-x86 iproute2
   libvirt-daemon-system libvirt-clients libvirt-daemon-driver-qemu systemd dpkg python3 python3-numpy
-  prometheus prometheus-alertmanager)
+  prometheus prometheus-alertmanager chromium fonts-dejavu-core)
 missing=()
 for p in "${APT_PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

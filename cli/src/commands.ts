@@ -264,7 +264,11 @@ export const commands: Command[] = [
     summary: "even out load across healthy hosts",
     options: {
       "dry-run": { type: "boolean", help: "show the plan, move nothing" },
-      aggressiveness: { type: "string", value: "N", help: "1 (only large imbalances) to 5 (any gain)" },
+      aggressiveness: {
+        type: "string",
+        value: "N",
+        help: "1 (a move must gain 4x its price, large tolerance) to 5 (a quarter of its price, no tolerance)",
+      },
       "max-moves": { type: "string", value: "N", help: "at most N migrations" },
     },
     examples: ["presage rebalance --dry-run", "presage rebalance --aggressiveness 4 --max-moves 3"],
@@ -305,9 +309,9 @@ export const commands: Command[] = [
   {
     name: "demo",
     usage: "presage demo [demo options]",
-    summary: "run the self-contained demo (own nats-server, agents, controller)",
+    summary: "run the self-contained demo (own nats-server, agents, controller, dashboard); --serve keeps it running",
     options: {},
-    examples: ["presage demo"],
+    examples: ["presage demo", "presage demo --serve   # then open the printed dashboard URL", "presage demo --help"],
     kind: "demo",
   },
 ];

@@ -7,32 +7,20 @@ import {
   type AlertFeedMessage,
   type AuditRecord,
   type Check,
-  eventCheck,
-  feedChecks,
+  LIVE_FEEDS,
+  type LiveFeedKind,
   type MigrationRecord,
   type NatsConnection,
   parseJson,
   type SensorEvent,
-  subjects,
 } from "@presage/shared";
 import { ago, colourOf, iso, paint, type Style } from "./format.js";
 
-type Kind = "event" | "alert" | "migration" | "audit";
+type Kind = LiveFeedKind;
 
 /** The producers' shapes (shared/feeds.ts): the same checks the contract tests hold the controller to. */
-const checks: Record<Kind, Check> = {
-  event: eventCheck,
-  alert: feedChecks.alerts,
-  migration: feedChecks.migrations,
-  audit: feedChecks.audit,
-};
-
-const sources: [Kind, string][] = [
-  ["event", subjects.allEvents],
-  ["alert", subjects.alerts],
-  ["migration", subjects.migrations],
-  ["audit", subjects.allAudit],
-];
+const checks = Object.fromEntries(LIVE_FEEDS.map((f) => [f.kind, f.check])) as Record<Kind, Check>;
+const sources: [Kind, string][] = LIVE_FEEDS.map((f) => [f.kind, f.subject]);
 
 type Line =
   | { subject: string; kind: "event"; data: SensorEvent }

@@ -24,4 +24,5 @@ export interface ControllerApi {
   planReject(req: Req<"plan-reject">, actor: string): Promise<OpsReplies["plan-reject"]>;
   rebalance(req: Req<"rebalance">, actor: string): Promise<OpsReplies["rebalance"]>;
   status(req: Req<"status">): Promise<OpsReplies["status"]>;
+  audit(req: Req<"audit">): Promise<OpsReplies["audit"]>;
 }

@@ -3,7 +3,7 @@
  * (stream PRESAGE_AUDIT). Records are published in order through JetStream and retried while
  * NATS is away, so a server restart mid-evacuation leaves no hole in the story.
  */
-import { DeliverPolicy, type JetStreamClient, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import {
   type AuditRecord,
   type Logger,
@@ -13,24 +13,28 @@ import {
   sleep,
   subjects,
 } from "@presage/shared";
+import { StreamWriter } from "./store/writer.js";
 
 const MAX_QUEUED = 50_000;
 const WINDOW = 256;
+const MAX_REMEMBERED = 2_000;
 
 export class AuditLog {
-  readonly #js: JetStreamClient;
+  readonly #writer: StreamWriter;
   readonly #queue: { r: AuditRecord; id: string | undefined }[] = [];
   #draining: Promise<void> | null = null;
   #closed = false;
   /** the latest records per host, for `presage host` */
   readonly #recent = new Map<string, AuditRecord[]>();
+  /** the latest records of the whole fleet, for the dashboard's audit trail */
+  readonly #all: AuditRecord[] = [];
 
   constructor(
     nc: NatsConnection,
     readonly log: Logger,
     readonly metrics?: Metrics,
   ) {
-    this.#js = jetstream(nc);
+    this.#writer = new StreamWriter(nc);
   }
 
   /**
@@ -45,6 +49,8 @@ export class AuditLog {
       if (list.length > 50) list.shift();
       this.#recent.set(r.host, list);
     }
+    this.#all.push(r);
+    if (this.#all.length > MAX_REMEMBERED) this.#all.shift();
     if (this.#queue.length >= MAX_QUEUED) {
       this.metrics?.inc("presage_audit_dropped_total");
       this.#queue.shift();
@@ -55,6 +61,11 @@ export class AuditLog {
 
   recent(host: string): AuditRecord[] {
     return [...(this.#recent.get(host) ?? [])];
+  }
+
+  /** The latest records this replica recorded (any host), oldest first. */
+  latest(): readonly AuditRecord[] {
+    return this.#all;
   }
 
   /**
@@ -68,7 +79,7 @@ export class AuditLog {
         const window = this.#queue.slice(0, WINDOW);
         const results = await Promise.allSettled(
           window.map((q) =>
-            this.#js.publish(subjects.audit(q.r.action), JSON.stringify(q.r), q.id ? { msgID: q.id } : {}),
+            this.#writer.publish(subjects.audit(q.r.action), JSON.stringify(q.r), q.id ? { "Nats-Msg-Id": q.id } : {}),
           ),
         );
         const ok = results.findIndex((r) => r.status === "rejected");

@@ -11,6 +11,12 @@ import { loadFleet } from "./migration/index.js";
 
 export type ConfigSummary = { ok: true; file: string | null; summary: string; config: ControllerConfig };
 
+function dashboardOf(cfg: ControllerConfig): string {
+  if (!cfg.http.listen) return "dashboard off";
+  const logins = Object.keys(cfg.http.tokens).length;
+  return `dashboard on ${cfg.http.listen} (${logins ? `${logins} login${logins > 1 ? "s" : ""}` : "read-only"})`;
+}
+
 /** Throws ConfigError naming the key; returns a one-line summary of what the controller would run. */
 export function checkControllerConfig(file: string | undefined, env: NodeJS.ProcessEnv = process.env): ConfigSummary {
   const cfg = loadControllerConfig(file, env);
@@ -32,6 +38,6 @@ export function checkControllerConfig(file: string | undefined, env: NodeJS.Proc
   } else engine = `remote (subjects ${e.remote.prefix}.>)`;
   const summary =
     `config ok: engine ${engine}; nats ${cfg.nats.url}; policy ${cfg.policy.mode}; leader election ${cfg.leader.enabled ? "on" : "off"}` +
-    `; metrics ${cfg.metrics.listen ?? "off"}; alertmanager ${cfg.alertmanager.url ? redactUrl(cfg.alertmanager.url) : "off"}`;
+    `; metrics ${cfg.metrics.listen ?? "off"}; alertmanager ${cfg.alertmanager.url ? redactUrl(cfg.alertmanager.url) : "off"}; ${dashboardOf(cfg)}`;
   return { ok: true, file: file ?? null, summary, config: cfg };
 }

@@ -20,6 +20,7 @@ import {
 
 export type { DeepPartial } from "@presage/shared";
 
+import { DEFAULT_MOVE_PRICE } from "./balance/cost.js";
 import { defaultEngineConfig, type EngineConfig, engineConfigCheck } from "./migration/index.js";
 
 export const PolicyMode = { Automatic: "automatic", Manual: "manual", Monitor: "monitor" } as const;
@@ -66,7 +67,8 @@ export const ControllerConfigSchema = Strict({
     /** and at most this percent of the fleet */
     maxPercent: Type.Number({ minimum: 0, maximum: 100 }),
   }),
-  alerts: Strict({ escalationIntervalMs: Pos() }),
+  /** `maxPerHost`: alerts (open and cleared) kept per host; runtime/alert-book.ts */
+  alerts: Strict({ escalationIntervalMs: Pos(), maxPerHost: Pos() }),
   returns: Strict({ gracePeriodMs: Type.Integer({ minimum: 0 }), waveSize: Pos() }),
   heartbeat: Strict({ lostAfterMs: Pos() }),
   leader: Strict({ enabled: Type.Boolean(), leaseTtlMs: Type.Integer({ minimum: 500 }) }),
@@ -83,6 +85,11 @@ export const ControllerConfigSchema = Strict({
     maxMoves: Pos(),
     aggressiveness: Type.Enum([1, 2, 3, 4, 5]),
     cooldownMs: Type.Integer({ minimum: 0 }),
+    /** the cost-benefit price of a move, in imbalance-hours (balance/cost.ts) */
+    pricePerMove: Type.Number({ minimum: 0 }),
+    pricePerGiB: Type.Number({ minimum: 0 }),
+    /** how long a move's gain is expected to last */
+    gainHorizonMs: Pos(),
   }),
   /** readings kept per sensor for `presage host` sparklines (the per-sensor cap) */
   readingsHistory: Type.Integer({ minimum: 1, maximum: 10_000 }),
@@ -112,6 +119,14 @@ export const ControllerConfigSchema = Strict({
     /** how long a silence created for an ack lasts */
     silenceMs: Type.Integer({ minimum: 60_000 }),
   }),
+  /** the dashboard (controller/src/http/): "HOST:PORT" (port 0: any free port, logged); null = off */
+  http: Strict({
+    listen: ListenOrNull(),
+    /** operator name -> "sha256:<hex>" of the token they log in with; without one the dashboard is read-only */
+    tokens: MapOf(Type.String({ pattern: "^sha256:[0-9a-f]{64}$" })),
+    /** a login lasts this long */
+    sessionTtlMs: Type.Integer({ minimum: 60_000 }),
+  }),
   /** run the controller's clock this many times faster than real time (demo, tests); 1 in production */
   clockSpeed: Type.Number({ minimum: 0.001, maximum: 10_000 }),
   /**
@@ -136,13 +151,22 @@ export function defaultControllerConfig(): ControllerConfig {
     headroom: { cpu: 0.1, memory: 0.1 },
     concurrency: { perSource: 2, perTarget: 2, fleet: 8 },
     brake: { maxHosts: 3, maxPercent: 20 },
-    alerts: { escalationIntervalMs: 15 * 60_000 },
+    // a host has a few dozen sensors that can alert; far more alerts means a flapping or hostile agent
+    alerts: { escalationIntervalMs: 15 * 60_000, maxPerHost: 100 },
     returns: { gracePeriodMs: 10 * 60_000, waveSize: 4 },
     heartbeat: { lostAfterMs: 60_000 },
     leader: { enabled: true, leaseTtlMs: 6_000 },
     reconcile: { intervalMs: 2_000 },
     migration: { bandwidthBps: null, downtimeLimitMs: null, deadlineMs: null, retryAfterMs: 30_000 },
-    rebalance: { intervalMs: null, maxMoves: 5, aggressiveness: 3, cooldownMs: 30 * 60_000 },
+    rebalance: {
+      intervalMs: null,
+      maxMoves: 5,
+      aggressiveness: 3,
+      cooldownMs: 30 * 60_000,
+      pricePerMove: DEFAULT_MOVE_PRICE.perMove,
+      pricePerGiB: DEFAULT_MOVE_PRICE.perGiB,
+      gainHorizonMs: DEFAULT_MOVE_PRICE.gainHours * 3_600_000,
+    },
     readingsHistory: 60,
     // real BMCs expose 30-300 sensors; far more means a broken or hostile agent
     telemetry: { maxSensorsPerHost: 1_000 },
@@ -150,6 +174,7 @@ export function defaultControllerConfig(): ControllerConfig {
     natsLiveness: { pingIntervalMs: 2_000, maxPingOut: 2 },
     metrics: { listen: null },
     alertmanager: { url: null, intervalMs: 15_000, timeoutMs: 5_000, silenceMs: 24 * 3_600_000 },
+    http: { listen: null, tokens: {}, sessionTtlMs: 12 * 3_600_000 },
     clockSpeed: 1,
     clockStart: { startMs: null, realStartMs: null },
   };
@@ -180,8 +205,9 @@ export function loadControllerConfig(file?: string, env: NodeJS.ProcessEnv = pro
       PRESAGE_CLOCK_SPEED: "clockSpeed",
       PRESAGE_METRICS_LISTEN: "metrics.listen",
       PRESAGE_ALERTMANAGER_URL: "alertmanager.url",
+      PRESAGE_HTTP_LISTEN: "http.listen",
     },
-    openKeys: ["vms", "policy.hosts", "policy.groups", "policy.hostGroups", "nats"],
+    openKeys: ["vms", "http.tokens", "policy.hosts", "policy.groups", "policy.hostGroups", "nats"],
   });
 }
 

@@ -67,6 +67,8 @@ export interface Controller extends ControllerApi {
   reconcileNow(): Promise<void>;
   /** whether this replica answers ops requests now (ops/service.ts) */
   opsRole(): OpsRole;
+  /** the replica that leads, as far as this one knows (itself when leading); null when none is known */
+  leaderName(): string | null;
 }
 
 export async function createController(opts: ControllerOptions): Promise<Controller> {
@@ -164,6 +166,11 @@ class PresageController implements Controller {
     return this.#election?.otherHoldsLease() ? "follower" : "none";
   }
 
+  leaderName(): string | null {
+    if (this.#leader()) return this.name;
+    return this.#election?.holder() ?? null;
+  }
+
   onLeaderChange(fn: (leader: boolean) => void): void {
     this.#listeners.push(fn);
   }
@@ -248,7 +255,11 @@ class PresageController implements Controller {
   }
 
   async status(_req: Record<string, unknown>): Promise<OpsReplies["status"]> {
-    return queries.status(this.#deps, this.#leader());
+    return queries.status(this.#deps, this.#leader(), this.leaderName());
+  }
+
+  async audit(req: Parameters<ControllerApi["audit"]>[0]): Promise<OpsReplies["audit"]> {
+    return queries.audit(this.#requireLeader(), req);
   }
 
   ack(req: { target: string; note?: string }, actor: string): Promise<OpsReplies["ack"]> {

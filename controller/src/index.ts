@@ -11,6 +11,8 @@ export {
   policyFor,
 } from "./config.js";
 export { type Controller, type ControllerOptions, createController } from "./controller.js";
+export { hashToken } from "./http/auth.js";
+export { type Dashboard, startDashboard } from "./http/server.js";
 export { canTransition, nextState, Trigger } from "./lifecycle.js";
 export { generateFleet, SimEngine } from "./migration/index.js";
 export type { FleetView, Headroom, HostView } from "./model.js";

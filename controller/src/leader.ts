@@ -27,6 +27,8 @@ export class LeaderElection {
   #stepping: Promise<void> = Promise.resolve();
   /** when the lease another replica holds expires, as last read */
   #otherUntil = 0;
+  /** who held that lease */
+  #otherHolder: string | null = null;
   readonly #now: () => number;
 
   constructor(
@@ -46,6 +48,12 @@ export class LeaderElection {
    */
   holdsLease(): boolean {
     return this.#leader && this.#now() < this.#expiresAt;
+  }
+
+  /** The lease holder as last read: this replica while it leads, null when no live lease is known. */
+  holder(): string | null {
+    if (this.holdsLease()) return this.o.name;
+    return this.otherHoldsLease() ? this.#otherHolder : null;
   }
 
   /** Another replica held a lease that has not expired yet, as last read. */
@@ -99,6 +107,7 @@ export class LeaderElection {
       const cur = validate<Lease>(leaseCheck, safeJson(e.string()));
       if (cur.ok && cur.value.expiresAt > now && cur.value.holder !== this.o.name) {
         this.#otherUntil = cur.value.expiresAt;
+        this.#otherHolder = cur.value.holder;
         return;
       }
       this.#rev = await this.kv.update(KEY, JSON.stringify(lease), e.revision);

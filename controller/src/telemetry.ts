@@ -7,7 +7,7 @@
 import type { Heartbeat, Logger, Metrics, Reading, ReadingBatch, SensorEvent } from "@presage/shared";
 import type { HeartbeatInfo } from "./reconcile.js";
 
-type SensorTrack = { latest: Reading; history: (number | null)[] };
+type SensorTrack = { latest: Reading; history: (number | null)[]; ts: number[] };
 
 const MAX_EVENTS = 2_000;
 
@@ -66,12 +66,16 @@ export class Telemetry {
           dropped++;
           continue;
         }
-        t = { latest: r, history: [] };
+        t = { latest: r, history: [], ts: [] };
         m.set(r.sensor, t);
       }
       t.latest = r;
       t.history.push(r.value);
-      if (t.history.length > this.historyLength) t.history.shift();
+      t.ts.push(r.ts);
+      if (t.history.length > this.historyLength) {
+        t.history.shift();
+        t.ts.shift();
+      }
     }
     if (dropped) this.#dropped(batch.host, dropped);
   }
@@ -92,15 +96,20 @@ export class Telemetry {
   }
 
   /** Latest reading per sensor, and up to `n` recent values per sensor. */
-  sensorsOf(host: string, n: number): { readings: Reading[]; history: Record<string, (number | null)[]> } {
+  sensorsOf(
+    host: string,
+    n: number,
+  ): { readings: Reading[]; history: Record<string, (number | null)[]>; historyTs: Record<string, number[]> } {
     const m = this.#sensors.get(host);
     const readings: Reading[] = [];
     const history: Record<string, (number | null)[]> = {};
+    const historyTs: Record<string, number[]> = {};
     for (const [name, t] of m ?? []) {
       readings.push(t.latest);
       history[name] = n > 0 ? t.history.slice(-n) : [];
+      historyTs[name] = n > 0 ? t.ts.slice(-n) : [];
     }
-    return { readings, history };
+    return { readings, history, historyTs };
   }
 
   event(ev: SensorEvent): void {

@@ -5,32 +5,26 @@
  * accelerated time, and narrates what happens: detection, evacuation, acknowledgment, repair,
  * the VMs going home. Every process it starts is stopped on exit, also on Ctrl-C.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { execFile } from "node:child_process";
 import { parseArgs } from "node:util";
-import { controllerConfig, createController, generateFleet, SimEngine, startOpsService } from "@presage/controller";
+import type { SimEngine } from "@presage/controller";
 import {
   type AuditRecord,
-  connectNats,
   type HostRecord,
   HostState,
   type NatsConnection,
+  parseListen,
   type Reading,
   type ReadingBatch,
   type SensorEvent,
-  scaledClock,
-  silentLogger,
   sleep,
-  startNatsServer,
   subjects,
 } from "@presage/shared";
 import { binOf } from "./bins.js";
+import { DEMO_USER, DemoFleet } from "./fleet.js";
 import { Narrator, type Summary } from "./narrator.js";
 import { waitHealthy } from "./wait-healthy.js";
 
-const AGENT_BIN = binOf("@presage/agent", "presage-agent");
 const CLI_BIN = binOf("@presage/cli", "presage");
 const HOUR = 3_600_000;
 
@@ -40,14 +34,21 @@ Starts its own nats-server on a free port, a simulated fleet (6 hosts, 30 VMs, o
 presage-agent process per host), the controller, and wears out a fan bearing on one host
 in accelerated time. Nothing to set up; every process is stopped at the end.
 
-Options:
-  --speed N     simulated seconds per real second (default 1500)
-  --seed N      fleet and sensor noise seed (default 7)
-  --json        print only the final summary, as JSON, on stdout (the story goes to stderr)
-  -h, --help    this text
+The controller serves its dashboard while the story runs (a line "dashboard: http://..." says
+where, with a login for the run); --serve keeps the fleet, controller and dashboard running after
+the story until Ctrl-C (SIGINT) or SIGTERM.
 
-Example:
+Options:
+  --speed N           simulated seconds per real second (default 1500)
+  --seed N            fleet and sensor noise seed (default 7)
+  --serve             keep everything running after the story, until Ctrl-C
+  --listen HOST:PORT  the dashboard's address (default 127.0.0.1:0, any free port)
+  --json              print only the final summary, as JSON, on stdout (the story goes to stderr)
+  -h, --help          this text
+
+Examples:
   presage demo --speed 2000
+  presage demo --serve          # then open the printed dashboard URL
 `;
 
 export async function runDemo(argv: string[]): Promise<number> {
@@ -57,6 +58,8 @@ export async function runDemo(argv: string[]): Promise<number> {
       speed: { type: "string", default: "1500" },
       seed: { type: "string", default: "7" },
       json: { type: "boolean", default: false },
+      serve: { type: "boolean", default: false },
+      listen: { type: "string", default: "127.0.0.1:0" },
       help: { type: "boolean", short: "h", default: false },
     },
     allowPositionals: false,
@@ -71,17 +74,37 @@ export async function runDemo(argv: string[]): Promise<number> {
     process.stderr.write("presage demo: --speed must be a number >= 1 and --seed an integer\n");
     return 2;
   }
-  const demo = new Demo(speed, seed, values.json ? process.stderr : process.stdout);
+  try {
+    parseListen(values.listen, "--listen");
+  } catch {
+    process.stderr.write(`presage demo: --listen must be HOST:PORT (e.g. 127.0.0.1:8080), got ${values.listen}\n`);
+    return 2;
+  }
+  const demo = new Demo({ speed, seed, listen: values.listen }, values.json ? process.stderr : process.stdout);
+  // a signal during the story stops everything at once; after it, with --serve, it ends the serving
+  let stopServing = () => {};
+  let serving = false;
   const onSignal = () => {
-    void demo.cleanup().then(() => process.exit(130));
+    if (serving) stopServing();
+    else void demo.cleanup().then(() => process.exit(130));
   };
-  process.once("SIGINT", onSignal);
-  process.once("SIGTERM", onSignal);
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
   try {
     const summary = await demo.run();
     if (values.json) process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
     else demo.narrator.summary(summary);
-    return summary.vmsLost === 0 && summary.vmsHome === summary.vms ? 0 : 1;
+    const ok = summary.vmsLost === 0 && summary.vmsHome === summary.vms;
+    if (values.serve && demo.fleet?.dashboard) {
+      serving = true;
+      const done = new Promise<void>((resolve) => {
+        stopServing = resolve;
+      });
+      demo.narrator.dashboard(demo.fleet.dashboard.url, DEMO_USER, demo.fleet.token);
+      demo.narrator.say("the story is over; the fleet keeps running: Ctrl-C stops it");
+      await done;
+    }
+    return ok ? 0 : 1;
   } catch (e) {
     process.stderr.write(`presage demo failed: ${(e as Error).message}\n`);
     return 1;
@@ -96,101 +119,77 @@ class Demo {
   readonly narrator: Narrator;
   readonly #speed: number;
   readonly #seed: number;
-  readonly #dir = mkdtempSync(join(tmpdir(), "presage-demo-"));
-  readonly #agents = new Map<string, ChildProcess>();
-  readonly #cleanups: (() => Promise<void>)[] = [];
-  #cleaned = false;
-  /** the one simulated timeline every process of the demo shares */
-  #timeline = { startMs: 0, realStartMs: 0 };
+  readonly #listen: string;
+  fleet: DemoFleet | null = null;
 
-  constructor(speed: number, seed: number, out: NodeJS.WritableStream) {
-    this.#speed = speed;
-    this.#seed = seed;
+  constructor(o: { speed: number; seed: number; listen: string }, out: NodeJS.WritableStream) {
+    this.#speed = o.speed;
+    this.#seed = o.seed;
+    this.#listen = o.listen;
     this.narrator = new Narrator(out);
   }
 
   async run(): Promise<Summary> {
     const realStart = Date.now();
     const n = this.narrator;
-    const nats = await startNatsServer();
-    this.#cleanups.push(() => nats.stop());
-    const nc = await connectNats({ url: nats.url, name: "presage-demo" });
-    this.#cleanups.push(() => nc.close());
-
-    // simulated time starts in the past so it ends near the wall clock: timestamps read naturally
-    const realT0 = Date.now();
-    this.#timeline = { startMs: realT0 - 16 * HOUR, realStartMs: realT0 };
-    const clock = scaledClock(this.#speed, this.#timeline.startMs, realT0);
-    n.start(clock, this.#speed, nats.url);
-
-    const fleet = generateFleet({ hosts: 6, vmsPerHost: 5, seed: this.#seed, memoryMiB: 262_144 });
-    const engine = new SimEngine({ ...fleet, clock, seed: this.#seed, log: silentLogger });
-    this.#cleanups.push(() => engine.close());
-    const hosts = fleet.hosts.map((h) => h.name);
-    const sick = hosts[2] as string;
-    const home = new Map(fleet.vms.map((v) => [v.id, v.host]));
-    n.say(`fleet: ${hosts.length} hosts, ${fleet.vms.length} VMs; ${sick} runs ${countOn(home, sick)} of them`);
-
-    const config = controllerConfig({
-      nats: { url: nats.url },
-      name: "demo-controller",
-      leader: { enabled: false, leaseTtlMs: 60_000 },
-      reconcile: { intervalMs: 60_000 },
-      heartbeat: { lostAfterMs: 30 * 60_000 },
-      returns: { gracePeriodMs: 20 * 60_000, waveSize: 3 },
-      alerts: { escalationIntervalMs: 24 * HOUR },
+    const sickIndex = 2;
+    const f = new DemoFleet({
+      hosts: 6,
+      vmsPerHost: 5,
+      speed: this.#speed,
+      seed: this.#seed,
+      listen: this.#listen,
+      // bearing wear starts 20 simulated minutes into the timeline
+      faults: (_h, i, t0) =>
+        i === sickIndex
+          ? [{ kind: "fan-wear", fan: 2, start: t0 + 20 * 60_000, durationMs: 9 * HOUR, stop: true }]
+          : [],
+      onAgentError: (h, e) => n.say(`agent ${h} could not start: ${e.message}`, "bad"),
     });
-    const ctl = await createController({ nc, engine, config, clock, log: silentLogger });
-    await ctl.start();
-    this.#cleanups.push(() => ctl.stop());
-    const ops = await startOpsService(nc, ctl, { log: silentLogger });
-    this.#cleanups.push(() => ops.stop());
+    this.fleet = f;
+    await f.start();
+    const { clock, engine, ctl, home } = f;
+    const sick = f.hosts[sickIndex] as string;
+    n.start(clock, this.#speed, f.natsUrl);
+    if (f.dashboard) n.dashboard(f.dashboard.url, DEMO_USER, f.token);
+    n.say(`fleet: ${f.hosts.length} hosts, ${home.size} VMs; ${sick} runs ${countOn(home, sick)} of them`);
 
     // what the narrator watches: events, audit, migrations, and the sick host's BMC alarms
-    const seen = watch(nc, sick, n);
-    this.#cleanups.push(async () => seen.stop());
-
-    const wearStart = clock.now() + 20 * 60_000;
-    for (const [i, h] of hosts.entries()) {
-      const faults =
-        h === sick ? [{ kind: "fan-wear", fan: 2, start: wearStart, durationMs: 9 * HOUR, stop: true }] : [];
-      this.#startAgent(h, i, nats.url, faults);
-    }
-    n.say(`${hosts.length} agents polling simulated BMCs every minute; bearing wear begins on ${sick} FAN3 at T+00:20`);
+    const seen = watch(f.nc, sick, n);
+    n.say(
+      `${f.hosts.length} agents polling simulated BMCs every minute; bearing wear begins on ${sick} FAN3 at T+00:20`,
+    );
 
     // 1. detection and evacuation
     const critical = await seen.until("critical event", () => seen.critical, 120_000);
     const evacuated = await this.#waitState(ctl, sick, HostState.Quarantined, 90_000);
     const evacStartTs = seen.stateTs.get(HostState.Evacuating) ?? critical.ts;
     n.say(`${sick} is empty and quarantined: ${seen.migrationsDone} VMs moved`, "good");
-    await assertPlacement(
-      engine,
-      fleet.vms.map((v) => v.id),
-    );
+    await assertPlacement(engine, [...home.keys()]);
 
     // 2. the on-call engineer acknowledges the alert with the real CLI
-    await this.#cli(n, nats.url, ["ack", sick, "--note", "fan ticket FAC-1142 opened"]);
+    await this.#cli(n, f.natsUrl, ["ack", sick, "--note", "fan ticket FAC-1142 opened"]);
 
     // 3. the fan keeps wearing on the empty host until the BMC itself alarms (or long enough)
     const bmcAlarm = await seen.until("BMC threshold", () => seen.bmcAlarmTs, 60_000).catch(() => null);
 
     // 4. repair: new fan (the agent restarts with healthy hardware), then `presage repaired`
     n.say(`engineer replaces FAN3 on ${sick}`);
-    await this.#stopAgent(sick);
     seen.repaired = true;
-    this.#startAgent(sick, 2, nats.url, []);
+    await f.replaceHardware(sick);
     await waitHealthy(ctl, sick, 60_000);
-    await this.#cli(n, nats.url, ["repaired", sick, "--note", "FAN3 replaced"]);
+    await this.#cli(n, f.natsUrl, ["repaired", sick, "--note", "FAN3 replaced"]);
     const returnStart = clock.now();
     await this.#waitState(ctl, sick, HostState.Healthy, 120_000, true);
     const vmsHome = await waitHome(engine, home, 60_000);
     n.say(`${sick} is healthy again and its VMs are home`, "good");
-    await this.#cli(n, nats.url, ["hosts"]);
+    await this.#cli(n, f.natsUrl, ["hosts"]);
+    seen.stop();
 
-    const located = await Promise.all(fleet.vms.map((v) => engine.locate(v.id)));
+    const located = await Promise.all([...home.keys()].map((id) => engine.locate(id)));
     const warningTs = seen.warning?.ts ?? null;
     return {
-      vms: fleet.vms.length,
+      vms: home.size,
       vmsMoved: seen.migrationsDone,
       vmsLost: located.filter((h) => h === null).length,
       vmsHome,
@@ -200,35 +199,8 @@ class Demo {
       evacuationSimS: Math.round(((evacuated.since ?? evacStartTs) - evacStartTs) / 1000),
       returnSimS: Math.round((clock.now() - returnStart) / 1000),
       realSeconds: round1((Date.now() - realStart) / 1000),
+      workDir: f.dir,
     };
-  }
-
-  #startAgent(host: string, i: number, url: string, faults: Record<string, unknown>[]): void {
-    const cfg = {
-      host,
-      nats: { url },
-      pollIntervalMs: 60_000,
-      heartbeatIntervalMs: 60_000,
-      sources: [{ kind: "simulated", seed: this.#seed * 100 + i, faults }],
-      // a 6 h evacuation horizon (default 24 h) so warning, then critical, fit in a one-minute story
-      detect: { horizonMs: 6 * HOUR },
-      clock: { speed: this.#speed, ...this.#timeline },
-    };
-    const file = join(this.#dir, `agent-${host}.json`);
-    writeFileSync(file, JSON.stringify(cfg));
-    const log = openSync(join(this.#dir, `agent-${host}.log`), "a");
-    const child = spawn(process.execPath, [AGENT_BIN, "run", "--config", file], {
-      stdio: ["ignore", log, log],
-      env: { ...process.env, PRESAGE_LOG_LEVEL: "warn" },
-    });
-    child.once("error", (e) => this.narrator.say(`agent ${host} could not start: ${e.message}`, "bad"));
-    this.#agents.set(host, child);
-  }
-
-  async #stopAgent(host: string): Promise<void> {
-    const child = this.#agents.get(host);
-    this.#agents.delete(host);
-    if (child) await stopChild(child);
   }
 
   /** Run the real CLI against the demo's server, and show the command and its output. */
@@ -266,12 +238,7 @@ class Demo {
   }
 
   async cleanup(): Promise<void> {
-    if (this.#cleaned) return;
-    this.#cleaned = true;
-    await Promise.all([...this.#agents.values()].map(stopChild));
-    this.#agents.clear();
-    for (const c of this.#cleanups.reverse()) await c().catch(() => {});
-    rmSync(this.#dir, { recursive: true, force: true });
+    await this.fleet?.stop();
   }
 }
 
@@ -279,18 +246,6 @@ const ORDER: HostState[] = [HostState.Degraded, HostState.Evacuating, HostState.
 const rank = (s: HostState) => ORDER.indexOf(s);
 const round1 = (x: number) => Math.round(x * 10) / 10;
 const countOn = (home: Map<string, string>, host: string) => [...home.values()].filter((h) => h === host).length;
-
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => child.kill("SIGKILL"), 3_000);
-    child.once("exit", () => {
-      clearTimeout(t);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
 
 /** Every VM exists on exactly one host (the engine is the truth). */
 async function assertPlacement(engine: SimEngine, ids: string[]): Promise<void> {

@@ -17,6 +17,8 @@ export type Summary = {
   evacuationSimS: number | null;
   returnSimS: number | null;
   realSeconds: number;
+  /** the demo's working directory (agent configs and logs), removed at the end: processes it started name it */
+  workDir: string;
 };
 
 export class Narrator {
@@ -37,6 +39,12 @@ export class Narrator {
     this.#t0 = clock.now();
     this.#line(this.#paint("Presage demo", "good"), "");
     this.#line(`nats-server ${url}; simulated time runs ${speed}x faster than the wall clock`, "");
+  }
+
+  /** The dashboard's address, one line a script can find (docs/contract.md section 6), and the run's login. */
+  dashboard(url: string, user: string, token: string): void {
+    this.#out.write(`dashboard: ${url}\n`);
+    this.#out.write(`dashboard login: user ${user}, token ${token}\n`);
   }
 
   say(text: string, tone: Tone = "plain"): void {

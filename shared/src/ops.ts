@@ -33,6 +33,7 @@ export const OpsEndpoint = {
   PlanReject: "plan-reject",
   Rebalance: "rebalance",
   Status: "status",
+  Audit: "audit",
 } as const;
 export type OpsEndpoint = (typeof OpsEndpoint)[keyof typeof OpsEndpoint];
 
@@ -82,6 +83,13 @@ export const OpsRequestSchemas = {
     by: by(),
   }),
   status: Strict({}),
+  /** the latest audit records the controller remembers, newest first; action matches as a prefix */
+  audit: Strict({
+    host: Type.Optional(HostName()),
+    action: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    actor: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  }),
 };
 
 /** What each endpoint accepts (inferred from its schema). */
@@ -107,6 +115,8 @@ export type HostSummary = HostRecord & {
   memoryCapacityMiB: number;
   memoryUsedMiB: number;
   openAlerts: number;
+  /** the rack the hypervisor places it in, when it knows */
+  rack?: string | null;
   /** returning hosts: why the VMs are not back yet (agent not healthy, grace period, moves left) */
   waiting?: string;
 };
@@ -121,6 +131,8 @@ export type OpsReplies = {
     /** latest reading per sensor, and a short history per sensor for sparklines */
     readings: Reading[];
     history: Record<string, (number | null)[]>;
+    /** the sample time (ms) of each history value, same order */
+    historyTs?: Record<string, number[]>;
     audit: AuditRecord[];
   };
   events: { alerts: Alert[]; events: SensorEvent[] };
@@ -147,5 +159,8 @@ export type OpsReplies = {
     vms: number;
     activeMigrations: number;
     brake: { engaged: boolean; inRemediation: number; limit: number; waiting: string[] };
+    /** the lease holder as this replica last saw it (itself when leader), null when none is known */
+    leaderName?: string | null;
   };
+  audit: { records: AuditRecord[] };
 };

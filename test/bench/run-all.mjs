@@ -7,7 +7,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const all = ["detect", "sources", "migration", "controller", "balance", "telemetry"];
+const all = ["detect", "sources", "migration", "controller", "balance", "telemetry", "dashboard"];
 const wanted = process.argv.slice(2).length ? process.argv.slice(2) : all;
 const failed = [];
 for (const name of wanted) {

@@ -2,10 +2,11 @@
  * The Debian package as an operator gets it: `scripts/package.mjs` (what `pnpm package` runs after the build)
  * builds the .deb, `dpkg -x` unpacks it into a throwaway root, and the installed binaries run on the system node.
  */
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startNatsServer } from "@presage/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "../..");
@@ -92,6 +93,51 @@ describe.skipIf(skip)("pnpm package: the .deb", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/concurrency\.perSource/);
   });
+
+  it("the installed controller serves the dashboard from the installed files", async () => {
+    const index = readFileSync(join(root, "usr/share/presage/web/index.html"), "utf8");
+    const asset = /src="\.\/(assets\/[^"]+\.js)"/.exec(index)?.[1] as string;
+    expect(asset).toBeTruthy();
+    const nats = await startNatsServer();
+    const cfg = join(out, "controller-http.json");
+    writeFileSync(
+      cfg,
+      JSON.stringify({ nats: { url: nats.url }, engine: { kind: "sim" }, http: { listen: "127.0.0.1:0" } }),
+    );
+    const child = spawn("node", [join(root, "usr/bin/presage-controller"), "run", "--config", cfg], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
+    try {
+      let log = "";
+      child.stderr.on("data", (d) => (log += d));
+      const url = await new Promise<string>((resolve, reject) => {
+        const t = setTimeout(() => reject(new Error(`no dashboard URL in the log: ${log}`)), 60_000);
+        child.stderr.on("data", () => {
+          const m = /"url":"(http:\/\/[^"]+)"/.exec(log);
+          if (m) {
+            clearTimeout(t);
+            resolve(m[1] as string);
+          }
+        });
+      });
+      const page = await fetch(url);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toBe(index);
+      const js = await fetch(new URL(asset, url));
+      expect(js.status).toBe(200);
+      expect(js.headers.get("content-type")).toMatch(/javascript/);
+      const hosts = await fetch(new URL("api/ops/hosts", url), {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      expect([200, 503]).toContain(hosts.status);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((r) => child.once("exit", r));
+      await nats.stop();
+    }
+  }, 90_000);
 
   it("the lab agent sample parses (detect.profile lab)", () => {
     const r = run("presage-agent", ["sensors", "--config", join(root, "etc/presage/agent-lab.json")]);

@@ -27,22 +27,7 @@ export async function poll<T>(
   }
 }
 
-let seq = 0;
-export function criticalFanEvent(host: string, ts: number, extra: Partial<SensorEvent> = {}): SensorEvent {
-  return {
-    id: `ev-${host}-${ts}-${++seq}`,
-    ts,
-    host,
-    severity: "critical",
-    kind: "degradation",
-    component: "fan",
-    sensor: "FAN3",
-    reason: "FAN3 fell 1,900 RPM in 6 h while load was flat",
-    predictedFailureAt: ts + 3_600_000,
-    confidence: 0.9,
-    ...extra,
-  };
-}
+export { criticalFanEvent } from "@presage/shared/testing";
 
 /** Publish as an agent does; the request waits for the stream's ack so the event is stored. */
 export async function publishEvent(nc: NatsConnection, ev: SensorEvent): Promise<void> {

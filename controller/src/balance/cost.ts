@@ -26,3 +26,32 @@ export function migrationCost(vm: VmRecord, bandwidthMiBps = DEFAULT_MIGRATION_B
   const copyMiB = vm.memoryMiB / (1 - dirtyFraction);
   return { copyMiB, seconds: copyMiB / bandwidthMiBps };
 }
+
+/**
+ * The price of a move in imbalance-hours (DRS's cost-benefit step): a fixed price per migration
+ * (the switch-over pause, the risk of a failed copy, the operator noise) plus a price per GiB
+ * copied (bandwidth taken from the guests). A move is made only if its expected gain, the
+ * imbalance it removes times how long that is expected to last, exceeds this price.
+ *
+ * Imbalance is counted as the weighted sum of squared load deviations (imbalance.ts `ss`, n ·
+ * score²): one move changes it by about as much on 100 hosts as on 10,000, so one price fits any
+ * fleet size.
+ */
+export type MovePrice = {
+  /** imbalance-hours one migration costs, whatever its size */
+  perMove: number;
+  /** imbalance-hours each GiB copied costs */
+  perGiB: number;
+  /** hours a move's gain is expected to last (demand drifts; the cool-down keeps the VM there) */
+  gainHours: number;
+};
+
+export const DEFAULT_MOVE_PRICE: Readonly<MovePrice> = { perMove: 0.02, perGiB: 0.0005, gainHours: 2 };
+
+/** Cost and expected gain of one move, both in imbalance-hours; it pays for itself iff gain > cost. */
+export type CostBenefit = { gain: number; cost: number };
+
+/** `ssDrop`: how much the move lowers the weighted sum of squared deviations; `copyMiB` from migrationCost. */
+export function costBenefit(ssDrop: number, copyMiB: number, price: MovePrice): CostBenefit {
+  return { gain: ssDrop * price.gainHours, cost: price.perMove + (price.perGiB * copyMiB) / 1024 };
+}

@@ -3,15 +3,18 @@
  *
  * `planRebalance(fleet, opts): RebalanceResult` is pure: same fleet and options, same plan.
  *
- * *Description*: repeatedly takes the single best move until `maxMoves` or until no move is worth it.
- * A candidate move (VM, from, to) is scored by its gain, the drop of the weighted sum of squared load
- * deviations (see imbalance.ts), divided by its migration cost `1 + seconds / COST_REF_SECONDS`, where
- * seconds comes from memory to copy and dirty rate (cost.ts). Aggressiveness 1..5 sets the minimum
- * cost-adjusted gain (MIN_GAIN): 1 moves only for large wins, 5 for any measurable one. Sources are the
- * most loaded healthy hosts, targets the least loaded ones (CANDIDATE_HOSTS of each per resource), so a
- * step costs the same on 10 or 10,000 hosts. A DRS-style tolerance per aggressiveness (TOLERANCE) leaves a
- * fleet whose imbalance score is within it alone; a plan that starts stops once the score is at or below
- * TOLERANCE_STOP_FRACTION of it (hysteresis, so drift does not trigger a few small moves every round).
+ * *Description*: repeatedly takes the single best move until `maxMoves` or until no move pays for
+ * itself. A candidate move (VM, from, to) is judged as DRS's cost-benefit step does (cost.ts
+ * `costBenefit`): its expected gain is the drop of the weighted sum of squared load deviations
+ * (imbalance.ts) times the hours it is expected to last (`price.gainHours`); its cost is
+ * `price.perMove` plus `price.perGiB` per GiB pre-copy will send (memory and dirty rate). Both are
+ * imbalance-hours. A move is made only if its gain exceeds its cost scaled by aggressiveness
+ * (PRICE_SCALE: 1 asks four times the price, 5 a quarter of it); the best move is the one with the
+ * most gain per cost. Sources are the most loaded healthy hosts, targets the least loaded ones
+ * (CANDIDATE_HOSTS of each per resource), so a step costs the same on 10 or 10,000 hosts. A
+ * DRS-style tolerance per aggressiveness (TOLERANCE) leaves a fleet whose imbalance score is within
+ * it alone; a plan that starts stops once the score is at or below TOLERANCE_STOP_FRACTION of it
+ * (hysteresis, so drift does not trigger a few small moves every round).
  *
  * *Requirements* (the health logic always wins): no move while evacuations run; targets are only
  * `healthy`, reachable hosts (placementBlocker), and anti-affinity and headroom hold after every move;
@@ -28,7 +31,13 @@ import type { PlanMove, VmRecord } from "@presage/shared";
 import { HostState } from "@presage/shared";
 import type { FleetView, Headroom, HostView } from "../model.js";
 import { addVm, type HostUsage, placementBlocker, removeVm, vmCpu } from "../placement/capacity.js";
-import { DEFAULT_MIGRATION_BANDWIDTH_MIBPS, migrationCost } from "./cost.js";
+import {
+  costBenefit,
+  DEFAULT_MIGRATION_BANDWIDTH_MIBPS,
+  DEFAULT_MOVE_PRICE,
+  type MovePrice,
+  migrationCost,
+} from "./cost.js";
 import {
   balancedHosts,
   DEFAULT_MEMORY_WEIGHT,
@@ -69,6 +78,8 @@ export type RebalanceOptions = {
   bandwidthMiBps?: number;
   /** imbalance score a fleet may have without any move; default TOLERANCE[aggressiveness] */
   tolerance?: number;
+  /** what a move costs in imbalance-hours (cost.ts); default DEFAULT_MOVE_PRICE, scaled by PRICE_SCALE */
+  price?: MovePrice;
 };
 
 export type RebalanceResult = {
@@ -85,13 +96,16 @@ export type RebalanceResult = {
   after: Imbalance;
 };
 
-/** Minimum cost-adjusted gain (drop of the weighted sum of squared load deviations) per aggressiveness. */
-export const MIN_GAIN: Readonly<Record<Aggressiveness, number>> = {
-  1: 0.05,
-  2: 0.02,
-  3: 0.008,
-  4: 0.002,
-  5: 0.0002,
+/**
+ * How aggressiveness scales the price of a move (cost.ts): at 1 a move must gain four times what
+ * the configured price says it costs, at 5 a quarter of it.
+ */
+export const PRICE_SCALE: Readonly<Record<Aggressiveness, number>> = {
+  1: 4,
+  2: 2,
+  3: 1,
+  4: 0.5,
+  5: 0.25,
 };
 
 /**
@@ -111,9 +125,6 @@ export const TOLERANCE: Readonly<Record<Aggressiveness, number>> = {
  * the tolerance: hysteresis, so drift does not trigger a few small moves every round.
  */
 export const TOLERANCE_STOP_FRACTION = 0.6;
-
-/** A move whose migration takes this long needs twice the gain of a free one. */
-export const COST_REF_SECONDS = 300;
 
 /** How many cool-downs a VM stays away from the host it last left. */
 export const RETURN_BAN_COOLDOWNS = 4;
@@ -140,7 +151,8 @@ type Best = {
 export function planRebalance(fleet: FleetView, opts: RebalanceOptions): RebalanceResult {
   const memoryWeight = opts.memoryWeight ?? DEFAULT_MEMORY_WEIGHT;
   const bandwidth = opts.bandwidthMiBps ?? DEFAULT_MIGRATION_BANDWIDTH_MIBPS;
-  const minGain = MIN_GAIN[opts.aggressiveness];
+  const price = opts.price ?? DEFAULT_MOVE_PRICE;
+  const minMerit = PRICE_SCALE[opts.aggressiveness];
   const tolerance = opts.tolerance ?? TOLERANCE[opts.aggressiveness];
   const hosts = balancedHosts(fleet);
   const usage = demandByHost(fleet);
@@ -184,7 +196,8 @@ export function planRebalance(fleet: FleetView, opts: RebalanceOptions): Rebalan
     canMove,
     returnBan,
     bandwidth,
-    minGain,
+    price,
+    minMerit,
     headroom: opts.headroom,
   };
   while (moves.length < opts.maxMoves && stats.measure().score > stopAt) {
@@ -211,7 +224,7 @@ export function planRebalance(fleet: FleetView, opts: RebalanceOptions): Rebalan
     });
   }
 
-  const gain = { rejected: bestRejected, min: minGain, aggressiveness: opts.aggressiveness };
+  const gain = { rejected: bestRejected, min: minMerit, aggressiveness: opts.aggressiveness };
   return result(moves, planReason(moves.length, before.score, stats.measure().score, gain), skipped);
 }
 
@@ -224,7 +237,7 @@ function planReason(
   const fmt = (x: number) => x.toFixed(4);
   if (moves > 0) return `${moves} move(s) lower imbalance ${fmt(before)} -> ${fmt(after)}`;
   if (gain.rejected > 0)
-    return `balanced enough: best move gains ${gain.rejected.toPrecision(2)} < ${gain.min} (aggressiveness ${gain.aggressiveness})`;
+    return `balanced enough: the best move would gain ${gain.rejected.toPrecision(2)} times its cost, less than the ${gain.min} aggressiveness ${gain.aggressiveness} asks`;
   return `no move lowers imbalance ${fmt(before)} within capacity, anti-affinity and cool-down`;
 }
 
@@ -271,17 +284,22 @@ type Search = {
   canMove: (vm: VmRecord) => boolean;
   returnBan: (id: string) => string | undefined;
   bandwidth: number;
-  minGain: number;
+  price: MovePrice;
+  /** gain / cost a move must exceed (PRICE_SCALE) */
+  minMerit: number;
   headroom: Headroom;
 };
 
-/** The move with the most merit (imbalance removed per unit of migration cost) from sources to targets. */
+/**
+ * The move with the most merit (expected gain over cost, both in imbalance-hours) from sources to
+ * targets, among those that pay for themselves at the scaled price.
+ */
 function bestMove(
   x: Search,
   sources: readonly HostView[],
   targets: readonly HostView[],
 ): { best: Best | null; bestRejected: number } {
-  const { stats, load, vmsOn, usageOf, canMove, returnBan, bandwidth, minGain } = x;
+  const { stats, load, vmsOn, usageOf, canMove, returnBan, bandwidth, price, minMerit } = x;
   const ss = stats.ss;
   let best: Best | null = null;
   let bestRejected = 0;
@@ -291,7 +309,6 @@ function bestMove(
       if (!canMove(vm)) continue;
       const cost = migrationCost(vm, bandwidth);
       if (!cost) continue;
-      const costFactor = 1 + cost.seconds / COST_REF_SECONDS;
       const bannedTarget = returnBan(vm.id);
       const d = vmCpu(vm);
       const fromLoad: HostLoadChange = {
@@ -305,10 +322,11 @@ function bestMove(
           cpu: [lt.cpu, lt.cpu + d / to.cpuCapacity],
           mem: [lt.mem, lt.mem + vm.memoryMiB / to.memoryMiB],
         };
-        const merit = (ss - stats.ssAfter(fromLoad, toLoad)) / costFactor;
+        const cb = costBenefit(ss - stats.ssAfter(fromLoad, toLoad), cost.copyMiB, price);
+        const merit = cb.gain / cb.cost;
         if (merit <= 0 || (best && merit <= best.merit)) continue;
         if (placementBlocker(vm, to, usageOf(to), x.headroom)) continue;
-        if (merit < minGain) {
+        if (merit <= minMerit) {
           bestRejected = Math.max(bestRejected, merit);
           continue;
         }

@@ -19,6 +19,7 @@ import {
 import { checkControllerConfig } from "../check-config.js";
 import { loadControllerConfig } from "../config.js";
 import { createController } from "../controller.js";
+import { startDashboard } from "../http/server.js";
 import { controllerMetrics } from "../metrics/index.js";
 import { createEngine } from "../migration/index.js";
 import { startOpsService } from "../ops/service.js";
@@ -62,6 +63,10 @@ async function run(configFile: string | undefined): Promise<number> {
   // every replica listens; only the one holding the lease answers (ops/service.ts)
   const ops = await startOpsService(nc, ctl, { log, metrics, version: PRESAGE_VERSION, role: () => ctl.opsRole() });
   await ctl.start();
+  // every replica serves the page; a follower's API says where the leader is
+  const dashboard = cfg.http.listen
+    ? await startDashboard({ nc, controller: ctl, http: cfg.http, log, metrics })
+    : null;
   log.info({ nats: cfg.nats.url, engine: cfg.engine.kind, mode: cfg.policy.mode }, "controller started");
 
   await new Promise<void>((resolve) => {
@@ -69,6 +74,7 @@ async function run(configFile: string | undefined): Promise<number> {
     process.once("SIGINT", resolve);
   });
   log.info("stopping");
+  await dashboard?.stop();
   await ctl.stop();
   await ops.stop();
   await engine.close();

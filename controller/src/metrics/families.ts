@@ -20,6 +20,11 @@ const counter = (name: string, help: string, labels: string[] = []): FamilySpec 
 export const CONTROLLER_FAMILIES: readonly FamilySpec[] = [
   counter("presage_events_total", "Agent events consumed, by severity.", ["severity"]),
   counter("presage_events_refused_total", "Agent events refused, by reason (clock_skew).", ["reason"]),
+  counter(
+    "presage_alerts_dropped_total",
+    "Alerts dropped by the per-host cap alerts.maxPerHost, by reason (retired: the oldest cleared one made room; host_cap: a new one not stored).",
+    ["reason"],
+  ),
   counter("presage_unknown_host_messages_total", "Messages about hosts the engine does not know, by subject family.", [
     "subject",
   ]),
@@ -49,6 +54,11 @@ export const CONTROLLER_FAMILIES: readonly FamilySpec[] = [
     "endpoint",
     "result",
   ]),
+  counter(
+    "presage_http_requests_total",
+    "Dashboard API operator requests, by endpoint and result (ok or an error code).",
+    ["endpoint", "result"],
+  ),
   counter("presage_audit_dropped_total", "Audit records dropped because the audit queue was full."),
   counter("presage_audit_retries_total", "Audit publishes retried after a failure."),
   counter("presage_invalid_records_total", "KV records that failed validation on load or watch, by bucket.", [
@@ -85,5 +95,6 @@ export function controllerMetrics(): Metrics {
     }
   }
   for (const result of ["ok", "error"]) m.zero("presage_alertmanager_pushes_total", { result });
+  for (const reason of ["retired", "host_cap"]) m.zero("presage_alerts_dropped_total", { reason });
   return m;
 }

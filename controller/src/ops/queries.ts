@@ -19,9 +19,13 @@ export function summaries(ctx: LeaderContext): Map<string, HostSummary> {
       memoryCapacityMiB: h?.memoryMiB ?? 0,
       memoryUsedMiB: 0,
       openAlerts: ctx.alerts.openOf(rec.host).length,
+      rack: h?.rack ?? null,
     });
   }
+  // one view for the whole fleet: a view per host made this quadratic (seconds at 1,000 hosts)
+  const away = new Map<string, number>();
   for (const vm of fleetView(ctx).vms) {
+    if (vm.home !== vm.host) away.set(vm.home, (away.get(vm.home) ?? 0) + 1);
     const s = out.get(vm.host);
     if (!s) continue;
     s.vmCount++;
@@ -38,7 +42,7 @@ export function summaries(ctx: LeaderContext): Map<string, HostSummary> {
       info: hbInfo.get(s.host),
       now: ctx.now(),
       gracePeriodMs: ctx.cfg.returns.gracePeriodMs,
-      away: fleetView(ctx).vms.filter((v) => v.home === s.host && v.host !== s.host).length,
+      away: away.get(s.host) ?? 0,
     });
     if (wait) s.waiting = wait;
   }
@@ -53,7 +57,7 @@ export function hosts(ctx: LeaderContext, req: { state?: string }): OpsReplies["
 export function host(ctx: LeaderContext, req: { host: string; readings?: number }): OpsReplies["host"] {
   const summary = summaries(ctx).get(req.host) as HostSummary;
   const { telemetry, audit } = ctx.deps;
-  const { readings, history } = telemetry.sensorsOf(req.host, req.readings ?? 30);
+  const { readings, history, historyTs } = telemetry.sensorsOf(req.host, req.readings ?? 30);
   return {
     host: summary,
     vms: fleetView(ctx).vms.filter((v) => v.host === req.host || v.home === req.host),
@@ -63,6 +67,7 @@ export function host(ctx: LeaderContext, req: { host: string; readings?: number 
     health: telemetry.lastHeartbeat(req.host),
     readings,
     history,
+    historyTs,
     audit: audit.recent(req.host),
   };
 }
@@ -109,8 +114,29 @@ export function plans(ctx: LeaderContext): OpsReplies["plans"] {
   return { plans: [...ctx.store.plans.values()].sort((a, b) => b.createdAt - a.createdAt) };
 }
 
+export function audit(
+  ctx: LeaderContext,
+  req: { host?: string; action?: string; actor?: string; limit?: number },
+): OpsReplies["audit"] {
+  const limit = req.limit ?? 200;
+  const out = [];
+  const all = ctx.deps.audit.latest();
+  for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
+    const r = all[i] as (typeof all)[number];
+    if (req.host && r.host !== req.host) continue;
+    if (req.action && !r.action.startsWith(req.action)) continue;
+    if (req.actor && r.actor !== req.actor) continue;
+    out.push(r);
+  }
+  return { records: out };
+}
+
 /** Answered by every replica: a follower says it is not the leader. */
-export function status(deps: ReplicaDeps, ctx: LeaderContext | null): OpsReplies["status"] {
+export function status(
+  deps: ReplicaDeps,
+  ctx: LeaderContext | null,
+  leaderName: string | null = null,
+): OpsReplies["status"] {
   const hostsByState: Record<string, number> = {};
   if (ctx) for (const h of ctx.store.hosts.values()) hostsByState[h.state] = (hostsByState[h.state] ?? 0) + 1;
   return {
@@ -121,5 +147,6 @@ export function status(deps: ReplicaDeps, ctx: LeaderContext | null): OpsReplies
     vms: ctx ? ctx.engineVms.length : 0,
     activeMigrations: ctx ? ctx.migrations.inFlight().length : 0,
     brake: ctx?.brake ?? { engaged: false, inRemediation: 0, limit: 0, waiting: [] },
+    leaderName,
   };
 }

@@ -49,10 +49,11 @@ const calls: { [E in OpsEndpoint]: Call<E> } = {
   "plan-reject": (api, r, a) => api.planReject(r, a),
   rebalance: (api, r, a) => api.rebalance(r, a),
   status: (api, r) => api.status(r),
+  audit: (api, r) => api.audit(r),
 };
 
 /** Numeric codes for the Nats-Service-Error-Code header (HTTP-like, as the services API suggests). */
-const statusOf: Record<ErrorCode, number> = {
+export const statusOf: Record<ErrorCode, number> = {
   bad_request: 400,
   unknown_host: 404,
   unknown_event: 404,
@@ -99,6 +100,33 @@ export function errorBody(e: unknown): OpsErrorBody {
   return { code: ErrorCode.Internal, message: "internal controller error; see the controller log" };
 }
 
+export type OpOutcome = { ok: true; data: object; actor: Actor } | { ok: false; error: OpsErrorBody; actor?: Actor };
+
+/**
+ * Validate one request body and run it as the actor `who` names (given the body's self-declared `by`):
+ * the one path every operator surface takes, the NATS service and the dashboard (http/) alike.
+ */
+export async function runOp<E extends OpsEndpoint>(
+  api: ControllerApi,
+  endpoint: E,
+  body: Uint8Array,
+  who: (declared: string | undefined) => Actor,
+  log: Logger,
+): Promise<OpOutcome> {
+  const parsed = parseOpsRequest(endpoint, body);
+  if (!("ok" in parsed)) return { ok: false, error: parsed };
+  const actor = who(parsed.by);
+  const call: Call<E> = calls[endpoint];
+  try {
+    return { ok: true, data: await call(api, parsed.req, actor.name), actor };
+  } catch (e) {
+    const error = errorBody(e);
+    if (error.code === ErrorCode.Internal) log.error({ err: e, endpoint, actor }, "ops request failed unexpectedly");
+    else log.info({ endpoint, actor, code: error.code, error: error.message }, "ops request refused");
+    return { ok: false, error, actor };
+  }
+}
+
 export async function startOpsService(
   nc: NatsConnection,
   api: ControllerApi,
@@ -133,30 +161,20 @@ export async function startOpsService(
     if (role === "follower") return; // the leader answers
     if (role === "none")
       return replyError(endpoint, msg, { code: ErrorCode.NotLeader, message: "no controller holds the lease now" });
-    const parsed = parseOpsRequest(endpoint, msg.data);
-    if (!("ok" in parsed)) return replyError(endpoint, msg, parsed);
-    const actor: Actor = actorOf(msg.headers, parsed.by);
-    const call: Call<E> = calls[endpoint];
-    try {
-      const data = await call(api, parsed.req, actor.name);
-      const maxPayload = nc.info?.max_payload ?? 1_048_576;
-      const text = fitReply(data as Record<string, unknown>, maxPayload);
-      if (text === null) {
-        log.error({ endpoint, maxPayload }, "ops reply does not fit max_payload even with its lists emptied");
-        return replyError(endpoint, msg, {
-          code: ErrorCode.Internal,
-          message: `the ${endpoint} reply does not fit the server's max_payload (${maxPayload} bytes)`,
-        });
-      }
-      respond(msg, text);
-      opts.metrics?.inc("presage_ops_requests_total", { endpoint, result: "ok" });
-      log.debug({ endpoint, actor, ms: Date.now() - started }, "ops request served");
-    } catch (e) {
-      const body = errorBody(e);
-      if (body.code === ErrorCode.Internal) log.error({ err: e, endpoint, actor }, "ops request failed unexpectedly");
-      else log.info({ endpoint, actor, code: body.code, error: body.message }, "ops request refused");
-      replyError(endpoint, msg, body);
+    const out = await runOp(api, endpoint, msg.data, (by) => actorOf(msg.headers, by), log);
+    if (!out.ok) return replyError(endpoint, msg, out.error);
+    const maxPayload = nc.info?.max_payload ?? 1_048_576;
+    const text = fitReply(out.data as Record<string, unknown>, maxPayload);
+    if (text === null) {
+      log.error({ endpoint, maxPayload }, "ops reply does not fit max_payload even with its lists emptied");
+      return replyError(endpoint, msg, {
+        code: ErrorCode.Internal,
+        message: `the ${endpoint} reply does not fit the server's max_payload (${maxPayload} bytes)`,
+      });
     }
+    respond(msg, text);
+    opts.metrics?.inc("presage_ops_requests_total", { endpoint, result: "ok" });
+    log.debug({ endpoint, actor: out.actor, ms: Date.now() - started }, "ops request served");
   }
 
   function replyError(endpoint: OpsEndpoint, msg: ServiceMsg, error: OpsErrorBody): void {

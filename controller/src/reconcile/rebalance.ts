@@ -47,6 +47,11 @@ export function rebalancePlan(s: RebalanceInput, req: RebalanceRequest): Plan {
     evacuationsRunning: evacuationWorkInFlight(s.fleet, [...s.records], inFlight),
     ...(bandwidthBps ? { bandwidthMiBps: bandwidthBps / 1_048_576 } : {}),
     busy: new Set(inFlight.map((f) => f.vm)),
+    price: {
+      perMove: cfg.rebalance.pricePerMove,
+      perGiB: cfg.rebalance.pricePerGiB,
+      gainHours: cfg.rebalance.gainHorizonMs / 3_600_000,
+    },
   });
   return {
     id: `rebalance-${now}`,

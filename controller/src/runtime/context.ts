@@ -60,7 +60,11 @@ export class LeaderContext {
     /** when this replica became leader: silence before that is not the agent's fault */
     readonly leaderSince: number,
   ) {
-    this.alerts = new AlertBook(store.alerts, deps.nc);
+    this.alerts = new AlertBook(store.alerts, deps.nc, {
+      maxPerHost: deps.cfg.alerts.maxPerHost,
+      metrics: deps.metrics,
+      log: deps.log,
+    });
     this.migrations = new MigrationBook(this);
   }
 

@@ -13,7 +13,7 @@ import {
   jetstream,
   jetstreamManager,
 } from "@nats-io/jetstream";
-import { decodeMessage, eventCheck, type SensorEvent, STREAM_EVENTS, subjects } from "@presage/shared";
+import { type Alert, decodeMessage, eventCheck, type SensorEvent, STREAM_EVENTS, subjects } from "@presage/shared";
 import { AckPipeline } from "../ack-pipeline.js";
 import { ingestEvent, skewRefusal } from "../ingest.js";
 import type { LeaderContext } from "../runtime/context.js";
@@ -110,18 +110,24 @@ export class EventSource {
    * arrived before the stream paused). Each batch's state is written in the background while the
    * next batch is applied; its messages are acked only once its writes (and every earlier batch's)
    * have landed, so an unstored event is never acked and comes back to the next consumer or leader.
+   * The alerts a batch opens go out on presage.v1.alerts then too: announced once stored, and in one
+   * socket write per batch rather than one per event.
    */
   async #drain(itr: AsyncIterator<JsMsg>, acks: AckPipeline, onAcked: () => void): Promise<void> {
     const { ctx } = this;
     let pending: JsMsg[] = [];
+    let opened: Alert[] = [];
     let idle: Promise<null> | null = null;
     const commit = () => {
+      const announce = opened;
       if (pending.length && ctx.live())
         acks.commit(pending, ctx.persist(), () => {
+          for (const a of announce) ctx.alerts.publish("alert", a);
           onAcked();
           ctx.wake();
         });
       pending = [];
+      opened = [];
       idle = null;
     };
     let next = itr.next();
@@ -134,7 +140,7 @@ export class EventSource {
       if (acks.unacked >= MAX_UNACKED) await acks.settled();
       if (r === null) continue;
       if (r.done || !ctx.live()) return; // unacked ones are redelivered
-      applyEvent(ctx, r.value);
+      opened.push(...applyEvent(ctx, r.value));
       pending.push(r.value);
       // a 2 ms batching window (real time: it only groups what the server already sent)
       idle ??= new Promise<null>((res) => setTimeout(() => res(null), 2));
@@ -143,23 +149,27 @@ export class EventSource {
   }
 }
 
-/** Decode one event, refuse what is malformed, misaddressed or stamped off the clock, then ingest it. */
-export function applyEvent(ctx: LeaderContext, m: JsMsg): void {
+/**
+ * Decode one event, refuse what is malformed, misaddressed or stamped off the clock, then ingest it.
+ * Returns the alerts it opened (stored in memory), for the caller to announce once they are in KV.
+ */
+export function applyEvent(ctx: LeaderContext, m: JsMsg): Alert[] {
   const { log, metrics, telemetry } = ctx.deps;
   const ev = decodeMessage<SensorEvent>(eventCheck, m.data, m.subject, { log, metrics });
-  if (!ev || !knownHost(ctx.deps, ctx, ev.host, m.subject)) return;
+  if (!ev || !knownHost(ctx.deps, ctx, ev.host, m.subject)) return [];
   const now = ctx.now();
   const refused = skewRefusal(ev.ts, now, ctx.cfg.events);
   if (refused) {
     metrics.inc("presage_events_refused_total", { reason: "clock_skew" });
     log.warn({ host: ev.host, event: ev.id, ts: ev.ts, now }, `refused an event ${refused}`);
-    return;
+    return [];
   }
   metrics.inc("presage_events_total", { severity: ev.severity });
   telemetry.event(ev);
   const out = ingestEvent(ev, ctx.alerts.indexFor(ev.host), now);
-  for (const a of out.alerts) ctx.alerts.save(a);
-  for (const a of out.opened) ctx.alerts.publish("alert", a);
+  const opened = new Set(out.opened.map((a) => a.id));
+  const stored = out.alerts.filter((a) => ctx.alerts.save(a));
   const rec = out.trigger && ctx.store.hosts.get(ev.host);
   if (out.trigger && rec) ctx.transition(rec, out.trigger, ev.reason, ACTOR, out.extra);
+  return stored.filter((a) => opened.has(a.id));
 }

@@ -1,6 +1,6 @@
 /**
  * One JetStream KV bucket mirrored in memory for the leader. The leader reads from memory; `set`
- * updates memory and marks the key dirty; `flush` writes every dirty key with compare-and-set on
+ * updates memory and marks the key dirty (`delete` forgets it, purged from KV on flush); `flush` writes every dirty key with compare-and-set on
  * the last revision it saw (writes to one key are serialised and coalesced). The caller decides
  * when state becomes durable (after the audit record that explains it, before an ack). A write
  * that finds another revision means some other writer got there first: it is logged, counted and
@@ -8,9 +8,10 @@
  */
 import type { KV } from "@nats-io/kv";
 import { type Check, type Logger, type Metrics, sleep, validate } from "@presage/shared";
-import type { KvWriter } from "./writer.js";
+import type { StreamWriter } from "./writer.js";
 
-type Slot<T> = { value: T; rev: number; writing: Promise<void> | null; dirty: boolean };
+/** `deleted`: purged in memory, the purge not yet written (then the slot goes) */
+type Slot<T> = { value: T; rev: number; writing: Promise<void> | null; dirty: boolean; deleted: boolean };
 
 const SAFE_KEY = /^[-_=A-Za-z0-9]+$/;
 
@@ -33,10 +34,11 @@ export class CachedBucket<T> {
   readonly #slots = new Map<string, Slot<T>>();
   readonly #dirty = new Set<string>();
   readonly #writing = new Set<Promise<void>>();
+  #deleted = 0;
   #closed = false;
   constructor(
     readonly kv: KV,
-    readonly writer: KvWriter,
+    readonly writer: StreamWriter,
     readonly name: string,
     readonly check: Check,
     readonly log: Logger,
@@ -47,6 +49,7 @@ export class CachedBucket<T> {
   async load(): Promise<void> {
     this.#slots.clear();
     this.#dirty.clear();
+    this.#deleted = 0;
     const keys: string[] = [];
     for await (const k of await this.kv.keys()) keys.push(k);
     for (let i = 0; i < keys.length; i += 256) {
@@ -56,6 +59,12 @@ export class CachedBucket<T> {
 
   async #loadKey(k: string): Promise<void> {
     const e = await this.kv.get(k);
+    // a purge not yet written yields to what KV holds (a conflict reloads the key)
+    const old = this.#slots.get(decodeKey(k));
+    if (old?.deleted) {
+      this.#slots.delete(decodeKey(k));
+      this.#deleted--;
+    }
     if (e?.operation !== "PUT") return;
     let parsed: unknown;
     try {
@@ -69,33 +78,49 @@ export class CachedBucket<T> {
       this.log.warn({ bucket: this.name, key: k, error: r.error }, "skipped an invalid KV record");
       return;
     }
-    this.#slots.set(decodeKey(k), { value: r.value, rev: e.revision, writing: null, dirty: false });
+    this.#slots.set(decodeKey(k), { value: r.value, rev: e.revision, writing: null, dirty: false, deleted: false });
   }
 
+  #live(key: string): Slot<T> | undefined {
+    const s = this.#slots.get(key);
+    return s && !s.deleted ? s : undefined;
+  }
   get(key: string): T | undefined {
-    return this.#slots.get(key)?.value;
+    return this.#live(key)?.value;
   }
   has(key: string): boolean {
-    return this.#slots.has(key);
+    return this.#live(key) !== undefined;
   }
   get size(): number {
-    return this.#slots.size;
+    return this.#slots.size - this.#deleted;
   }
   *values(): IterableIterator<T> {
-    for (const s of this.#slots.values()) yield s.value;
+    for (const s of this.#slots.values()) if (!s.deleted) yield s.value;
   }
   *entries(): IterableIterator<[string, T]> {
-    for (const [k, s] of this.#slots) yield [k, s.value];
+    for (const [k, s] of this.#slots) if (!s.deleted) yield [k, s.value];
   }
 
   /** Update memory now; the value reaches KV on the next `flush`. */
   set(key: string, value: T): void {
     const s = this.#slots.get(key);
-    if (!s) this.#slots.set(key, { value, rev: 0, writing: null, dirty: true });
+    if (!s) this.#slots.set(key, { value, rev: 0, writing: null, dirty: true, deleted: false });
     else {
+      if (s.deleted) this.#deleted--;
       s.value = value;
       s.dirty = true;
+      s.deleted = false;
     }
+    this.#dirty.add(key);
+  }
+
+  /** Forget `key` now; KV purges it (and its history) on the next `flush`. */
+  delete(key: string): void {
+    const s = this.#live(key);
+    if (!s) return;
+    s.deleted = true;
+    s.dirty = true;
+    this.#deleted++;
     this.#dirty.add(key);
   }
 
@@ -103,9 +128,11 @@ export class CachedBucket<T> {
     try {
       while (s.dirty) {
         s.dirty = false;
-        const body = JSON.stringify(s.value);
+        const k = encodeKey(key);
         try {
-          s.rev = await this.writer.put(this.name, encodeKey(key), body, s.rev);
+          s.rev = s.deleted
+            ? await this.writer.purge(this.name, k, s.rev)
+            : await this.writer.put(this.name, k, JSON.stringify(s.value), s.rev);
         } catch (e) {
           if (!/wrong last sequence|key exists/i.test(String(e))) {
             // NATS away (restart, partition): keep the latest value and try again until it lands
@@ -123,6 +150,10 @@ export class CachedBucket<T> {
       }
     } finally {
       s.writing = null;
+      if (s.deleted && !s.dirty && this.#slots.get(key) === s) {
+        this.#slots.delete(key);
+        this.#deleted--;
+      }
     }
   }
 

@@ -21,7 +21,7 @@ import {
   vmRecordCheck,
 } from "@presage/shared";
 import { CachedBucket } from "./bucket.js";
-import { KvWriter } from "./writer.js";
+import { StreamWriter } from "./writer.js";
 
 export const KV_ALERTS = "presage-alerts";
 export const KV_MIGRATIONS = "presage-migrations";
@@ -48,7 +48,7 @@ async function bucket(nc: NatsConnection, name: string, history: number, replica
 }
 
 export async function openStore(nc: NatsConnection, log: Logger, metrics?: Metrics, replicas = 1): Promise<Store> {
-  const writer = new KvWriter(nc);
+  const writer = new StreamWriter(nc);
   const open = async <T>(name: string, check: Check) =>
     new CachedBucket<T>(await bucket(nc, name, 5, replicas), writer, name, check, log, metrics);
   const s = {

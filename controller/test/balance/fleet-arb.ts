@@ -47,3 +47,13 @@ export const fleetArb: fc.Arbitrary<FleetView> = fc
     }));
     return { hosts: hv, vms: vr };
   });
+
+/** A VM of 8 vCPUs at home on `on`, for the example tests. */
+export const vmAt = (id: string, on: string, cpuDemand: number, memoryMiB: number): VmRecord => ({
+  id,
+  host: on,
+  home: on,
+  memoryMiB,
+  vcpus: 8,
+  cpuDemand,
+});

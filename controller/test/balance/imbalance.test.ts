@@ -1,9 +1,10 @@
-import { HostState, type VmRecord } from "@presage/shared";
+import { HostState } from "@presage/shared";
 import { describe, expect, it } from "vitest";
 import { applyMoves } from "../../src/balance/apply.js";
 import { migrationCost } from "../../src/balance/cost.js";
 import { demandByHost, measureImbalance } from "../../src/balance/imbalance.js";
 import type { FleetView, HostView } from "../../src/model.js";
+import { vmAt } from "./fleet-arb.js";
 
 const host = (name: string, o: Partial<HostView> = {}): HostView => ({
   name,
@@ -13,14 +14,7 @@ const host = (name: string, o: Partial<HostView> = {}): HostView => ({
   up: true,
   ...o,
 });
-const vm = (id: string, on: string, cpuDemand: number, memoryMiB = 1024): VmRecord => ({
-  id,
-  host: on,
-  home: on,
-  memoryMiB,
-  vcpus: 8,
-  cpuDemand,
-});
+const vm = (id: string, on: string, cpuDemand: number, memoryMiB = 1024) => vmAt(id, on, cpuDemand, memoryMiB);
 
 describe("balance imbalance - the measure", () => {
   it("is the standard deviation of normalised load over healthy hosts, memory at half weight", () => {

@@ -207,6 +207,14 @@ export function fakeControllerApi(now = 1_700_000_000_000) {
         brake: { engaged: false, inRemediation: 1, limit: 2, waiting: [] },
       };
     },
+    async audit(req) {
+      record("audit", req);
+      const records = [
+        { ts: now - 20_000, action: "ack", host: "h2", actor: "alice", detail: "acknowledged" },
+        { ts: now - 30_000, action: "transition", host: "h2", actor: "controller", detail: "healthy -> degraded" },
+      ];
+      return { records: records.filter((r) => !req.host || r.host === req.host).slice(0, req.limit ?? 200) };
+    },
   };
   return { api, calls, hosts, alerts };
 }

@@ -7,4 +7,5 @@ export {
   startNatsCluster,
 } from "../nats-cluster.js";
 export { type NatsServerHandle, type StartNatsOptions, startNatsServer } from "../nats-server.js";
+export { criticalFanEvent } from "./events.js";
 export { type NatsEnv, natsEnv } from "./nats-env.js";
