@@ -6,7 +6,6 @@
 import {
   checkOf,
   type DeepPartial,
-  fromCheck,
   ListenOrNull,
   loadConfig,
   NatsSettingsSchema,
@@ -21,7 +20,7 @@ import {
 export type { DeepPartial } from "@presage/shared";
 
 import { DEFAULT_MOVE_PRICE } from "./balance/cost.js";
-import { defaultEngineConfig, type EngineConfig, engineConfigCheck } from "./migration/index.js";
+import { defaultEngineConfig, EngineConfigSchema } from "./migration/index.js";
 
 export const PolicyMode = { Automatic: "automatic", Manual: "manual", Monitor: "monitor" } as const;
 export type PolicyMode = (typeof PolicyMode)[keyof typeof PolicyMode];
@@ -37,7 +36,7 @@ export const ControllerConfigSchema = Strict({
   /** replica name (lease holder id, audit actor); default the host name + pid */
   name: Type.String({ minLength: 1, maxLength: 128 }),
   /** passed to the migration engine factory (`createEngine`, migration/index.ts) */
-  engine: fromCheck<EngineConfig>(engineConfigCheck),
+  engine: EngineConfigSchema,
   /** VM id -> placement attributes the hypervisor does not know */
   vms: MapOf(
     Strict({

@@ -1,5 +1,4 @@
 export * from "./bus.js";
-export * from "./check.js";
 export * from "./clock.js";
 export * from "./config.js";
 export * from "./errors.js";

@@ -59,15 +59,6 @@ export function OneOf<const O extends Record<string, string>>(o: O) {
   return Type.Enum(Object.values(o) as O[keyof O][]);
 }
 
-/** Wrap a hand-written Check (shapes not yet declared as schemas) so a schema can embed it. */
-export function fromCheck<T>(c: Check) {
-  return refine(
-    Type.Unsafe<T>(Type.Unknown()),
-    (v) => c(v, "value") === null,
-    (v, p) => c(v, p) ?? `${p} is invalid`,
-  );
-}
-
 /** Compile a schema into a Check: the compiled verdict first, the explanation only for values that fail. */
 export function checkOf(schema: TSchema): Check {
   // compiled on first use: a process that never sees a shape (the CLI, most of the schemas) pays nothing for it
@@ -157,8 +148,9 @@ function explainRange(s: Schema, v: number, p: string): string | null {
 function explainUnion(s: Schema, branches: Schema[], v: unknown, p: string): string | null {
   const tag = s[TAG] as string | undefined;
   if (tag) {
+    if (!isObj(v)) return `${p || "message"} must be a JSON object`;
     const tags = branches.map((b) => (b.properties as Record<string, Schema>)[tag]?.const);
-    const i = isObj(v) ? tags.indexOf(v[tag]) : -1;
+    const i = tags.indexOf(v[tag]);
     const b = branches[i];
     return b ? explain(b, v, p) : `${join(p, tag)} must be one of ${list(tags)}`;
   }

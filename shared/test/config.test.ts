@@ -2,14 +2,16 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError, check, loadConfig } from "../src/index.js";
+import { ConfigError, checkOf, HostName, loadConfig, Strict, Type } from "../src/index.js";
 
 const defaults = { nats: { url: "nats://127.0.0.1:4222" }, pollIntervalMs: 10_000, host: "h1" };
-const cfgCheck = check.obj({
-  nats: check.obj({ url: check.str({ min: 1 }) }),
-  pollIntervalMs: check.int({ min: 1000 }),
-  host: check.host(),
-});
+const cfgCheck = checkOf(
+  Strict({
+    nats: Strict({ url: Type.String({ minLength: 1 }) }),
+    pollIntervalMs: Type.Integer({ minimum: 1000 }),
+    host: HostName(),
+  }),
+);
 
 function file(content: string): string {
   const d = mkdtempSync(join(tmpdir(), "presage-cfg-"));

@@ -3,7 +3,7 @@
  * (qemu/), libvirt (libvirt/), the pre-copy simulator (sim/) and a client for an engine served
  * over NATS (remote/).
  */
-import { ErrorCode, OpsError } from "@presage/shared";
+import { ErrorCode, HostName, OpsError, type Static, Type } from "@presage/shared";
 
 /** Every engine's guard against a stale plan: refuse when the VM is not on the expected source. */
 export function assertSource(vmId: string, actual: string | null, expected: string | undefined): void {
@@ -14,66 +14,77 @@ export function assertSource(vmId: string, actual: string | null, expected: stri
     );
 }
 
-export type EngineHost = {
-  name: string;
+/** a VM or migration id as engines exchange them */
+export const EngineId = () => Type.String({ minLength: 1, maxLength: 256 });
+/** sizes, rates and counts: finite and not negative */
+export const Count = () => Type.Number({ minimum: 0 });
+/** failure domain, if known: absent, null or a rack name */
+export const Rack = () => Type.Optional(Type.Union([Type.String({ maxLength: 128 }), Type.Null()]));
+
+export const EngineHostSchema = Type.Object({
+  name: HostName(),
   /** vCPUs the host offers to VMs */
-  cpuCapacity: number;
-  memoryMiB: number;
+  cpuCapacity: Count(),
+  memoryMiB: Count(),
   /** false when the engine cannot reach the host (host down, helper gone) */
-  up: boolean;
-  /** failure domain, if the engine knows it */
-  rack?: string | null;
-};
+  up: Type.Boolean(),
+  rack: Rack(),
+});
+export type EngineHost = Static<typeof EngineHostSchema>;
 
-export type EngineVm = {
-  id: string;
+export const EngineVmSchema = Type.Object({
+  id: EngineId(),
   /** where the hypervisor says the VM runs now */
-  host: string;
-  memoryMiB: number;
-  vcpus: number;
+  host: HostName(),
+  memoryMiB: Count(),
+  vcpus: Count(),
   /** current CPU use in vCPUs, if the engine measures it */
-  cpuDemand?: number;
+  cpuDemand: Type.Optional(Count()),
   /** memory dirty rate, MiB/s, if known */
-  dirtyRateMiBps?: number;
-  running: boolean;
-};
+  dirtyRateMiBps: Type.Optional(Count()),
+  running: Type.Boolean(),
+});
+export type EngineVm = Static<typeof EngineVmSchema>;
 
-export type MigrationPhase = "setup" | "active" | "completed" | "failed" | "cancelled";
+export const MigrationPhaseSchema = Type.Enum(["setup", "active", "completed", "failed", "cancelled"]);
+export type MigrationPhase = Static<typeof MigrationPhaseSchema>;
 
-export type MigrationProgress = {
-  migrationId: string;
-  vm: string;
-  from: string;
-  to: string;
-  phase: MigrationPhase;
-  transferredBytes: number;
-  remainingBytes: number;
-  totalBytes: number;
-  dirtyRateBps?: number;
-  expectedDowntimeMs?: number;
+export const MigrationProgressSchema = Type.Object({
+  migrationId: EngineId(),
+  vm: EngineId(),
+  from: HostName(),
+  to: HostName(),
+  phase: MigrationPhaseSchema,
+  transferredBytes: Count(),
+  remainingBytes: Count(),
+  totalBytes: Count(),
+  dirtyRateBps: Type.Optional(Count()),
+  expectedDowntimeMs: Type.Optional(Count()),
   /** pre-copy pass number (1 = first full copy; QEMU's dirty-sync-count) */
-  round?: number;
+  round: Type.Optional(Count()),
   /** how much auto-converge slows the guest's vCPUs, percent */
-  cpuThrottlePct?: number;
+  cpuThrottlePct: Type.Optional(Type.Number({ minimum: 0, maximum: 100 })),
   /** set when phase is failed */
-  error?: string;
-};
+  error: Type.Optional(Type.String({ maxLength: 4000 })),
+});
+export type MigrationProgress = Static<typeof MigrationProgressSchema>;
 
-export type MigrateOptions = {
+/** What a caller sets for one migration (the data of MigrateOptions; the remote protocol sends it as is). */
+export const MigrateSettingsSchema = Type.Object({
   /** caller-chosen id; engines must refuse a second start with the same id (idempotency) */
-  migrationId: string;
+  migrationId: EngineId(),
   /**
    * where the caller saw the VM when it planned the move; every engine refuses (conflict) when
    * the VM is elsewhere, so a plan made on a stale view never moves a VM a second time. The
    * controller always sets it; without it only the VM's current host is used.
    */
-  from?: string;
-  bandwidthBps?: number;
-  downtimeLimitMs?: number;
+  from: Type.Optional(HostName()),
+  bandwidthBps: Type.Optional(Type.Number({ minimum: 1 })),
+  downtimeLimitMs: Type.Optional(Type.Number({ minimum: 0 })),
   /** give up (cancel) when not converged after this long */
-  deadlineMs?: number;
-  onProgress?: (p: MigrationProgress) => void;
-};
+  deadlineMs: Type.Optional(Type.Number({ minimum: 0 })),
+});
+export type MigrateOptions = Static<typeof MigrateSettingsSchema> & { onProgress?: (p: MigrationProgress) => void };
 
 export interface MigrationHandle {
   readonly migrationId: string;

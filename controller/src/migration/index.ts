@@ -1,78 +1,90 @@
 /**
  * Engine selection from config. The controller embeds `engine: defaultEngineConfig` in its config
- * defaults and `engine: engineConfigCheck` in its config check, then calls `createEngine`.
+ * defaults and `engine: EngineConfigSchema` in its config schema, then calls `createEngine`.
  */
 import { readFileSync } from "node:fs";
 import type { NatsConnection } from "@nats-io/transport-node";
-import { type Check, type Clock, ConfigError, check, type Logger, validate } from "@presage/shared";
+import { type Clock, ConfigError, type Logger, type Static, Strict, Type, validate } from "@presage/shared";
 import { QEMU_ENGINE_DEFAULTS, REAL_ENGINE_DEFAULTS, SIM_ENGINE_DEFAULTS } from "./defaults.js";
 import type { MigrationEngine } from "./engine.js";
 import { LibvirtEngine } from "./libvirt/engine.js";
-import { type LibvirtHostSpec, libvirtHostCheck } from "./libvirt/parse.js";
+import { LibvirtHostSpecSchema } from "./libvirt/parse.js";
 import { QemuEngine } from "./qemu/engine.js";
-import { type QemuHostSpec, qemuHostCheck } from "./qemu/host.js";
+import { QemuHostSpecSchema } from "./qemu/host.js";
 import { QemuHelperClient } from "./qemu/host-client.js";
 import { RemoteEngine } from "./remote/engine.js";
 import { DEFAULT_ENGINE_PREFIX } from "./remote/protocol.js";
-import { type NonConvergencePolicy, SimEngine, type SimFleet } from "./sim/engine.js";
+import { SimEngine, type SimFleet } from "./sim/engine.js";
 import { fleetCheck, generateFleet } from "./sim/fleet.js";
+import { NonConvergencePolicySchema } from "./sim/model.js";
 
-export type SimEngineConfig = {
+const Ms = () => Type.Number({ minimum: 0 });
+const Pos = () => Type.Integer({ minimum: 1 });
+
+const SimEngineConfigSchema = Strict({
   /** JSON file `{ hosts, vms }`; null: generate `hosts` x `vmsPerHost` with `seed` */
-  fleetFile: string | null;
-  hosts: number;
-  vmsPerHost: number;
-  seed: number;
+  fleetFile: Type.Union([Type.String({ minLength: 1 }), Type.Null()]),
+  hosts: Type.Integer({ minimum: 0 }),
+  vmsPerHost: Type.Integer({ minimum: 0 }),
+  seed: Type.Integer(),
   /** per host NIC, bytes/s */
-  linkBandwidthBps: number;
-  downtimeLimitMs: number;
-  maxRounds: number;
-  onNoConvergence: NonConvergencePolicy;
+  linkBandwidthBps: Type.Number({ minimum: 1 }),
+  downtimeLimitMs: Ms(),
+  maxRounds: Pos(),
+  onNoConvergence: NonConvergencePolicySchema,
   /** throttle non-converging guests as the real engines' auto-converge does */
-  autoConverge: boolean;
-  setupMs: number;
-};
+  autoConverge: Type.Boolean(),
+  setupMs: Ms(),
+});
+export type SimEngineConfig = Static<typeof SimEngineConfigSchema>;
 
-export type RemoteEngineConfig = {
+const RemoteEngineConfigSchema = Strict({
   /** subject prefix the sim hypervisor serves on */
-  prefix: string;
-  timeoutMs: number;
-  pollMs: number;
-};
+  prefix: Type.String({ minLength: 1, maxLength: 200 }),
+  timeoutMs: Pos(),
+  pollMs: Type.Integer({ minimum: 10 }),
+});
+export type RemoteEngineConfig = Static<typeof RemoteEngineConfigSchema>;
 
 /** Settings both real engines share. */
-type RealEngineConfig = {
+const realEngineSettings = {
   /** migration records (and, for QEMU, VM specs, sockets and pidfiles) */
-  stateDir: string;
+  stateDir: Type.String({ minLength: 1, maxLength: 200 }),
   /** default max bandwidth per migration, bytes/s */
-  bandwidthBps: number;
-  downtimeLimitMs: number;
+  bandwidthBps: Type.Number({ minimum: 1 }),
+  downtimeLimitMs: Ms(),
   /** the non-convergence policy: let the hypervisor throttle the guest's vCPUs */
-  autoConverge: boolean;
+  autoConverge: Type.Boolean(),
   /** give up (cancel; the VM stays on the source) after this long; null: no deadline */
-  deadlineMs: number | null;
+  deadlineMs: Type.Union([Type.Number({ minimum: 1 }), Type.Null()]),
 };
 
-export type QemuEngineConfig = RealEngineConfig & {
-  hosts: QemuHostSpec[];
-  qemuBin: string;
-  /** tcg or kvm */
-  accel: string;
-  setupTimeoutMs: number;
-  stallTimeoutMs: number;
-};
+const QemuEngineConfigSchema = Strict({
+  ...realEngineSettings,
+  hosts: Type.Array(QemuHostSpecSchema, { maxItems: 10_000 }),
+  qemuBin: Type.String({ minLength: 1 }),
+  accel: Type.Enum(["tcg", "kvm"]),
+  setupTimeoutMs: Pos(),
+  stallTimeoutMs: Pos(),
+});
+export type QemuEngineConfig = Static<typeof QemuEngineConfigSchema>;
 
-export type LibvirtEngineConfig = RealEngineConfig & { hosts: LibvirtHostSpec[] };
+const LibvirtEngineConfigSchema = Strict({
+  ...realEngineSettings,
+  hosts: Type.Array(LibvirtHostSpecSchema, { maxItems: 10_000 }),
+});
+export type LibvirtEngineConfig = Static<typeof LibvirtEngineConfigSchema>;
 
-export type EngineKind = "sim" | "remote" | "qemu" | "libvirt";
-
-export type EngineConfig = {
-  kind: EngineKind;
-  sim: SimEngineConfig;
-  remote: RemoteEngineConfig;
-  qemu: QemuEngineConfig;
-  libvirt: LibvirtEngineConfig;
-};
+/** The controller config's `engine` section. */
+export const EngineConfigSchema = Strict({
+  kind: Type.Enum(["sim", "remote", "qemu", "libvirt"]),
+  sim: SimEngineConfigSchema,
+  remote: RemoteEngineConfigSchema,
+  qemu: QemuEngineConfigSchema,
+  libvirt: LibvirtEngineConfigSchema,
+});
+export type EngineConfig = Static<typeof EngineConfigSchema>;
+export type EngineKind = EngineConfig["kind"];
 
 export const defaultEngineConfig: EngineConfig = {
   kind: "sim",
@@ -83,50 +95,12 @@ export const defaultEngineConfig: EngineConfig = {
     stateDir: "/var/lib/presage/qemu",
     hosts: [],
     qemuBin: QEMU_ENGINE_DEFAULTS.qemuBin,
-    accel: QEMU_ENGINE_DEFAULTS.accel as "tcg" | "kvm",
+    accel: QEMU_ENGINE_DEFAULTS.accel as QemuEngineConfig["accel"],
     setupTimeoutMs: QEMU_ENGINE_DEFAULTS.setupTimeoutMs,
     stallTimeoutMs: QEMU_ENGINE_DEFAULTS.stallTimeoutMs,
   },
   libvirt: { ...REAL_ENGINE_DEFAULTS, stateDir: "/var/lib/presage/libvirt", hosts: [] },
 };
-
-const realChecks = {
-  stateDir: check.str({ min: 1, max: 200 }),
-  bandwidthBps: check.num({ min: 1 }),
-  downtimeLimitMs: check.num({ min: 0 }),
-  autoConverge: check.bool(),
-  deadlineMs: check.nullable(check.num({ min: 1 })),
-};
-
-export const engineConfigCheck: Check = check.obj({
-  kind: check.oneOf(["sim", "remote", "qemu", "libvirt"]),
-  sim: check.obj({
-    fleetFile: check.nullable(check.str({ min: 1 })),
-    hosts: check.int({ min: 0 }),
-    vmsPerHost: check.int({ min: 0 }),
-    seed: check.int(),
-    linkBandwidthBps: check.num({ min: 1 }),
-    downtimeLimitMs: check.num({ min: 0 }),
-    maxRounds: check.int({ min: 1 }),
-    onNoConvergence: check.oneOf(["force", "fail"]),
-    autoConverge: check.bool(),
-    setupMs: check.num({ min: 0 }),
-  }),
-  remote: check.obj({
-    prefix: check.str({ min: 1, max: 200 }),
-    timeoutMs: check.int({ min: 1 }),
-    pollMs: check.int({ min: 10 }),
-  }),
-  qemu: check.obj({
-    ...realChecks,
-    hosts: check.array(qemuHostCheck, { max: 10_000 }),
-    qemuBin: check.str({ min: 1 }),
-    accel: check.oneOf(["tcg", "kvm"]),
-    setupTimeoutMs: check.int({ min: 1 }),
-    stallTimeoutMs: check.int({ min: 1 }),
-  }),
-  libvirt: check.obj({ ...realChecks, hosts: check.array(libvirtHostCheck, { max: 10_000 }) }),
-});
 
 export type EngineDeps = {
   nc?: NatsConnection;

@@ -1,9 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { check, loadConfig, ManualClock, silentLogger } from "@presage/shared";
+import { checkOf, loadConfig, ManualClock, Strict, silentLogger } from "@presage/shared";
 import { afterAll, describe, expect, it } from "vitest";
-import { createEngine, defaultEngineConfig, type EngineConfig, engineConfigCheck } from "../../src/migration/index.js";
+import { createEngine, defaultEngineConfig, type EngineConfig, EngineConfigSchema } from "../../src/migration/index.js";
 
 const dir = mkdtempSync(join(tmpdir(), "presage-engine-cfg-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -14,7 +14,7 @@ function load(engine: unknown): { engine: EngineConfig } {
   writeFileSync(file, JSON.stringify({ engine }));
   return loadConfig({
     defaults: { engine: defaultEngineConfig },
-    check: check.obj({ engine: engineConfigCheck }),
+    check: checkOf(Strict({ engine: EngineConfigSchema })),
     file,
   });
 }
@@ -42,6 +42,14 @@ describe("engine config", () => {
       /engine.qemu.hosts\[0\].name/,
     );
     expect(() => load({ sim: { linkBandwith: 5 } })).toThrow(/engine.sim.linkBandwith/);
+    // host entries are config too: a misspelt key is refused, not ignored
+    const host = { name: "h1", cpuCapacity: 1, memoryMiB: 1, address: "x" };
+    expect(() => load({ qemu: { hosts: [{ ...host, netNs: "ns1" }] } })).toThrow(
+      /engine.qemu.hosts\[0\].netNs is not a known key/,
+    );
+    expect(() => load({ libvirt: { hosts: [{ name: "h1", uri: "" }] } })).toThrow(
+      /engine.libvirt.hosts\[0\].uri must not be empty/,
+    );
   });
 
   it("kinds that need more say what is missing", async () => {

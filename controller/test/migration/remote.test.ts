@@ -184,5 +184,32 @@ authorization { users = [
     const nc = await conn();
     const r = await nc.request(`${prefix}.migrate`, JSON.stringify({ vm: 42 }), { timeout: 5_000 });
     expect(r.json()).toMatchObject({ ok: false, error: { code: "bad_request" } });
+    const bad = await nc.request(`${prefix}.migrate`, JSON.stringify({ vm: "vm-1", to: "no such", migrationId: "m" }), {
+      timeout: 5_000,
+    });
+    expect(bad.json<{ error: { message: string } }>().error.message).toMatch(/^to: invalid host name "no such"/);
+  });
+
+  it("checks replies: a bad item is refused naming its path, a field it does not know is ignored", async () => {
+    const nc = await conn();
+    const prefix = `presage.v1.test${prefixNo++}.engine`;
+    const host = { name: "h1", cpuCapacity: 8, memoryMiB: 1024, up: true, addedLater: "x" };
+    const sub = nc.subscribe(`${prefix}.hosts`);
+    let items: unknown[] = [host];
+    (async () => {
+      for await (const m of sub) m.respond(JSON.stringify({ ok: true, value: { items, next: null } }));
+    })();
+    await nc.flush();
+    const client = new RemoteEngine(await conn(), { prefix, timeoutMs: 5_000 });
+    try {
+      expect(await client.listHosts()).toEqual([host]);
+      items = [host, { ...host, name: "bad host" }];
+      await expect(client.listHosts()).rejects.toThrow(
+        /bad reply on .*\.hosts: value\.items\[1\]\.name: invalid host name/,
+      );
+    } finally {
+      sub.unsubscribe();
+      await client.close();
+    }
   });
 });

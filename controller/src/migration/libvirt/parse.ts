@@ -1,26 +1,22 @@
 /** What libvirt hosts and `virsh` say, as data: host specs, domstats and key: value parsers, domain states. */
-import { type Check, check, PresageError } from "@presage/shared";
+import { HostName, PresageError, type Static, Strict, Type } from "@presage/shared";
+import { Count, Rack } from "../engine.js";
 
-export type LibvirtHostSpec = {
-  name: string;
+const NumOrNull = () => Type.Optional(Type.Union([Count(), Type.Null()]));
+
+/** A host as the engine config lists it (Strict, like the rest of the config). */
+export const LibvirtHostSpecSchema = Strict({
+  name: HostName(),
   /** libvirt connection URI, e.g. qemu+ssh://root@h1/system or qemu:///system */
-  uri: string;
+  uri: Type.String({ minLength: 1, maxLength: 1000 }),
   /** where the migration stream goes, e.g. tcp://10.0.0.2 (virsh --migrateuri); null: libvirt decides */
-  migrateUri?: string | null;
+  migrateUri: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()])),
   /** override what `virsh nodeinfo` reports */
-  cpuCapacity?: number | null;
-  memoryMiB?: number | null;
-  rack?: string | null;
-};
-
-export const libvirtHostCheck: Check = check.obj({
-  name: check.host(),
-  uri: check.str({ min: 1, max: 1000 }),
-  migrateUri: check.optional(check.nullable(check.str({ min: 1, max: 1000 }))),
-  cpuCapacity: check.optional(check.nullable(check.num({ min: 0 }))),
-  memoryMiB: check.optional(check.nullable(check.num({ min: 0 }))),
-  rack: check.optional(check.nullable(check.str({ max: 128 }))),
+  cpuCapacity: NumOrNull(),
+  memoryMiB: NumOrNull(),
+  rack: Rack(),
 });
+export type LibvirtHostSpec = Static<typeof LibvirtHostSpecSchema>;
 
 export type DomStat = { name: string; state: number; memoryMiB: number; vcpus: number };
 

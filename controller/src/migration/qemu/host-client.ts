@@ -8,52 +8,54 @@
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
 import {
   type Check,
-  check,
+  checkOf,
   ErrorCode,
   type Logger,
   OpsError,
   PresageError,
+  type Static,
   silentLogger,
   subjects,
+  Type,
   validate,
 } from "@presage/shared";
-import { type Reply, replyCheck } from "../remote/protocol.js";
-import type { LocalQemuHost, QemuHostOps, QemuHostSpec, QemuVmSpec, Qmp } from "./host.js";
+import { type Reply, replyOf } from "../remote/protocol.js";
+import {
+  type LocalQemuHost,
+  type QemuHostOps,
+  type QemuHostSpec,
+  type QemuVmSpec,
+  QemuVmSpecSchema,
+  type Qmp,
+} from "./host.js";
 import { QmpError } from "./qmp-client.js";
 
-const OPS = ["up", "start", "qmp", "pid", "stop", "vms", "drop", "connect"] as const;
-type Op = (typeof OPS)[number];
+const vmId = QemuVmSpecSchema.properties.id;
+const VmRequestSchema = Type.Object({ vm: vmId });
+/** Request bodies per op. Not Strict: the hand-written checks they replace ignored unknown keys. */
+const HelperRequests = {
+  up: Type.Unknown(),
+  vms: Type.Unknown(),
+  start: Type.Object({ vm: QemuVmSpecSchema, incoming: Type.Boolean(), timeoutMs: Type.Integer({ minimum: 1 }) }),
+  qmp: Type.Object({
+    vm: vmId,
+    command: Type.String({ minLength: 1, maxLength: 128 }),
+    arguments: Type.Optional(Type.Unknown()),
+    timeoutMs: Type.Integer({ minimum: 1 }),
+  }),
+  connect: Type.Object({ vm: vmId, retryMs: Type.Integer({ minimum: 0 }) }),
+  pid: VmRequestSchema,
+  stop: VmRequestSchema,
+  drop: VmRequestSchema,
+};
+type Op = keyof typeof HelperRequests;
+type Req<K extends Op> = Static<(typeof HelperRequests)[K]>;
+const OPS = Object.keys(HelperRequests) as Op[];
+const requestChecks = Object.fromEntries(OPS.map((op) => [op, checkOf(HelperRequests[op])])) as Record<Op, Check>;
+/** any value: each method knows what its op returns */
+const replyCheck = checkOf(replyOf(Type.Optional(Type.Unknown())));
 
 const subjectOf = (host: string, op: Op) => `${subjects.commands(host)}.qemu.${op}`;
-
-const vmId = check.str({ min: 1, max: 64 });
-const vmSpecCheck: Check = check.obj({
-  id: vmId,
-  memoryMiB: check.int({ min: 1 }),
-  vcpus: check.int({ min: 1 }),
-  kernel: check.optional(check.nullable(check.str({ min: 1, max: 1000 }))),
-  extraArgs: check.optional(check.array(check.str({ max: 1000 }), { max: 100 })),
-});
-const requestChecks: Record<Op, Check> = {
-  up: check.any(),
-  vms: check.any(),
-  start: check.obj({ vm: vmSpecCheck, incoming: check.bool(), timeoutMs: check.int({ min: 1 }) }),
-  qmp: check.obj({
-    vm: vmId,
-    command: check.str({ min: 1, max: 128 }),
-    arguments: check.optional(check.any()),
-    timeoutMs: check.int({ min: 1 }),
-  }),
-  connect: check.obj({ vm: vmId, retryMs: check.int({ min: 0 }) }),
-  pid: check.obj({ vm: vmId }),
-  stop: check.obj({ vm: vmId }),
-  drop: check.obj({ vm: vmId }),
-};
-
-/** A request body after its check passed (the check above says which fields each op has). */
-type Req = Record<string, unknown>;
-const str = (r: Req, k: string) => r[k] as string;
-const num = (r: Req, k: string) => r[k] as number;
 
 /** Serve a local host's QEMU operations to a QemuEngine on another machine. */
 export function serveQemuHost(
@@ -63,49 +65,45 @@ export function serveQemuHost(
 ): { ready: Promise<void>; stop(): void } {
   const log = o.log ?? silentLogger;
   const name = host.spec.name;
-  const handlers: Record<Op, (r: Req) => Promise<unknown>> = {
+  const handlers: { [K in Op]: (r: Req<K>) => Promise<unknown> } = {
     up: () => host.isUp(),
     vms: () => host.vmIds(),
-    start: (r) => host.start(r.vm as QemuVmSpec, r.incoming === true, num(r, "timeoutMs")),
+    start: (r) => host.start(r.vm, r.incoming, r.timeoutMs),
     connect: async (r) => {
-      await host.qmp(str(r, "vm"), num(r, "retryMs"));
+      await host.qmp(r.vm, r.retryMs);
       return null;
     },
     qmp: async (r) =>
-      (await host.qmp(str(r, "vm"))).execute(
-        str(r, "command"),
-        r.arguments as Record<string, unknown> | undefined,
-        num(r, "timeoutMs"),
-      ),
-    pid: (r) => host.pid(str(r, "vm")),
-    stop: (r) => host.stop(str(r, "vm")),
-    drop: async (r) => host.drop(str(r, "vm")),
+      (await host.qmp(r.vm)).execute(r.command, r.arguments as Record<string, unknown> | undefined, r.timeoutMs),
+    pid: (r) => host.pid(r.vm),
+    stop: (r) => host.stop(r.vm),
+    drop: async (r) => host.drop(r.vm),
   };
   const subs: Subscription[] = [];
+  const answer = async <K extends Op>(op: K, m: Msg) => {
+    let reply: Reply<unknown>;
+    try {
+      const v = validate<Req<K>>(requestChecks[op], m.data.length ? JSON.parse(new TextDecoder().decode(m.data)) : {});
+      if (!v.ok) throw new OpsError(ErrorCode.BadRequest, v.error);
+      reply = { ok: true, value: (await handlers[op](v.value)) ?? null };
+    } catch (e) {
+      const err = e as Error;
+      reply = {
+        ok: false,
+        error: {
+          code: e instanceof PresageError ? e.code : ErrorCode.Internal,
+          message: err.message,
+          ...(e instanceof QmpError ? { qmpClass: e.qmpClass } : {}),
+        },
+      };
+    }
+    m.respond(JSON.stringify(reply));
+  };
   for (const op of OPS) {
-    const answer = async (m: Msg) => {
-      let reply: Reply<unknown> & { error?: { qmpClass?: string } };
-      try {
-        const v = validate<Req>(requestChecks[op], m.data.length ? JSON.parse(new TextDecoder().decode(m.data)) : {});
-        if (!v.ok) throw new OpsError(ErrorCode.BadRequest, v.error);
-        reply = { ok: true, value: (await handlers[op](v.value)) ?? null };
-      } catch (e) {
-        const err = e as Error;
-        reply = {
-          ok: false,
-          error: {
-            code: e instanceof PresageError ? e.code : ErrorCode.Internal,
-            message: err.message,
-            ...(e instanceof QmpError ? { qmpClass: e.qmpClass } : {}),
-          },
-        };
-      }
-      m.respond(JSON.stringify(reply));
-    };
     const sub = nc.subscribe(subjectOf(name, op));
     subs.push(sub);
     (async () => {
-      for await (const m of sub) void answer(m);
+      for await (const m of sub) void answer(op, m);
     })().catch((e) => log.error({ err: e, op }, "qemu host helper subscription ended"));
   }
   log.info({ host: name }, "qemu host helper serving");
@@ -134,10 +132,7 @@ export class QemuHelperClient implements QemuHostOps {
 
   async #call<T>(op: Op, body: unknown, timeoutMs = this.#timeoutMs): Promise<T> {
     const m = await this.#nc.request(subjectOf(this.spec.name, op), JSON.stringify(body ?? {}), { timeout: timeoutMs });
-    const r = validate<Reply<T> & { error?: { qmpClass?: string } }>(
-      replyCheck,
-      JSON.parse(new TextDecoder().decode(m.data)),
-    );
+    const r = validate<Reply<T>>(replyCheck, JSON.parse(new TextDecoder().decode(m.data)));
     if (!r.ok) throw new OpsError(ErrorCode.Internal, `bad reply from helper on ${this.spec.name}: ${r.error}`);
     if (r.value.ok) return r.value.value;
     const e = r.value.error;

@@ -9,32 +9,39 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { type Check, check, sleep } from "@presage/shared";
+import { HostName, type Static, Strict, sleep, Type } from "@presage/shared";
+import { Count, Rack } from "../engine.js";
 import { QmpClient } from "./qmp-client.js";
 
-export type QemuHostSpec = {
-  name: string;
-  cpuCapacity: number;
-  memoryMiB: number;
+/** A host as the engine config lists it (Strict, like the rest of the config). */
+export const QemuHostSpecSchema = Strict({
+  name: HostName(),
+  cpuCapacity: Count(),
+  memoryMiB: Count(),
   /** address the migration stream connects to on this host (the target listens on it) */
-  address: string;
+  address: Type.String({ minLength: 1, maxLength: 255 }),
   /** run this host's QEMUs inside this network namespace; null/absent: the root namespace */
-  netns?: string | null;
+  netns: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Null()])),
   /** reach this host through its helper over NATS (host-client.ts) instead of running QEMU here */
-  helper?: boolean;
-  rack?: string | null;
-};
+  helper: Type.Optional(Type.Boolean()),
+  rack: Rack(),
+});
+export type QemuHostSpec = Static<typeof QemuHostSpecSchema>;
 
-/** A VM's definition: the target of a migration is started with exactly the same devices. */
-export type QemuVmSpec = {
-  id: string;
-  memoryMiB: number;
-  vcpus: number;
+/**
+ * A VM's definition: the target of a migration is started with exactly the same devices. It crosses NATS to a
+ * host helper, so unknown keys are ignored as before (not Strict).
+ */
+export const QemuVmSpecSchema = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 64 }),
+  memoryMiB: Type.Integer({ minimum: 1 }),
+  vcpus: Type.Integer({ minimum: 1 }),
   /** multiboot image or kernel for `-kernel`; null: no boot device (the BIOS idles) */
-  kernel?: string | null;
+  kernel: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 1000 }), Type.Null()])),
   /** extra QEMU arguments, identical on source and target */
-  extraArgs?: string[];
-};
+  extraArgs: Type.Optional(Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 100 })),
+});
+export type QemuVmSpec = Static<typeof QemuVmSpecSchema>;
 
 const VM_ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -43,16 +50,6 @@ export function vmIdError(id: string): string | null {
     ? null
     : `invalid VM id ${JSON.stringify(id)}: use 1-64 letters, digits, '.', '-' or '_' (it names files and a QEMU -name)`;
 }
-
-export const qemuHostCheck: Check = check.obj({
-  name: check.host(),
-  cpuCapacity: check.num({ min: 0 }),
-  memoryMiB: check.num({ min: 0 }),
-  address: check.str({ min: 1, max: 255 }),
-  netns: check.optional(check.nullable(check.str({ min: 1, max: 64 }))),
-  helper: check.optional(check.bool()),
-  rack: check.optional(check.nullable(check.str({ max: 128 }))),
-});
 
 export type VmFiles = { qmp: string; pid: string; log: string };
 

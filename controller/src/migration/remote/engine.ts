@@ -4,16 +4,7 @@
  * polled by the client, so a lost message or a controller restart never leaves a migration unfinished.
  */
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
-import {
-  type Check,
-  ErrorCode,
-  type Logger,
-  OpsError,
-  PresageError,
-  silentLogger,
-  subscribeJson,
-  validate,
-} from "@presage/shared";
+import { ErrorCode, type Logger, OpsError, PresageError, silentLogger, subscribeJson, validate } from "@presage/shared";
 import type {
   EngineHost,
   EngineVm,
@@ -26,17 +17,14 @@ import type { InjectedFailure } from "../sim/engine.js";
 import { isTerminal, MigrationTracker, type ProgressListener } from "../tracker.js";
 import {
   DEFAULT_ENGINE_PREFIX,
+  type EngineOp,
+  type EngineReply,
+  type EngineRequest,
   type EngineSubjects,
   engineSubjects,
-  hostOrNullCheck,
-  hostPageCheck,
-  nullCheck,
   progressCheck,
-  progressListCheck,
-  progressOrNullCheck,
   type Reply,
-  replyCheck,
-  vmPageCheck,
+  replyChecks,
 } from "./protocol.js";
 import type { SimControls } from "./server.js";
 
@@ -78,22 +66,20 @@ export class RemoteEngine implements MigrationEngine, SimControls {
     this.#poller.unref();
   }
 
-  async #call<T>(subject: string, body: unknown, valueCheck: Check): Promise<T> {
+  async #call<K extends EngineOp>(op: K, body: EngineRequest<K>): Promise<EngineReply<K>> {
+    const subject = this.#s[op];
     const m = await this.#nc.request(subject, JSON.stringify(body ?? {}), { timeout: this.#timeoutMs });
-    const text = new TextDecoder().decode(m.data);
-    const r = validate<Reply<unknown>>(replyCheck, JSON.parse(text));
+    const r = validate<Reply<EngineReply<K>>>(replyChecks[op], JSON.parse(new TextDecoder().decode(m.data)));
     if (!r.ok) throw new OpsError(ErrorCode.Internal, `bad reply on ${subject}: ${r.error}`);
     if (!r.value.ok) throw new PresageError(r.value.error.code, r.value.error.message);
-    const v = validate<T>(valueCheck, r.value.value);
-    if (!v.ok) throw new OpsError(ErrorCode.Internal, `bad reply on ${subject}: ${v.error}`);
-    return v.value;
+    return r.value.value;
   }
 
-  async #paged<T>(subject: string, pageCheck: Check): Promise<T[]> {
+  async #paged<T>(page: (offset: number) => Promise<{ items: T[]; next: number | null }>): Promise<T[]> {
     const out: T[] = [];
     let offset: number | null = 0;
     while (offset !== null) {
-      const p: { items: T[]; next: number | null } = await this.#call(subject, { offset, limit: PAGE }, pageCheck);
+      const p = await page(offset);
       for (const i of p.items) out.push(i);
       offset = p.next;
     }
@@ -101,49 +87,45 @@ export class RemoteEngine implements MigrationEngine, SimControls {
   }
 
   listHosts(): Promise<EngineHost[]> {
-    return this.#paged(this.#s.hosts, hostPageCheck);
+    return this.#paged((offset) => this.#call("hosts", { offset, limit: PAGE }));
   }
 
   listVms(): Promise<EngineVm[]> {
-    return this.#paged(this.#s.vms, vmPageCheck);
+    return this.#paged((offset) => this.#call("vms", { offset, limit: PAGE }));
   }
 
   locate(vmId: string): Promise<string | null> {
-    return this.#call(this.#s.locate, { vm: vmId }, hostOrNullCheck);
+    return this.#call("locate", { vm: vmId });
   }
 
   activeMigrations(): Promise<MigrationProgress[]> {
-    return this.#call(this.#s.active, {}, progressListCheck);
+    return this.#call("active", {});
   }
 
   async migrate(vmId: string, toHost: string, opts: MigrateOptions): Promise<MigrationHandle> {
     const { onProgress, ...rest } = opts;
-    const first = await this.#call<MigrationProgress>(
-      this.#s.migrate,
-      { vm: vmId, to: toHost, ...rest },
-      progressCheck,
-    );
+    const first = await this.#call("migrate", { vm: vmId, to: toHost, ...rest });
     return this.#track(first).handle(onProgress);
   }
 
   async attach(migrationId: string, onProgress?: ProgressListener): Promise<MigrationHandle | null> {
     const local = this.#trackers.get(migrationId);
     if (local && !local.finished) return local.handle(onProgress);
-    const p = await this.#call<MigrationProgress | null>(this.#s.status, { migrationId }, progressOrNullCheck);
+    const p = await this.#call("status", { migrationId });
     if (!p || isTerminal(p.phase)) return null;
     return this.#track(p).handle(onProgress);
   }
 
-  setHostUp(host: string, up: boolean): Promise<void> {
-    return this.#call(this.#s.hostUp, { host, up }, nullCheck);
+  async setHostUp(host: string, up: boolean): Promise<void> {
+    await this.#call("hostUp", { host, up });
   }
 
-  injectFailure(f: InjectedFailure): Promise<void> {
-    return this.#call(this.#s.inject, f, nullCheck);
+  async injectFailure(f: InjectedFailure): Promise<void> {
+    await this.#call("inject", f);
   }
 
-  clearFailures(): Promise<void> {
-    return this.#call(this.#s.clearFailures, {}, nullCheck);
+  async clearFailures(): Promise<void> {
+    await this.#call("clearFailures", {});
   }
 
   async close(): Promise<void> {
@@ -152,7 +134,9 @@ export class RemoteEngine implements MigrationEngine, SimControls {
   }
 
   #track(p: MigrationProgress): MigrationTracker {
-    const t = new MigrationTracker(p, () => this.#call(this.#s.cancel, { migrationId: p.migrationId }, nullCheck));
+    const t = new MigrationTracker(p, async () => {
+      await this.#call("cancel", { migrationId: p.migrationId });
+    });
     this.#trackers.set(p.migrationId, t);
     t.done.then(() => this.#trackers.delete(p.migrationId));
     return t;
@@ -162,7 +146,7 @@ export class RemoteEngine implements MigrationEngine, SimControls {
   async #poll(): Promise<void> {
     for (const [id, t] of this.#trackers) {
       try {
-        const p = await this.#call<MigrationProgress | null>(this.#s.status, { migrationId: id }, progressOrNullCheck);
+        const p = await this.#call("status", { migrationId: id });
         if (p) t.update(p);
         else t.update({ ...t.last, phase: "failed", error: "the hypervisor no longer knows this migration" });
       } catch (e) {

@@ -1,8 +1,17 @@
 /**
  * Wire format of a MigrationEngine served over NATS request/reply (remote.ts). Every request and reply
- * is JSON and is checked with these validators on receipt, on both sides.
+ * is JSON and is checked against these schemas on receipt, on both sides. The objects are not Strict: the
+ * hand-written validators they replace ignored unknown keys, and a newer peer may add a field.
  */
-import { type Check, check } from "@presage/shared";
+import { type Check, checkOf, HostName, type Static, Tagged, type TSchema, Type } from "@presage/shared";
+import {
+  EngineHostSchema,
+  EngineId,
+  EngineVmSchema,
+  MigrateSettingsSchema,
+  MigrationProgressSchema,
+} from "../engine.js";
+import { InjectedFailureSchema } from "../sim/model.js";
 
 export const DEFAULT_ENGINE_PREFIX = "presage.v1.sim.engine";
 
@@ -25,87 +34,62 @@ export const engineSubjects = (prefix: string) => ({
 
 export type EngineSubjects = ReturnType<typeof engineSubjects>;
 
-export type Reply<T> = { ok: true; value: T } | { ok: false; error: { code: string; message: string } };
+const ReplyErrorSchema = Type.Object({
+  code: Type.String({ maxLength: 64 }),
+  message: Type.String({ maxLength: 4000 }),
+  /** QEMU host helper (qemu/host-client.ts): the QMP error class, so the engine sees a QmpError */
+  qmpClass: Type.Optional(Type.String({ maxLength: 128 })),
+});
+const FailedReplySchema = Type.Object({ ok: Type.Literal(false), error: ReplyErrorSchema });
 
-export const replyCheck: Check = (v, p) => {
-  const base = check.obj({ ok: check.bool() })(v, p);
-  if (base) return base;
-  const o = v as { ok: boolean };
-  return o.ok
-    ? null
-    : check.obj({ error: check.obj({ code: check.str({ max: 64 }), message: check.str({ max: 4000 }) }) })(v, p);
+/** A reply whose `value` has schema `value`; checking the whole reply names the bad path ("value.items[2].host"). */
+export const replyOf = <V extends TSchema>(value: V) =>
+  Tagged("ok", [Type.Object({ ok: Type.Literal(true), value }), FailedReplySchema]);
+export type Reply<T> = { ok: true; value: T } | Static<typeof FailedReplySchema>;
+
+const PageRequestSchema = Type.Object({
+  offset: Type.Integer({ minimum: 0 }),
+  limit: Type.Integer({ minimum: 1, maximum: 20_000 }),
+});
+export type PageRequest = Static<typeof PageRequestSchema>;
+const pageOf = <I extends TSchema>(item: I) =>
+  Type.Object({
+    items: Type.Array(item, { maxItems: 20_000 }),
+    next: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  });
+
+const MigrationIdRequestSchema = Type.Object({ migrationId: EngineId() });
+/** a request without parameters: any body is accepted */
+const EmptySchema = Type.Unknown();
+const NullSchema = Type.Null();
+const ProgressOrNullSchema = Type.Union([MigrationProgressSchema, Type.Null()]);
+
+/** Per operation (an engineSubjects key): the request schema and what a successful reply's value holds. */
+export const EngineOps = {
+  hosts: { request: PageRequestSchema, reply: pageOf(EngineHostSchema) },
+  vms: { request: PageRequestSchema, reply: pageOf(EngineVmSchema) },
+  locate: { request: Type.Object({ vm: EngineId() }), reply: Type.Union([HostName(), Type.Null()]) },
+  active: { request: EmptySchema, reply: Type.Array(MigrationProgressSchema, { maxItems: 1_000_000 }) },
+  migrate: {
+    request: Type.Object({ vm: EngineId(), to: HostName(), ...MigrateSettingsSchema.properties }),
+    reply: MigrationProgressSchema,
+  },
+  status: { request: MigrationIdRequestSchema, reply: ProgressOrNullSchema },
+  cancel: { request: MigrationIdRequestSchema, reply: NullSchema },
+  hostUp: { request: Type.Object({ host: HostName(), up: Type.Boolean() }), reply: NullSchema },
+  inject: { request: InjectedFailureSchema, reply: NullSchema },
+  clearFailures: { request: EmptySchema, reply: NullSchema },
 };
+export type EngineOp = keyof typeof EngineOps;
+export type EngineRequest<K extends EngineOp> = Static<(typeof EngineOps)[K]["request"]>;
+export type EngineReply<K extends EngineOp> = Static<(typeof EngineOps)[K]["reply"]>;
 
-const id = check.str({ min: 1, max: 256 });
-const count = check.num({ min: 0 });
-
-export const engineHostCheck: Check = check.obj({
-  name: check.host(),
-  cpuCapacity: count,
-  memoryMiB: count,
-  up: check.bool(),
-  rack: check.optional(check.nullable(check.str({ max: 128 }))),
-});
-
-export const engineVmCheck: Check = check.obj({
-  id,
-  host: check.host(),
-  memoryMiB: count,
-  vcpus: count,
-  cpuDemand: check.optional(count),
-  dirtyRateMiBps: check.optional(count),
-  running: check.bool(),
-});
-
-export const progressCheck: Check = check.obj({
-  migrationId: id,
-  vm: id,
-  from: check.host(),
-  to: check.host(),
-  phase: check.oneOf(["setup", "active", "completed", "failed", "cancelled"]),
-  transferredBytes: count,
-  remainingBytes: count,
-  totalBytes: count,
-  dirtyRateBps: check.optional(count),
-  expectedDowntimeMs: check.optional(count),
-  round: check.optional(count),
-  cpuThrottlePct: check.optional(check.num({ min: 0, max: 100 })),
-  error: check.optional(check.str({ max: 4000 })),
-});
-
-export const pageRequestCheck: Check = check.obj({
-  offset: check.int({ min: 0 }),
-  limit: check.int({ min: 1, max: 20_000 }),
-});
-const pageOf = (item: Check): Check =>
-  check.obj({ items: check.array(item, { max: 20_000 }), next: check.nullable(check.int({ min: 0 })) });
-export const hostPageCheck: Check = pageOf(engineHostCheck);
-export const vmPageCheck: Check = pageOf(engineVmCheck);
-
-export const locateRequestCheck: Check = check.obj({ vm: id });
-export const migrationIdRequestCheck: Check = check.obj({ migrationId: id });
-export const migrateRequestCheck: Check = check.obj({
-  vm: id,
-  to: check.host(),
-  migrationId: id,
-  /** the source the caller expects; the serving engine refuses when the VM is elsewhere */
-  from: check.optional(check.host()),
-  bandwidthBps: check.optional(check.num({ min: 1 })),
-  downtimeLimitMs: check.optional(check.num({ min: 0 })),
-  deadlineMs: check.optional(check.num({ min: 0 })),
-});
-export const hostUpRequestCheck: Check = check.obj({ host: check.host(), up: check.bool() });
-export const injectRequestCheck: Check = check.obj({
-  kind: check.oneOf(["target-dies", "network-cut", "slow"]),
-  vm: check.optional(id),
-  host: check.optional(check.host()),
-  atFraction: check.optional(check.num({ min: 0, max: 1 })),
-  factor: check.optional(check.num({ min: 0 })),
-  times: check.optional(check.int({ min: 1 })),
-});
-
-export const emptyCheck: Check = check.any();
-export const nullCheck: Check = (v, p) => (v === null ? null : `${p || "value"} must be null`);
-export const hostOrNullCheck: Check = check.nullable(check.host());
-export const progressOrNullCheck: Check = check.nullable(progressCheck);
-export const progressListCheck: Check = check.array(progressCheck, { max: 1_000_000 });
+const checksOf = (pick: (op: EngineOp) => TSchema) =>
+  Object.fromEntries(Object.keys(EngineOps).map((op) => [op, checkOf(pick(op as EngineOp))])) as Record<
+    EngineOp,
+    Check
+  >;
+export const requestChecks = checksOf((op) => EngineOps[op].request);
+/** the whole reply, so a bad value is reported with its path */
+export const replyChecks = checksOf((op) => replyOf(EngineOps[op].reply));
+export const progressCheck = checkOf(MigrationProgressSchema);

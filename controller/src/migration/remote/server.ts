@@ -4,29 +4,18 @@
  * "hypervisor" keeps its VMs and migrations. RemoteEngine (engine.ts) is the client.
  */
 import type { Msg, NatsConnection, Subscription } from "@nats-io/transport-node";
-import { type Check, ErrorCode, type Logger, OpsError, PresageError, silentLogger, validate } from "@presage/shared";
-import type {
-  EngineHost,
-  EngineVm,
-  MigrateOptions,
-  MigrationEngine,
-  MigrationHandle,
-  MigrationProgress,
-} from "../engine.js";
+import { ErrorCode, type Logger, OpsError, PresageError, silentLogger, validate } from "@presage/shared";
+import type { EngineHost, EngineVm, MigrationEngine, MigrationHandle, MigrationProgress } from "../engine.js";
 import type { InjectedFailure } from "../sim/engine.js";
 import { isTerminal } from "../tracker.js";
 import {
   DEFAULT_ENGINE_PREFIX,
-  type EngineSubjects,
-  emptyCheck,
+  type EngineOp,
+  type EngineRequest,
   engineSubjects,
-  hostUpRequestCheck,
-  injectRequestCheck,
-  locateRequestCheck,
-  migrateRequestCheck,
-  migrationIdRequestCheck,
-  pageRequestCheck,
+  type PageRequest,
   type Reply,
+  requestChecks,
 } from "./protocol.js";
 
 /** Optional simulator controls the server exposes when the engine has them. */
@@ -81,12 +70,13 @@ export function serveEngine(
     h.done.then((p) => publish(p, true));
   };
 
-  const serve = <Req>(subject: string, reqCheck: Check, fn: (req: Req) => Promise<unknown> | unknown) => {
+  const serve: Serve = (op, fn) => {
+    const subject = s[op];
     const answer = async (m: Msg) => {
       let reply: Reply<unknown>;
       try {
         const text = m.data.length ? new TextDecoder().decode(m.data) : "{}";
-        const r = validate<Req>(reqCheck, JSON.parse(text));
+        const r = validate<EngineRequest<typeof op>>(requestChecks[op], JSON.parse(text));
         if (!r.ok) throw new OpsError(ErrorCode.BadRequest, r.error);
         reply = { ok: true, value: (await fn(r.value)) ?? null };
       } catch (e) {
@@ -101,9 +91,9 @@ export function serveEngine(
     })().catch((e) => log.error({ err: e, subject }, "engine server subscription ended"));
   };
 
-  serveListings(serve, s, engine);
-  serveMigrations(serve, s, engine, { publish, watch, watched, latest });
-  serveSimControls(serve, s, engine);
+  serveListings(serve, engine);
+  serveMigrations(serve, engine, { publish, watch, watched, latest });
+  serveSimControls(serve, engine);
 
   return {
     ready: nc.flush(),
@@ -114,7 +104,8 @@ export function serveEngine(
   };
 }
 
-type Serve = <Req>(subject: string, reqCheck: Check, fn: (req: Req) => Promise<unknown> | unknown) => void;
+/** Answer one operation: its request is checked against the protocol's schema before `fn` sees it. */
+type Serve = <K extends EngineOp>(op: K, fn: (req: EngineRequest<K>) => Promise<unknown> | unknown) => void;
 type Engine = MigrationEngine & Partial<SimControls>;
 type Progress = {
   publish(p: MigrationProgress): void;
@@ -123,31 +114,30 @@ type Progress = {
   latest: Map<string, MigrationProgress>;
 };
 
-function page<T>(all: T[], r: { offset: number; limit: number }) {
+function page<T>(all: T[], r: PageRequest) {
   const end = Math.min(all.length, r.offset + r.limit);
   return { items: all.slice(r.offset, end), next: end < all.length ? end : null };
 }
 
 /** A listing is one snapshot read page by page; offset 0 takes a fresh one. */
-function serveListings(serve: Serve, s: EngineSubjects, engine: Engine): void {
-  type PageReq = { offset: number; limit: number };
+function serveListings(serve: Serve, engine: Engine): void {
   let hostSnapshot: EngineHost[] = [];
   let vmSnapshot: EngineVm[] = [];
-  serve<PageReq>(s.hosts, pageRequestCheck, async (r) => {
+  serve("hosts", async (r) => {
     if (r.offset === 0) hostSnapshot = await engine.listHosts();
     return page(hostSnapshot, r);
   });
-  serve<PageReq>(s.vms, pageRequestCheck, async (r) => {
+  serve("vms", async (r) => {
     if (r.offset === 0) vmSnapshot = await engine.listVms();
     return page(vmSnapshot, r);
   });
-  serve<{ vm: string }>(s.locate, locateRequestCheck, (r) => engine.locate(r.vm));
-  serve(s.active, emptyCheck, () => engine.activeMigrations());
+  serve("locate", (r) => engine.locate(r.vm));
+  serve("active", () => engine.activeMigrations());
 }
 
-function serveMigrations(serve: Serve, s: EngineSubjects, engine: Engine, prog: Progress): void {
+function serveMigrations(serve: Serve, engine: Engine, prog: Progress): void {
   const { publish, watch, watched, latest } = prog;
-  serve<{ vm: string; to: string } & MigrateOptions>(s.migrate, migrateRequestCheck, async (r) => {
+  serve("migrate", async (r) => {
     const h = await engine.migrate(r.vm, r.to, {
       migrationId: r.migrationId,
       ...(r.from !== undefined ? { from: r.from } : {}),
@@ -162,7 +152,7 @@ function serveMigrations(serve: Serve, s: EngineSubjects, engine: Engine, prog: 
     latest.set(now.migrationId, now);
     return now;
   });
-  serve<{ migrationId: string }>(s.status, migrationIdRequestCheck, async (r) => {
+  serve("status", async (r) => {
     if (!watched.has(r.migrationId)) {
       const h = await engine.attach(r.migrationId, (p) => publish(p));
       if (h) watch(h);
@@ -171,20 +161,20 @@ function serveMigrations(serve: Serve, s: EngineSubjects, engine: Engine, prog: 
     }
     return latest.get(r.migrationId) ?? null;
   });
-  serve<{ migrationId: string }>(s.cancel, migrationIdRequestCheck, async (r) => {
+  serve("cancel", async (r) => {
     const h = await engine.attach(r.migrationId);
     if (h) await h.cancel();
     return null;
   });
 }
 
-function serveSimControls(serve: Serve, s: EngineSubjects, engine: Engine): void {
+function serveSimControls(serve: Serve, engine: Engine): void {
   const simOnly = <K extends keyof SimControls>(k: K): SimControls[K] => {
     const f = engine[k];
     if (!f) throw new OpsError(ErrorCode.BadRequest, `engine ${engine.kind} has no ${k} control`);
     return f.bind(engine) as SimControls[K];
   };
-  serve<{ host: string; up: boolean }>(s.hostUp, hostUpRequestCheck, (r) => simOnly("setHostUp")(r.host, r.up));
-  serve<InjectedFailure>(s.inject, injectRequestCheck, (r) => simOnly("injectFailure")(r));
-  serve(s.clearFailures, emptyCheck, () => simOnly("clearFailures")());
+  serve("hostUp", (r) => simOnly("setHostUp")(r.host, r.up));
+  serve("inject", (r) => simOnly("injectFailure")(r));
+  serve("clearFailures", () => simOnly("clearFailures")());
 }

@@ -2,8 +2,8 @@
  * Reproducible synthetic fleets for the demo, chaos tests and benchmarks. One pass, no per-VM
  * allocation beyond the records themselves: 10,000 hosts / 200,000 VMs take well under a second.
  */
-import { type Check, check, pickWeighted, seededRandom } from "@presage/shared";
-import type { SimFleet, SimHostSpec, SimVmSpec } from "./engine.js";
+import { type Check, checkOf, pickWeighted, seededRandom } from "@presage/shared";
+import { type SimFleet, SimFleetSchema, type SimHostSpec, type SimVmSpec } from "./model.js";
 
 export type FleetOptions = {
   hosts: number;
@@ -81,26 +81,5 @@ export function generateFleet(o: FleetOptions): SimFleet {
   return { hosts, vms };
 }
 
-const hostSpecCheck = check.obj({
-  name: check.host(),
-  cpuCapacity: check.num({ min: 0 }),
-  memoryMiB: check.num({ min: 0 }),
-  rack: check.optional(check.nullable(check.str({ max: 128 }))),
-  up: check.optional(check.bool()),
-});
-
-const vmSpecCheck = check.obj({
-  id: check.str({ min: 1, max: 256 }),
-  host: check.host(),
-  memoryMiB: check.num({ min: 1 }),
-  vcpus: check.num({ min: 0 }),
-  cpuDemand: check.optional(check.num({ min: 0 })),
-  dirtyRateMiBps: check.optional(check.num({ min: 0 })),
-  running: check.optional(check.bool()),
-});
-
 /** A fleet file: `{ "hosts": [...], "vms": [...] }` as SimFleet. */
-export const fleetCheck: Check = check.obj({
-  hosts: check.array(hostSpecCheck, { max: 1_000_000 }),
-  vms: check.array(vmSpecCheck, { max: 10_000_000 }),
-});
+export const fleetCheck: Check = checkOf(SimFleetSchema);

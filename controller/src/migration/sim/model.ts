@@ -1,35 +1,44 @@
 /** The simulator's model, as data and pure steps: fleet specs, a migration's state, bandwidth shares. */
-import type { Clock, Logger } from "@presage/shared";
-import type { MigrationPhase, MigrationProgress } from "../engine.js";
+import { type Clock, HostName, type Logger, type Static, Strict, Type } from "@presage/shared";
+import { Count, EngineId, type MigrationPhase, type MigrationProgress, Rack } from "../engine.js";
 import type { MigrationTracker } from "../tracker.js";
 
 export const MiB = 1024 * 1024;
 
-export type SimHostSpec = {
-  name: string;
-  cpuCapacity: number;
-  memoryMiB: number;
-  rack?: string | null;
+/** Fleet files are Strict like configs: a misspelt key (e.g. "dirtyRateMibps") must not silently become a default. */
+export const SimHostSpecSchema = Strict({
+  name: HostName(),
+  cpuCapacity: Count(),
+  memoryMiB: Count(),
+  rack: Rack(),
   /** default true */
-  up?: boolean;
-};
+  up: Type.Optional(Type.Boolean()),
+});
+export type SimHostSpec = Static<typeof SimHostSpecSchema>;
 
-export type SimVmSpec = {
-  id: string;
-  host: string;
-  memoryMiB: number;
-  vcpus: number;
-  cpuDemand?: number;
+export const SimVmSpecSchema = Strict({
+  id: EngineId(),
+  host: HostName(),
+  memoryMiB: Type.Number({ minimum: 1 }),
+  vcpus: Count(),
+  cpuDemand: Type.Optional(Count()),
   /** default 0 (idle guest) */
-  dirtyRateMiBps?: number;
+  dirtyRateMiBps: Type.Optional(Count()),
   /** default true */
-  running?: boolean;
-};
+  running: Type.Optional(Type.Boolean()),
+});
+export type SimVmSpec = Static<typeof SimVmSpecSchema>;
 
-export type SimFleet = { hosts: SimHostSpec[]; vms: SimVmSpec[] };
+/** A fleet file: `{ "hosts": [...], "vms": [...] }`. */
+export const SimFleetSchema = Strict({
+  hosts: Type.Array(SimHostSpecSchema, { maxItems: 1_000_000 }),
+  vms: Type.Array(SimVmSpecSchema, { maxItems: 10_000_000 }),
+});
+export type SimFleet = Static<typeof SimFleetSchema>;
 
 /** What to do when the round limit is hit and the remainder still exceeds the downtime limit. */
-export type NonConvergencePolicy = "force" | "fail";
+export const NonConvergencePolicySchema = Type.Enum(["force", "fail"]);
+export type NonConvergencePolicy = Static<typeof NonConvergencePolicySchema>;
 
 export type SimEngineOptions = SimFleet & {
   clock: Clock;
@@ -54,21 +63,22 @@ export type SimEngineOptions = SimFleet & {
   log?: Logger;
 };
 
-export type FailureKind = "target-dies" | "network-cut" | "slow";
-
-export type InjectedFailure = {
-  kind: FailureKind;
+/** A failure the simulator injects (chaos tests, the demo); the remote protocol's inject request. */
+export const InjectedFailureSchema = Type.Object({
+  kind: Type.Enum(["target-dies", "network-cut", "slow"]),
   /** only migrations of this VM (default: any) */
-  vm?: string;
+  vm: Type.Optional(EngineId()),
   /** only migrations from or to this host (default: any) */
-  host?: string;
+  host: Type.Optional(HostName()),
   /** target-dies/network-cut: fail once this fraction of the VM's memory has been sent. Default 0.5 */
-  atFraction?: number;
+  atFraction: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   /** slow: bandwidth multiplier. Default 0.1 */
-  factor?: number;
+  factor: Type.Optional(Type.Number({ minimum: 0 })),
   /** how many migrations it hits. Default 1 for failures, unlimited for slow */
-  times?: number;
-};
+  times: Type.Optional(Type.Integer({ minimum: 1 })),
+});
+export type InjectedFailure = Static<typeof InjectedFailureSchema>;
+export type FailureKind = InjectedFailure["kind"];
 
 export type Host = { name: string; cpuCapacity: number; memoryMiB: number; rack: string | null; up: boolean };
 export type Vm = {
