@@ -84,7 +84,7 @@ async function stopRack(rack) {
   if (!r) return;
   running.delete(rack);
   await r.agent.stop();
-  totals.events += r.agent.metrics.total("presage_agent_events_published_total");
+  totals.events += await r.agent.metrics.total("presage_agent_events_published_total");
   const st = r.nc.stats();
   totals.outMsgs += st.outMsgs;
   totals.outBytes += st.outBytes;
