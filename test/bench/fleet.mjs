@@ -13,6 +13,7 @@ const r = await runFleetSoak({
   speed: env("BENCH_SPEED", 60),
   pollMs: env("BENCH_POLL_S", 120) * 1_000,
   seed: env("BENCH_SEED", 7),
+  hostsPerRack: env("BENCH_RACK", 20),
   log: (l) => console.log(l),
 });
 const ms = (x) => (x === null ? "n/a" : `${Math.round(x).toLocaleString()} ms`);

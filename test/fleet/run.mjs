@@ -56,7 +56,7 @@ async function startFleet(ctx) {
   ctx.startController = async (name) => {
     const config = file(`${name}.json`, controllerConfig(opts, name, cluster.url, timeline));
     const c = child([CONTROLLER_BIN, "run", "--config", config], join(logDir, `${name}.log`), {
-      PRESAGE_LOG_LEVEL: "warn",
+      PRESAGE_LOG_LEVEL: process.env.FLEET_LOG_LEVEL ?? "warn",
     });
     c.ready.catch(() => {}); // the controller prints no ready line; an early exit shows in its log
     running.controllers.set(name, c);
