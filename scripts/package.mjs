@@ -182,6 +182,9 @@ async function main() {
   cpSync(web, join(stage, "usr/share/presage/web"), { recursive: true });
   for (const f of ["deploy/nats/presage.template.conf", "deploy/nats/accounts.conf", "deploy/nats/agent-users.sh"])
     put(f, `usr/share/doc/presage/examples/nats/${f.split("/").pop()}`);
+  // the three-node cluster: node.conf includes ../accounts.conf, so the layout is kept
+  for (const f of ["node.conf", "presage-nats-1.conf", "presage-nats-2.conf", "presage-nats-3.conf"])
+    put(`deploy/nats/cluster/${f}`, `usr/share/doc/presage/examples/nats/cluster/${f}`);
   mkdirSync(join(stage, "var/lib/presage"), { recursive: true });
 
   const debian = join(stage, "DEBIAN");

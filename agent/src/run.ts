@@ -15,6 +15,7 @@ import {
   type NatsConnection,
   type Reading,
   readingCheck,
+  resolveReplicas,
   type SensorEvent,
   type Static,
   type Subscription,
@@ -88,7 +89,7 @@ export async function startAgent(opts: StartAgentOptions): Promise<RunningAgent>
 
   // A locked-down agent user (deploy/nats) may not create streams: the controller does, and the
   // outbox keeps retrying events until the stream exists.
-  await ensureStreams(nc).catch((e) =>
+  await ensureStreams(nc, {}, resolveReplicas(nc, config.nats.replicas)).catch((e) =>
     log.warn({ err: String(e) }, "could not create the JetStream streams; relying on the controller to create them"),
   );
   const detector = opts.detector ?? createDetector(config.detect);

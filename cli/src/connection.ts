@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { join } from "node:path";
-import { checkOf, inboxes, type NatsSettings, type Static, Strict, Type, validate } from "@presage/shared";
+import { checkOf, inboxes, type NatsSettings, type Static, Strict, serverUrls, Type, validate } from "@presage/shared";
 import { usageError } from "./exit.js";
 
 export const DEFAULT_URL = "nats://127.0.0.1:4222";
@@ -89,7 +89,7 @@ export function resolveConnection(f: ConnectionFlags, env: NodeJS.ProcessEnv): R
     user,
     pass: f.password ?? env.NATS_PASSWORD ?? env.NATS_PASS ?? ctx.password,
     creds: f.creds ?? env.NATS_CREDS ?? ctx.creds,
-    tls: tls.ca || tls.cert || url.startsWith("tls://") ? tls : null,
+    tls: tls.ca || tls.cert || serverUrls(url).some((u) => u.startsWith("tls://")) ? tls : null,
     name: "presage-cli",
   };
   // an operator's replies land under their own prefix, the only inbox deploy/nats lets them read

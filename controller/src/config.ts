@@ -128,6 +128,14 @@ export const ControllerConfigSchema = Strict({
   }),
   /** run the controller's clock this many times faster than real time (demo, tests); 1 in production */
   clockSpeed: Type.Number({ minimum: 0.001, maximum: 10_000 }),
+  /**
+   * a scaled clock's epoch: simulated time `startMs` at wall time `realStartMs` (null: the process's start), so
+   * the agents, hypervisor and both controllers of a simulated run share one timeline across restarts
+   */
+  clockStart: Strict({
+    startMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    realStartMs: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+  }),
 });
 export type ControllerConfig = Static<typeof ControllerConfigSchema>;
 export const controllerConfigCheck = checkOf(ControllerConfigSchema);
@@ -167,6 +175,7 @@ export function defaultControllerConfig(): ControllerConfig {
     alertmanager: { url: null, intervalMs: 15_000, timeoutMs: 5_000, silenceMs: 24 * 3_600_000 },
     http: { listen: null, tokens: {}, sessionTtlMs: 12 * 3_600_000 },
     clockSpeed: 1,
+    clockStart: { startMs: null, realStartMs: null },
   };
 }
 

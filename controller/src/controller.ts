@@ -16,6 +16,7 @@ import {
   type NatsConnection,
   OpsError,
   type OpsReplies,
+  resolveReplicas,
   type Subscription,
   systemClock,
 } from "@presage/shared";
@@ -115,11 +116,13 @@ class PresageController implements Controller {
 
   async start(): Promise<void> {
     const { nc, cfg } = this.#deps;
-    await ensureStreams(nc);
-    this.#store = await openStore(nc, this.#log, this.metrics);
+    // checked before anything is created: asking for more replicas than servers is a clear start-up error
+    const replicas = resolveReplicas(nc, cfg.nats.replicas);
+    await ensureStreams(nc, {}, replicas);
+    this.#store = await openStore(nc, this.#log, this.metrics, replicas);
     this.#subs.push(...subscribeAgents(this.#deps, () => this.#leader()));
     if (cfg.leader.enabled) {
-      this.#election = new LeaderElection(await openControlBucket(nc), {
+      this.#election = new LeaderElection(await openControlBucket(nc, replicas), {
         name: this.name,
         ttlMs: cfg.leader.leaseTtlMs,
         log: this.#log,

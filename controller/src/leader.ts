@@ -1,8 +1,8 @@
 /**
  * Leader election over a KV lease: key `leader` in presage-control holds { holder, expiresAt }.
  * The holder renews every ttl/3 with compare-and-set; anyone may take an expired lease (CAS again,
- * so only one wins). A leader whose renewal fails, or that cannot renew before its own expiry,
- * steps down at once: it stops acting before a follower can take over. Lease times are wall-clock
+ * so only one wins). A leader whose renewal loses the compare-and-set, or that cannot renew before its
+ * own expiry, steps down at once: it stops acting before a follower can take over. Lease times are wall-clock
  * (all replicas must agree on them), not the controller's possibly accelerated clock.
  */
 import type { KV } from "@nats-io/kv";
@@ -69,11 +69,17 @@ export class LeaderElection {
 
   async #step(): Promise<void> {
     if (this.#stopped) return;
+    let retrySoon = false;
     try {
       if (this.#leader) await this.#renew();
       else await this.#tryAcquire();
     } catch (e) {
-      if (this.#leader) this.#setLeader(false, `lease renewal failed: ${String(e)}`);
+      // a lost compare-and-set means another replica holds the lease: step down. Anything else (a timeout, the
+      // moment JetStream needs after failing over to another cluster node) is retried soon while the lease
+      // lasts: holdsLease() stops the leader acting at its expiry whatever happens here
+      if (this.#leader && (isConflict(e) || this.#now() >= this.#expiresAt))
+        this.#setLeader(false, `lease renewal failed: ${String(e)}`);
+      else if (this.#leader) retrySoon = true;
     }
     if (this.#leader && this.#now() >= this.#expiresAt) this.#setLeader(false, "lease expired before renewal");
     if (!this.#stopped)
@@ -81,7 +87,7 @@ export class LeaderElection {
         () => {
           this.#stepping = this.#step();
         },
-        Math.max(100, this.o.ttlMs / 3),
+        retrySoon ? Math.max(100, this.o.ttlMs / 10) : Math.max(100, this.o.ttlMs / 3),
       );
   }
 
@@ -128,6 +134,11 @@ export class LeaderElection {
       this.#setLeader(false, "stopped");
     }
   }
+}
+
+/** The server refused the compare-and-set: the key moved on (another replica wrote the lease). */
+function isConflict(e: unknown): boolean {
+  return /wrong last sequence/i.test(String(e));
 }
 
 function safeJson(s: string): unknown {

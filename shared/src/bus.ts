@@ -20,6 +20,7 @@ const Path = () => Type.Optional(Type.String({ minLength: 1 }));
 
 /** How to reach NATS: the `nats` section of every config and CLI context. */
 export const NatsSettingsSchema = Strict({
+  /** one server URL, or a comma-separated list of a cluster's servers: the client fails over between them */
   url: Type.String({ minLength: 1 }),
   user: Type.Optional(Type.String()),
   pass: Type.Optional(Type.String()),
@@ -31,6 +32,11 @@ export const NatsSettingsSchema = Strict({
   name: Path(),
   /** reply inbox prefix (default `_INBOX`); each identity has its own (`inboxes` in subjects.ts) */
   inboxPrefix: Path(),
+  /**
+   * replicas of the streams and KV buckets the component creates: "auto" (default) is 3 on a cluster of three or
+   * more servers, else 1; a number larger than the cluster is refused at start-up (resolveReplicas, jetstream.ts)
+   */
+  replicas: Type.Optional(Type.Union([Type.Literal("auto"), Type.Integer({ minimum: 1, maximum: 5 })])),
 });
 export type NatsSettings = Static<typeof NatsSettingsSchema>;
 
@@ -40,9 +46,17 @@ export type NatsSettings = Static<typeof NatsSettingsSchema>;
  */
 export type Liveness = { pingIntervalMs: number; maxPingOut: number };
 
+/** The servers of a `nats.url` setting (one URL or a comma-separated list). */
+export function serverUrls(url: string): string[] {
+  return url
+    .split(",")
+    .map((u) => u.trim())
+    .filter(Boolean);
+}
+
 export async function connectNats(s: NatsSettings, log?: Logger, liveness?: Liveness): Promise<NatsConnection> {
   const opts: ConnectionOptions = {
-    servers: s.url.split(","),
+    servers: serverUrls(s.url),
     name: s.name,
     maxReconnectAttempts: -1,
     reconnectTimeWait: 500,

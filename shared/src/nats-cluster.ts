@@ -66,8 +66,11 @@ export type StartNatsClusterOptions = {
   config?: string;
   clusterName?: string;
   bin?: string;
-  /** per node start, and for the cluster to become healthy */
+  /** per node start (default 20 s) */
   startTimeoutMs?: number;
+  /** for the cluster to become JetStream-healthy, at start and after start(i) (default 120 s: a node catching
+   * up on a loaded machine takes a while) */
+  healthyTimeoutMs?: number;
 };
 
 type Ports = { client: number; http: number; cluster: number };
@@ -189,7 +192,7 @@ async function startOnce(opts: StartNatsClusterOptions): Promise<NatsClusterHand
       await handle.kill(i);
       await handle.start(i);
     },
-    async waitHealthy(ms = timeoutMs) {
+    async waitHealthy(ms = opts.healthyTimeoutMs ?? 120_000) {
       const deadline = Date.now() + ms;
       for (;;) {
         const up = nodes.filter((n) => n.running);

@@ -8,7 +8,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { type NatsServerHandle, startNatsServer } from "@presage/shared/testing";
+import {
+  type NatsClusterHandle,
+  type NatsServerHandle,
+  startNatsCluster,
+  startNatsServer,
+} from "@presage/shared/testing";
 
 const deployDir = fileURLToPath(new URL("../../deploy/nats/", import.meta.url));
 
@@ -19,6 +24,8 @@ export type Certs = {
   serverKey: string;
   clientCert: string;
   clientKey: string;
+  routeCert: string;
+  routeKey: string;
 };
 
 /** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, all signed by the CA. */
@@ -74,6 +81,8 @@ export function makeCerts(dir: string): Certs {
   };
   leaf("server", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n");
   leaf("client", "presage-operator", "extendedKeyUsage=clientAuth\n");
+  // a cluster node's route certificate: it dials (client) and accepts (server) routes
+  leaf("route", "localhost", "subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth,clientAuth\n");
   return {
     dir,
     ca: p("ca.pem"),
@@ -81,6 +90,8 @@ export function makeCerts(dir: string): Certs {
     serverKey: p("server-key.pem"),
     clientCert: p("client.pem"),
     clientKey: p("client-key.pem"),
+    routeCert: p("route.pem"),
+    routeKey: p("route-key.pem"),
   };
 }
 
@@ -102,8 +113,15 @@ export type SecureServer = {
   stop(): Promise<void>;
 };
 
-/** The template with the include inlined and the test's variables and TLS block filled in. */
-export function secureConfig(passwords: Record<string, string>, certs: Certs | null): string {
+/**
+ * A deploy/nats template (the single server's, or `cluster/template.conf` for one cluster node) with the include
+ * inlined and the test's variables and TLS blocks filled in; a cluster's routes get mutual TLS.
+ */
+export function secureConfig(
+  passwords: Record<string, string>,
+  certs: Certs | null,
+  template = "presage.template.conf",
+): string {
   const accounts = readFileSync(join(deployDir, "accounts.conf"), "utf8");
   const vars = Object.entries(passwords)
     .map(([k, v]) => `${k}: "${v}"`)
@@ -111,27 +129,51 @@ export function secureConfig(passwords: Record<string, string>, certs: Certs | n
   const tls = certs
     ? `tls {\n  cert_file: "${certs.serverCert}"\n  key_file: "${certs.serverKey}"\n  ca_file: "${certs.ca}"\n  timeout: 5\n}`
     : "";
-  return readFileSync(join(deployDir, "presage.template.conf"), "utf8")
+  const routeTls = certs
+    ? `tls {\n    cert_file: "${certs.routeCert}"\n    key_file: "${certs.routeKey}"\n    ca_file: "${certs.ca}"\n    verify: true\n    timeout: 5\n  }`
+    : "";
+  return readFileSync(join(deployDir, template), "utf8")
     .replace("{{VARIABLES}}", vars)
     .replace("{{TLS}}", tls)
-    .replace("include ./accounts.conf", accounts);
+    .replace("{{ROUTE_TLS}}", routeTls)
+    .replace(/include \.\.?\/accounts\.conf/, accounts);
 }
 
-export async function startSecureNats(opts: { tls: boolean }): Promise<SecureServer> {
+type Secrets = { dir: string; certs: Certs | null; passwords: SecureServer["passwords"] };
+
+function throwawaySecrets(tls: boolean): Secrets {
   const dir = mkdtempSync(join(tmpdir(), "presage-sec-"));
-  const certs = opts.tls ? makeCerts(dir) : null;
+  const certs = tls ? makeCerts(dir) : null;
   const passwords = Object.fromEntries(
     PASSWORD_VARS.map((v) => [v, randomBytes(12).toString("hex")]),
   ) as SecureServer["passwords"];
-  const ns = await startNatsServer({ config: secureConfig(passwords, certs) });
+  return { dir, certs, passwords };
+}
+
+/** What both start functions return: the URL, the throwaway secrets, and a stop that also removes them. */
+function withSecrets(s: Secrets, server: { url: string; stop(): Promise<void> }) {
   return {
-    ns,
-    url: ns.url,
-    passwords,
-    certs,
+    url: server.url,
+    passwords: s.passwords,
+    certs: s.certs,
     async stop() {
-      await ns.stop();
-      rmSync(dir, { recursive: true, force: true });
+      await server.stop();
+      rmSync(s.dir, { recursive: true, force: true });
     },
   };
+}
+
+export async function startSecureNats(opts: { tls: boolean }): Promise<SecureServer> {
+  const s = throwawaySecrets(opts.tls);
+  const ns = await startNatsServer({ config: secureConfig(s.passwords, s.certs) });
+  return { ns, ...withSecrets(s, ns) };
+}
+
+export type SecureCluster = Omit<SecureServer, "ns"> & { cluster: NatsClusterHandle };
+
+/** deploy/nats/cluster/template.conf on three loopback nodes: the production accounts, TLS, mTLS routes. */
+export async function startSecureCluster(opts: { tls: boolean }): Promise<SecureCluster> {
+  const s = throwawaySecrets(opts.tls);
+  const cluster = await startNatsCluster({ config: secureConfig(s.passwords, s.certs, "cluster/template.conf") });
+  return { cluster, ...withSecrets(s, cluster) };
 }

@@ -48,7 +48,11 @@ async function run(configFile: string | undefined): Promise<number> {
   const cfg = loadControllerConfig(configFile);
   natsUrl = cfg.nats.url;
   const log = createLogger("presage-controller");
-  const clock = cfg.clockSpeed === 1 ? systemClock : scaledClock(cfg.clockSpeed);
+  const { startMs, realStartMs } = cfg.clockStart;
+  const clock =
+    cfg.clockSpeed === 1 && startMs === null
+      ? systemClock
+      : scaledClock(cfg.clockSpeed, startMs ?? Date.now(), realStartMs ?? Date.now());
   const metrics = controllerMetrics();
   // bind the metrics address first: one in use fails before anything touches NATS
   const server = cfg.metrics.listen !== null ? await serveMetrics(metrics, cfg.metrics.listen) : null;

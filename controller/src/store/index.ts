@@ -16,6 +16,7 @@ import {
   type NatsConnection,
   type Plan,
   planCheck,
+  raiseReplicas,
   type VmRecord,
   vmRecordCheck,
 } from "@presage/shared";
@@ -39,11 +40,17 @@ export type Store = {
   reopen(): void;
 };
 
-export async function openStore(nc: NatsConnection, log: Logger, metrics?: Metrics): Promise<Store> {
-  const kvm = new Kvm(nc);
+/** A bucket with `replicas` copies; one created before the deployment became a cluster is raised to it. */
+async function bucket(nc: NatsConnection, name: string, history: number, replicas: number) {
+  const kv = await new Kvm(nc).create(name, { history, replicas });
+  await raiseReplicas(nc, `KV_${name}`, replicas);
+  return kv;
+}
+
+export async function openStore(nc: NatsConnection, log: Logger, metrics?: Metrics, replicas = 1): Promise<Store> {
   const writer = new StreamWriter(nc);
   const open = async <T>(name: string, check: Check) =>
-    new CachedBucket<T>(await kvm.create(name, { history: 5 }), writer, name, check, log, metrics);
+    new CachedBucket<T>(await bucket(nc, name, 5, replicas), writer, name, check, log, metrics);
   const s = {
     hosts: await open<HostRecord>(KV_HOSTS, hostRecordCheck),
     vms: await open<VmRecord>(KV_VMS, vmRecordCheck),
@@ -69,6 +76,6 @@ export async function openStore(nc: NatsConnection, log: Logger, metrics?: Metri
   };
 }
 
-export async function openControlBucket(nc: NatsConnection) {
-  return new Kvm(nc).create(KV_CONTROL, { history: 1 });
+export async function openControlBucket(nc: NatsConnection, replicas = 1) {
+  return bucket(nc, KV_CONTROL, 1, replicas);
 }
