@@ -212,12 +212,13 @@ export class CpuTracker extends TrendTracker {
   /** the CPU's highest reading per hour over the last day (a ring): a heatsink fails the CPU at peak load */
   readonly #peaks = new Float64Array(24).fill(Number.NEGATIVE_INFINITY);
   #peakHour = -1;
+  #dayPeak = Number.NEGATIVE_INFINITY;
 
   constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
     super(cfg, prefix, host, name, "thermal", cfg.cpuMinExcessC, false, cfg.slowBucketMs);
   }
 
-  /** Record `v` and return the day's peak. */
+  /** Record `v` and return the day's peak (the ring is scanned once an hour, not per sample). */
   #peak(ts: number, v: number): number {
     const hour = Math.floor(ts / 3_600_000);
     if (hour !== this.#peakHour) {
@@ -225,12 +226,13 @@ export class CpuTracker extends TrendTracker {
       for (let h = Math.max(this.#peakHour + 1, hour - 23); h <= hour; h++)
         this.#peaks[h % 24] = Number.NEGATIVE_INFINITY;
       this.#peakHour = hour;
+      this.#dayPeak = Number.NEGATIVE_INFINITY;
+      for (const p of this.#peaks) if (p > this.#dayPeak) this.#dayPeak = p;
     }
     const i = hour % 24;
     if (v > (this.#peaks[i] as number)) this.#peaks[i] = v;
-    let m = Number.NEGATIVE_INFINITY;
-    for (const p of this.#peaks) if (p > m) m = p;
-    return m;
+    if (v > this.#dayPeak) this.#dayPeak = v;
+    return this.#dayPeak;
   }
 
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
