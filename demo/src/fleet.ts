@@ -29,6 +29,7 @@ import {
   scaledClock,
   silentLogger,
   startNatsServer,
+  stopProc,
   withOverrides,
 } from "@presage/shared";
 import { binOf } from "./bins.js";
@@ -159,7 +160,7 @@ export class DemoFleet {
   async stopAgent(host: string): Promise<void> {
     const child = this.#agents.get(host);
     this.#agents.delete(host);
-    if (child) await stopChild(child);
+    if (child) await stopProc(child);
   }
 
   /** The engineer's fix: the host's agent restarts on healthy hardware. */
@@ -171,21 +172,10 @@ export class DemoFleet {
   async stop(): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
-    await Promise.all([...this.#agents.values()].map(stopChild));
+    await Promise.all([...this.#agents.values()].map((c) => stopProc(c)));
     this.#agents.clear();
     for (const c of this.#cleanups.reverse()) await c().catch(() => {});
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const t = setTimeout(() => child.kill("SIGKILL"), 3_000);
-    child.once("exit", () => {
-      clearTimeout(t);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
-}
