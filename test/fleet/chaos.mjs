@@ -57,17 +57,24 @@ async function leaderName(nc) {
   return lease && lease.expiresAt > Date.now() ? lease.holder : null;
 }
 
-/** An operator's request; like the CLI it asks again when no leader answers in time (a failover). */
-async function ops(nc, op, body, tries = 3) {
+/**
+ * An operator's request; like the CLI it asks again when no leader answers in time or none holds the lease yet (a
+ * failover in progress: the chaos kills leaders and NATS nodes), for up to `forMs` of real time.
+ */
+async function ops(nc, op, body, forMs = 60_000) {
+  const deadline = Date.now() + forMs;
   for (let i = 1; ; i++) {
+    let reply;
     try {
       const r = await nc.request(`presage.v1.ops.${op}`, JSON.stringify({ ...body, by: "fleet-bench" }), {
         timeout: 10_000,
       });
-      return { ...r.json(), tries: i };
+      reply = { ...r.json(), tries: i };
     } catch (e) {
-      if (i >= tries) throw e;
+      if (Date.now() >= deadline) throw e;
     }
+    if (reply && (reply.ok !== false || reply.error?.code !== "not_leader" || Date.now() >= deadline)) return reply;
+    await new Promise((r) => setTimeout(r, 1_000));
   }
 }
 
