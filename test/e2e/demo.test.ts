@@ -87,8 +87,9 @@ describe("demo - presage demo", () => {
       await waitFor(/the story is over/, 300_000);
       // after the story: the same URL printed again, the fleet still there
       expect(out.match(new RegExp(`^dashboard: ${url}$`, "gm"))?.length).toBe(2);
-      // the fleet keeps running: all six hosts healthy (a loaded machine may leave one agent's heartbeat late for a
-      // moment, `suspect`, at 500 simulated seconds a second; wait for it rather than read one instant)
+      // the fleet keeps running: all six hosts there and none in remediation. On a loaded machine an agent's
+      // heartbeat can be late at 500 simulated seconds a second, which makes its host `suspect` (not failed): both
+      // states mean the fleet is up; the agents themselves are counted below
       const states = async () => {
         const hosts = await fetch(new URL("api/ops/hosts", url), {
           method: "POST",
@@ -97,14 +98,15 @@ describe("demo - presage demo", () => {
         });
         return ((await hosts.json()) as { hosts: { state: string }[] }).hosts.map((h) => h.state);
       };
-      const healthy = Array(6).fill("healthy");
+      const up = (s: string[]) => s.length === 6 && s.every((x) => x === "healthy" || x === "suspect");
       const end = Date.now() + 60_000;
       let seen = await states();
-      while (JSON.stringify(seen) !== JSON.stringify(healthy) && Date.now() < end) {
+      while (!up(seen) && Date.now() < end) {
         await new Promise((r) => setTimeout(r, 500));
         seen = await states();
       }
-      expect(seen).toEqual(healthy);
+      expect(seen.filter((x) => x !== "healthy" && x !== "suspect")).toEqual([]);
+      expect(seen).toHaveLength(6);
       expect(tmp.agents()).toHaveLength(6);
       child.kill("SIGTERM");
       expect(await exited).toBe(0);
