@@ -7,7 +7,7 @@
 // those on the consumer's own goroutine): target >= 80 % of the unloaded rate. (4) the drain on a
 // three-node cluster with every stream and KV bucket at three replicas (target 10,000 events/s).
 // (5) controller memory at 2,000 hosts under flapping agents (every event opens an alert), round
-// after round: bounded by the per-host alert cap. BENCH_SKIP_PLAN / _CLUSTER / _MEMORY skip parts.
+// after round: bounded by the per-host alert cap. BENCH_SKIP_PLAN / _SINGLE / _CLUSTER / _MEMORY skip parts.
 // Runs on the built dist/ (with --expose-gc for exact heap figures).
 
 import { spawn } from "node:child_process";
@@ -160,14 +160,15 @@ async function startServers(r3) {
 /** CPU seconds used so far by this process and by the servers (Linux /proc; 0 where unreadable). */
 function cpuNow(servers) {
   const own = process.cpuUsage();
-  let srv = 0;
-  for (const pid of servers.pids()) {
+  const each = servers.pids().map((pid) => {
     try {
       const f = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1].split(" ");
-      srv += (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
-    } catch {}
-  }
-  return { ctl: (own.user + own.system) / 1e6, srv };
+      return (Number(f[11]) + Number(f[12])) / 100; // utime + stime, in clock ticks of 10 ms
+    } catch {
+      return 0;
+    }
+  });
+  return { ctl: (own.user + own.system) / 1e6, srv: each.reduce((a, b) => a + b, 0), each };
 }
 
 /**
@@ -229,7 +230,8 @@ async function ingestBench(n, { poller = false, r3 = false } = {}) {
     const d = await drained(nc, ctl, n, t1);
     const cpu1 = cpuNow(servers);
     const perK = (x) => ((x * 1e6) / n).toFixed(0);
-    const cpu = `CPU per 1,000 events: controller ${perK(cpu1.ctl - cpu0.ctl)} ms, nats-server${r3 ? "s" : ""} ${perK(cpu1.srv - cpu0.srv)} ms`;
+    const nodes = r3 ? ` (${cpu1.each.map((c, i) => perK(c - cpu0.each[i])).join(" + ")})` : "";
+    const cpu = `CPU per 1,000 events: controller ${perK(cpu1.ctl - cpu0.ctl)} ms, nats-server${r3 ? "s" : ""} ${perK(cpu1.srv - cpu0.srv)} ms${nodes}`;
     const polls = monitor ? await monitor.stop() : null;
     const rate = (n / (d.doneAt - t1)) * 1000;
     const steady = (n / (d.doneAt - d.firstAt)) * 1000;
@@ -294,21 +296,24 @@ const plain = [];
 const loaded = [];
 const r3 = [];
 for (let i = 0; i < rounds; i++) {
-  plain.push(await ingestBench(events));
-  loaded.push(await ingestBench(events, { poller: true }));
+  if (!process.env.BENCH_SKIP_SINGLE) {
+    plain.push(await ingestBench(events));
+    loaded.push(await ingestBench(events, { poller: true }));
+  }
   if (!process.env.BENCH_SKIP_CLUSTER) r3.push(await ingestBench(events, { r3: true }));
 }
 const mem = process.env.BENCH_SKIP_MEMORY
   ? null
   : await memoryBench(Number(process.env.BENCH_MEMORY_ROUNDS ?? 6), 50_000);
-const rate = Math.max(...plain);
-const polled = Math.max(...loaded);
-const ratio = polled / rate;
+const rate = plain.length ? Math.max(...plain) : 0;
+const polled = loaded.length ? Math.max(...loaded) : 0;
+const ratio = rate ? polled / rate : 0;
 const list = (xs) => xs.map((x) => Math.round(x).toLocaleString()).join(", ");
-console.log(
-  `ingest under a 5 Hz CONSUMER.INFO poller: best ${Math.round(polled).toLocaleString()} (runs ${list(loaded)}) of best ` +
-    `${Math.round(rate).toLocaleString()} events/s unloaded (runs ${list(plain)}) = ${(ratio * 100).toFixed(0)} % (target >= 80 %)`,
-);
+if (plain.length)
+  console.log(
+    `ingest under a 5 Hz CONSUMER.INFO poller: best ${Math.round(polled).toLocaleString()} (runs ${list(loaded)}) of best ` +
+      `${Math.round(rate).toLocaleString()} events/s unloaded (runs ${list(plain)}) = ${(ratio * 100).toFixed(0)} % (target >= 80 %)`,
+  );
 if (r3.length)
   console.log(
     `ingest on the three-node cluster (R3): best ${Math.round(Math.max(...r3)).toLocaleString()} events/s (runs ${list(r3)}; target 10,000/s)`,
