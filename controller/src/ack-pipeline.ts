@@ -1,6 +1,7 @@
 /**
  * Acks consumed messages only after the state they changed is stored, without stopping the
- * consumer while the store writes: `new AckPipeline()`, then `commit(batch, persist())` per batch.
+ * consumer while the store writes: `new AckPipeline()`, then `commit(batch, persist())` per batch,
+ * and `below(limit)` for back-pressure.
  *
  * Batches are acked strictly in order. If one batch's writes fail, neither it nor any later batch
  * is acked (JetStream redelivers them all), and `failed` is set so the consumer restarts instead of
@@ -10,6 +11,8 @@ export type Ackable = { ack(): void };
 
 export class AckPipeline {
   #chain: Promise<void> = Promise.resolve();
+  /** each committed batch's ack, oldest first, until it settles */
+  readonly #inflight: Promise<void>[] = [];
   #unacked = 0;
   failed: Error | null = null;
 
@@ -34,10 +37,20 @@ export class AckPipeline {
       },
     );
     this.#chain.catch(() => {}); // the failure is reported through `failed`
+    this.#inflight.push(this.#chain);
+    const done = () => {
+      this.#inflight.shift();
+    };
+    this.#chain.then(done, done);
   }
 
-  /** Resolves when every committed batch is acked; rejects if one failed. */
-  settled(): Promise<void> {
-    return this.#chain;
+  /**
+   * Resolves once fewer than `limit` messages are unacked, oldest batches first, so the consumer
+   * keeps going while the rest of the pipeline writes (waiting for all of it would empty the
+   * pipeline on every stall); rejects if a batch failed.
+   */
+  async below(limit: number): Promise<void> {
+    while (this.#unacked >= limit && this.#inflight.length > 0) await this.#inflight[0];
+    if (this.failed) throw this.failed;
   }
 }

@@ -16,7 +16,7 @@ import {
 import { StreamWriter } from "./store/writer.js";
 
 const MAX_QUEUED = 50_000;
-const WINDOW = 256;
+const WINDOW = 4_096;
 const MAX_REMEMBERED = 2_000;
 
 export class AuditLog {
@@ -70,7 +70,9 @@ export class AuditLog {
 
   /**
    * Publish in windows of WINDOW records: one connection keeps them in order in the stream, and a
-   * window costs one round trip instead of one per record. A failed record and all after it are
+   * window costs one round trip instead of one per record. The window takes all an ingest burst
+   * queues (hundreds of transitions per stored batch), so a batch waits one round trip for its
+   * records, not one per 256 of them. A failed record and all after it are
    * retried (their msgIDs make a repeat harmless).
    */
   async #drain(): Promise<void> {

@@ -137,7 +137,7 @@ export class EventSource {
       const r = idle ? await Promise.race([next, idle]) : await next;
       if (r === null || r.done || pending.length >= INGEST_BATCH) commit();
       // back-pressure: do not run far ahead of what is stored
-      if (acks.unacked >= MAX_UNACKED) await acks.settled();
+      if (acks.unacked >= MAX_UNACKED) await acks.below(MAX_UNACKED);
       if (r === null) continue;
       if (r.done || !ctx.live()) return; // unacked ones are redelivered
       opened.push(...applyEvent(ctx, r.value));
