@@ -61,7 +61,7 @@ export type Snapshot = {
   plans: readonly Plan[];
   /** VMs whose last migration failed recently: not planned until the retry delay has passed */
   hold?: ReadonlySet<string>;
-  /** alerts by id: escalations, and which controller alerts exist already */
+  /** alerts by id: at least the controller's own (which exist already) and the open unacknowledged criticals (escalations) */
   alerts?: ReadonlyMap<string, Alert>;
   /** the VMs the store knows: one the engine no longer lists has vanished */
   vmRecords?: readonly VmRecord[];

@@ -5,7 +5,8 @@
  * the engine was being listed is applied to the listing (the VM is at its target), so it is
  * neither missing from the in-flight set nor seen at its old host.
  */
-import { HostState, type VmRecord } from "@presage/shared";
+import { type Alert, HostState, Severity, type VmRecord } from "@presage/shared";
+import { CONTROLLER_ALERT_PREFIX } from "../alerts.js";
 import type { EngineHost, EngineVm } from "../migration/engine.js";
 import type { FleetView, HostView } from "../model.js";
 import type { Snapshot } from "../reconcile.js";
@@ -74,12 +75,25 @@ export function snapshot(ctx: LeaderContext): Snapshot {
     leaderSince: ctx.leaderSince,
     plans: [...store.plans.values()],
     hold: ctx.migrations.retryHold(now),
-    alerts: new Map(store.alerts.entries()),
+    alerts: reconcileAlerts(store.alerts.entries()),
     vmRecords: [...store.vms.values()],
     migrations: [...store.migrations.values()],
     lastRebalance: ctx.lastRebalance,
     rebalanceIntents: [...ctx.rebalanceIntents],
   };
+}
+
+/**
+ * The alerts a pass reads (Snapshot.alerts): the controller's own, whose ids say what it raised already,
+ * and open unacknowledged criticals, which may come due for escalation. Not a copy of the whole bucket:
+ * at the per-host cap that is 200,000 alerts at 2,000 hosts, and a pass runs after every stored batch.
+ */
+export function reconcileAlerts(all: Iterable<[string, Alert]>): Map<string, Alert> {
+  const out = new Map<string, Alert>();
+  for (const [id, a] of all)
+    if (id.startsWith(CONTROLLER_ALERT_PREFIX) || (a.severity === Severity.Critical && !a.cleared && !a.ack))
+      out.set(id, a);
+  return out;
 }
 
 /** Hosts and VMs as placement sees them: the engine's view plus the store's attributes. */
