@@ -7,7 +7,8 @@
 // those on the consumer's own goroutine): target >= 80 % of the unloaded rate. (4) the drain on a
 // three-node cluster with every stream and KV bucket at three replicas (target 10,000 events/s).
 // (5) controller memory at 2,000 hosts under flapping agents (every event opens an alert), round
-// after round: bounded by the per-host alert cap. BENCH_SKIP_PLAN / _SINGLE / _CLUSTER / _MEMORY skip parts.
+// after round: bounded by the per-host alert cap; each round's drain rate (the later ones with every host at
+// the cap). BENCH_SKIP_PLAN / _SINGLE / _CLUSTER / _MEMORY skip parts.
 // Runs on the built dist/ (with --expose-gc for exact heap figures).
 
 import { spawn } from "node:child_process";
@@ -273,9 +274,17 @@ async function memoryBench(rounds, perRound) {
     await ctl.start();
     const base = heapMiB();
     const heaps = [];
+    // each round's drain rate and controller CPU: the later rounds ingest with every host at the cap
+    const drains = [];
     for (let r = 0; r < rounds; r++) {
       await publishBacklog(nc, perRound, `m${r}`, hosts, true);
-      await drained(nc, ctl, (r + 1) * perRound, performance.now());
+      const c0 = cpuNow(servers).ctl;
+      const t0 = performance.now();
+      await drained(nc, ctl, (r + 1) * perRound, t0);
+      drains.push({
+        rate: (perRound / (performance.now() - t0)) * 1000,
+        ms: ((cpuNow(servers).ctl - c0) * 1e6) / perRound,
+      });
       heaps.push(heapMiB());
     }
     const dropped = await ctl.metrics.total("presage_alerts_dropped_total");
@@ -287,8 +296,12 @@ async function memoryBench(rounds, perRound) {
         `${dropped.toLocaleString()} alerts retired or dropped by the cap; RSS ${(process.memoryUsage().rss / MiB).toFixed(0)} MiB` +
         (globalThis.gc ? "" : " (run with --expose-gc for exact heap figures)"),
     );
+    console.log(
+      `  the same rounds drained at ${drains.map((d) => Math.round(d.rate).toLocaleString()).join(", ")} events/s; ` +
+        `controller CPU per 1,000 events ${drains.map((d) => d.ms.toFixed(0)).join(", ")} ms (one nats-server)`,
+    );
     await ctl.stop();
-    return { baseMiB: base, heaps, dropped };
+    return { baseMiB: base, heaps, dropped, atCap: drains.at(-1)?.rate ?? 0 };
   });
 }
 
@@ -339,6 +352,7 @@ console.log(
       ? {
           heapMiBAt2000Hosts: mem.heaps.map((h) => Math.round(h)),
           alertsDroppedByCap: mem.dropped,
+          ingestAtCapEventsPerSec: Math.round(mem.atCap),
         }
       : {}),
   }),
