@@ -2,7 +2,7 @@
  * Per-sensor judges. Each turns readings plus host context into a residual for its Channel (trend) and checks
  * single samples for outright failure; the Episode de-duplicates what they conclude.
  */
-import type { Component, Reading, SensorEvent, Thresholds } from "@presage/shared";
+import { type Component, EventCause, type Reading, type SensorEvent, type Thresholds } from "@presage/shared";
 import type { Assessment } from "./channel.js";
 import { Channel } from "./channel.js";
 import type { DetectConfig } from "./config.js";
@@ -89,7 +89,7 @@ export abstract class TrendTracker implements Tracker {
    * One sample, while the host is powered: `failure` says why it is at or past the failure point, null when it is
    * not (a string built only for failing samples, so healthy ones allocate nothing).
    */
-  protected sample(ts: number, failure: string | null, out: SensorEvent[]): void {
+  protected sample(ts: number, failure: string | null, out: SensorEvent[], cause?: EventCause): void {
     if (ts - this.#lastTs > this.cfg.maxGapMs) {
       this.#failRun = 0;
       this.#normalSince = null; // a silence is not normal samples
@@ -116,7 +116,7 @@ export abstract class TrendTracker implements Tracker {
     const within = `${stalls} times in its last ${n - (this.#stalls[0] as number) + 1} samples`;
     if (this.#failRun >= this.cfg.confirmSamples) {
       this.episode.raise(
-        { ts, severity: "critical", kind: "failure", reason: failure, predictedFailureAt: ts, confidence: 0.95 },
+        { ts, severity: "critical", kind: "failure", reason: failure, predictedFailureAt: ts, confidence: 0.95, cause },
         out,
       );
     } else if (stalls >= this.cfg.stallWarnCount) {
@@ -130,6 +130,7 @@ export abstract class TrendTracker implements Tracker {
           predictedFailureAt: critical ? ts : null,
           confidence: critical ? 0.8 : 0.6,
           latched: true,
+          cause,
         },
         out,
       );
@@ -242,10 +243,15 @@ export class CpuTracker extends TrendTracker {
     if (!stuck) ctx.record(ctx.cpus, this.name, r.value, r.ts);
     ctx.lastOnTs = r.ts;
     const limit = th(r, "ucr") ?? this.cfg.cpuMaxC;
+    // at its limit because the room is hot: still danger, reported with its cause (the controller groups a rack)
+    const room = r.value >= limit ? ctx.roomCause(r.ts) : null;
     this.sample(
       r.ts,
-      r.value >= limit ? `${this.name} at ${degC(r.value)}, at or above its critical ${degC(limit)}` : null,
+      r.value >= limit
+        ? `${this.name} at ${degC(r.value)}, at or above its critical ${degC(limit)}${room ?? ""}`
+        : null,
       out,
+      room === null ? undefined : EventCause.Environment,
     );
     // during a load burst the CPUs' loads differ most: context, not evidence about a heatsink
     const peak = this.#peak(r.ts, r.value);
@@ -265,19 +271,6 @@ export class CpuTracker extends TrendTracker {
           `${this.name} runs ${Math.round(x.dev)} C hotter against its twin than its own baseline of ${Math.round(x.base)} C (${Math.round(x.level)} C now, median of the last ${duration(3 * this.bucketMs)}), at every load: heatsink or paste${this.eta(r.ts, x)}`,
         out,
       );
-  }
-}
-
-/** The inlet (ambient) temperature: context for the CPUs, never judged itself. */
-export class InletTracker implements Tracker {
-  readonly episode: Episode;
-  readonly #name: string;
-  constructor(prefix: string, host: string, name: string) {
-    this.#name = name;
-    this.episode = new Episode(prefix, host, name, "thermal");
-  }
-  ingest(r: Reading & { value: number }, ctx: HostContext): void {
-    ctx.recordInlet(this.#name, r.value, r.ts);
   }
 }
 

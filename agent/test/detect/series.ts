@@ -13,6 +13,9 @@ export type HostSpec = {
   rail?: (t: number) => number | null;
   powerW?: (t: number) => number;
   fanThresholds?: boolean;
+  /** inlet temperature (default 22 C) and whether it carries a BMC's thresholds (unc 38, ucr 42) */
+  inlet?: (t: number) => number;
+  inletThresholds?: boolean;
   extra?: (t: number) => Reading[];
 };
 
@@ -33,7 +36,9 @@ export function sampleAt(host: string, s: HostSpec, t: number): Reading[] {
   }
   for (let i = 0; i < 2; i++)
     out.push({ ts, host, sensor: `CPU${i + 1} Temp`, type: "temperature", unit: "C", value: s.cpu ? s.cpu(i, t) : 60 });
-  out.push({ ts, host, sensor: "Inlet Temp", type: "temperature", unit: "C", value: 22 });
+  const inlet: Reading = { ts, host, sensor: "Inlet Temp", type: "temperature", unit: "C", value: s.inlet?.(t) ?? 22 };
+  if (s.inletThresholds) inlet.thresholds = { unc: 38, ucr: 42 };
+  out.push(inlet);
   out.push({
     ts,
     host,
