@@ -121,7 +121,12 @@ export function commonCause(
     });
   };
   const byRack = new Map<string, EnvHost[]>();
-  for (const h of env) if (h.rack !== null) byRack.set(h.rack, [...(byRack.get(h.rack) ?? []), h]);
+  for (const h of env) {
+    if (h.rack === null) continue;
+    const group = byRack.get(h.rack);
+    if (group) group.push(h);
+    else byRack.set(h.rack, [h]);
+  }
   for (const [rack, group] of byRack) consider(rack, group, s.rackMinHosts);
   const covered = new Set(incidents.flatMap((i) => i.hosts));
   const fleetMin = Math.max(s.rackMinHosts, Math.ceil((s.fleetMinPercent * input.hosts.length) / 100));

@@ -87,8 +87,11 @@ export const SensorEventSchema = Type.Object({
   reason: Type.String({ minLength: 1, maxLength: 2000 }),
   predictedFailureAt: Type.Union([Ms(), Type.Null()]),
   confidence: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
-  /** set when the danger comes from outside the host (optional: older agents never send it) */
-  cause: Type.Optional(OneOf(EventCause)),
+  /**
+   * set when the danger comes from outside the host (optional: older agents never send it); an EventCause value.
+   * Any short word is accepted, so a newer agent's cause is kept and ignored rather than its event refused.
+   */
+  cause: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
 });
 export type SensorEvent = Static<typeof SensorEventSchema>;
 

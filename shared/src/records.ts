@@ -3,7 +3,7 @@
  * inferred. Read back from KV through these checks, so a corrupt record is skipped, never trusted; unknown fields
  * are ignored so an older replica reads a newer replica's records.
  */
-import { Component, EventCause, HealthStatus, Severity } from "./messages.js";
+import { Component, HealthStatus, Severity } from "./messages.js";
 import { checkOf, HostName, OneOf, type Static, Type } from "./schema.js";
 
 /** Host lifecycle states (docs/contract.md section 5). */
@@ -127,8 +127,8 @@ export const AlertSchema = Type.Object({
   cleared: Type.Boolean(),
   ack: Nullable(Type.Object({ by: Type.String(), at: Type.Number(), note: Type.String() })),
   escalations: Type.Number(),
-  /** the opening event's cause (room or rack cooling), when it named one */
-  cause: Type.Optional(OneOf(EventCause)),
+  /** the opening event's cause (an EventCause value: `environment` = room or rack cooling), when it named one */
+  cause: Type.Optional(Type.String({ maxLength: 64 })),
 });
 export type Alert = Static<typeof AlertSchema>;
 
