@@ -74,8 +74,8 @@ export const DetectConfigSchema = Strict(
     airflowMinLoss: pos(),
     /** an inlet this many degrees away from its own 6-h level is a room (CRAC) excursion: airflow is not judged */
     roomExcursionC: pos(),
-    /** an inlet this many degrees above its own 6-h level makes a component at its critical threshold the room's
-     * fault (event cause `environment`): more than a normal CRAC excursion (1.5-5 C) */
+    /** an inlet more than this many degrees above its own 6-h level makes a component at (or near) its critical
+     * threshold the room's fault (event cause `environment`): beyond a normal CRAC excursion (1.5-5 C) */
     roomCauseC: pos(),
     /** inlet critical point when the BMC gives no upper-critical threshold: past it the room or rack is too hot */
     inletMaxC: pos(),

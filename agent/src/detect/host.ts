@@ -134,12 +134,12 @@ export class HostContext {
   }
 
   /**
-   * Whether a component at its critical threshold is there because the room is hot: the inlet at least
+   * Whether a component at (or near) its critical threshold is there because the room is hot: the inlet more than
    * `roomCauseC` above its own 6-h level. Returns the words to add to its reason, or null (its own fault).
    */
   roomCause(ts: number): string | null {
     const over = this.inletOver(ts);
-    if (over === null || this.inlet === null || over < this.#cfg.roomCauseC) return null;
+    if (over === null || this.inlet === null || over <= this.#cfg.roomCauseC) return null;
     return `; inlet ${degC(this.inlet.v)} (${overLevel(over)}): room or rack cooling`;
   }
 

@@ -101,7 +101,7 @@ export abstract class TrendTracker implements Tracker {
       this.#failRun = 0;
       this.#normalSince ??= ts;
       // cleared after failureClearMs of normal samples, not after one normal sample following a long gap
-      if (this.episode.latched && ts - this.#normalSince >= this.cfg.failureClearMs) {
+      if (this.episode.latched && !this.heldOpen(ts) && ts - this.#normalSince >= this.cfg.failureClearMs) {
         this.episode.clear(ts, `${this.name} back to normal for ${duration(ts - this.#normalSince)}`, out);
         this.channel.rebaseline();
       }
@@ -188,6 +188,11 @@ export abstract class TrendTracker implements Tracker {
     }
   }
 
+  /** A latched episode a subclass still has evidence for, though its samples are below the failure point. */
+  protected heldOpen(_ts: number): boolean {
+    return false;
+  }
+
   /** Extra evidence a subclass demands before a deviation counts (e.g. whole degrees, not quantization). */
   protected significant(_a: Assessment): boolean {
     return true;
@@ -214,6 +219,9 @@ export class CpuTracker extends TrendTracker {
   readonly #peaks = new Float64Array(24).fill(Number.NEGATIVE_INFINITY);
   #peakHour = -1;
   #dayPeak = Number.NEGATIVE_INFINITY;
+  /** samples in a row near the critical while the room is hot, and the last such sample */
+  #nearRun = 0;
+  #lastNear = Number.NEGATIVE_INFINITY;
 
   constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
     super(cfg, prefix, host, name, "thermal", cfg.cpuMinExcessC, false, cfg.slowBucketMs);
@@ -236,6 +244,37 @@ export class CpuTracker extends TrendTracker {
     return this.#dayPeak;
   }
 
+  /**
+   * About to pass its critical because the room is hot: at or above the BMC's upper non-critical threshold with
+   * the inlet `roomCauseC` over its level, `confirmSamples` in a row, and nothing else open on this CPU: a
+   * warning with the room as its cause. Latched, so the twin judge leaves it alone (the room confounds it); it
+   * clears `failureClearMs` after the last sample near or at the critical; reaching the critical makes it critical.
+   */
+  #nearLimit(r: Reading & { value: number }, limit: number, ctx: HostContext, out: SensorEvent[]): void {
+    const unc = th(r, "unc");
+    const room = unc !== null && r.value >= unc && r.value < limit ? ctx.roomCause(r.ts) : null;
+    this.#nearRun = room === null ? 0 : this.#nearRun + 1;
+    if (room !== null) this.#lastNear = r.ts;
+    if (room === null || this.#nearRun < this.cfg.confirmSamples || this.episode.open) return;
+    this.episode.raise(
+      {
+        ts: r.ts,
+        severity: "warning",
+        kind: "degradation",
+        reason: `${this.name} at ${degC(r.value)}, past its warning ${degC(unc as number)} and near its critical ${degC(limit)}${room}`,
+        predictedFailureAt: null,
+        confidence: 0.8,
+        latched: true,
+        cause: EventCause.Environment,
+      },
+      out,
+    );
+  }
+
+  protected override heldOpen(ts: number): boolean {
+    return ts - this.#lastNear < this.cfg.failureClearMs;
+  }
+
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
     const sib = ctx.siblingLevel(ctx.cpus, this.name, r.ts);
     const stuck = sib !== null && this.stuck(r.ts, r.value, sib);
@@ -253,6 +292,7 @@ export class CpuTracker extends TrendTracker {
       out,
       room === null ? undefined : EventCause.Environment,
     );
+    this.#nearLimit(r, limit, ctx, out);
     // during a load burst the CPUs' loads differ most: context, not evidence about a heatsink
     const peak = this.#peak(r.ts, r.value);
     if (sib === null || stuck) return;

@@ -54,16 +54,32 @@ describe("detector - a hot room is danger with its cause", () => {
     expect(critical(hot).map((e) => e.sensor)).toEqual(["Inlet Temp"]);
   });
 
-  it("normal CRAC excursions of 1.5 to 5 C raise nothing, even with hot CPUs", () => {
+  it("normal CRAC excursions of 1.5 to 5 C raise nothing, even with CPUs past their warning threshold", () => {
     for (const [seed, delta] of [
       [4, 1.5],
       [5, 3],
       [6, 5],
       [7, -5],
     ] as const) {
-      const events = run(createDetector(), room(seed, delta, 3, 55), 30 * HOUR, 2 * MIN);
+      // CPUs at 79-83 C in the normal room, 84-88 C (past their 85 C warning) during a +5 C excursion
+      const spec = { ...room(seed, delta, 3, 58), cpuThresholds: true };
+      const events = run(createDetector(), spec, 30 * HOUR, 2 * MIN);
       expect(events, `excursion of ${delta} C`).toEqual([]);
     }
+  });
+
+  it("a CPU about to pass its critical because the room is hot: a warning with the cause, cleared after the room", () => {
+    const spec = { ...room(9, 22, 2, 43), cpuThresholds: true };
+    const events = run(createDetector(), spec, 20 * HOUR, 2 * MIN).filter((e) => e.sensor === "CPU2 Temp");
+    expect(events.map((e) => [e.severity, e.kind, e.cause])).toEqual([
+      ["warning", "degradation", EventCause.Environment],
+      ["info", "cleared", undefined],
+    ]);
+    expect(events[0]?.reason).toMatch(
+      /CPU2 Temp at 8\d C, past its warning 85 C and near its critical 95 C; inlet 4\d C \(\+2\d C over its level\): room or rack cooling/,
+    );
+    // cleared an hour after the last sample near the critical (the room is back at 14 h), not an hour after the warning
+    expect((events[1]?.ts ?? 0) - 1_700_000_000_000).toBeGreaterThan(14.9 * HOUR);
   });
 
   it("a CPU at its critical in a steady room is its own fault: no cause", () => {
