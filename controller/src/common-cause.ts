@@ -39,8 +39,8 @@ export type Incident = {
 
 export type CommonCause = {
   incidents: Incident[];
-  /** hosts that may not start an evacuation now, with why */
-  held: Map<string, string>;
+  /** hosts that may not start an evacuation now: in an unacknowledged incident, or settling */
+  held: Set<string>;
   /** open incident alerts whose hosts are all gone from it (cleared, or released and evacuating) */
   resolved: string[];
 };
@@ -136,15 +136,9 @@ export function commonCause(
     fleetMin,
   );
 
-  const held = new Map<string, string>();
-  for (const i of incidents)
-    if (!i.acked)
-      for (const h of i.hosts)
-        held.set(h, `held by ${i.id}: ${i.hosts.length} host(s) of ${i.scope} too hot at once, one cause`);
+  const held = new Set(incidents.flatMap((i) => (i.acked ? [] : i.hosts)));
   const inIncident = new Set(incidents.flatMap((i) => i.hosts));
-  for (const h of env)
-    if (!inIncident.has(h.host) && input.now < h.since + s.settleMs)
-      held.set(h.host, `its room is hot: waits ${Math.ceil((h.since + s.settleMs - input.now) / 1000)} s for others`);
+  for (const h of env) if (!inIncident.has(h.host) && input.now < h.since + s.settleMs) held.add(h.host);
   const live = new Set(incidents.map((i) => i.id));
   const resolved = [...open.values()].filter((a) => !live.has(a.id)).map((a) => a.id);
   return { incidents, held, resolved };

@@ -210,7 +210,7 @@ function admitDegraded(
       reason: `safety brake: ${status.inRemediation} of at most ${status.limit} hosts already in remediation; evacuation of ${h} waits`,
     });
   }
-  const held = [...cc.held.keys()].sort();
+  const held = [...cc.held].sort();
   const incidents = cc.incidents.map(({ id, scope, hosts, acked }) => ({ id, scope, hosts, acked }));
   return { ...status, engaged: status.engaged || held.length > 0, held, incidents };
 }

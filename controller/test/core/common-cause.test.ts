@@ -155,6 +155,6 @@ describe("common cause", () => {
       alerts: s.alerts ?? new Map(),
     });
     expect(cc.incidents.map((i) => [i.scope, i.hosts])).toEqual([["fleet", ["h01", "h12", "h24"]]]);
-    expect([...cc.held.keys()].sort()).toEqual(["h01", "h12", "h24"]);
+    expect([...cc.held].sort()).toEqual(["h01", "h12", "h24"]);
   });
 });
