@@ -71,7 +71,8 @@ function environmentHosts(
     if (a.cause !== EventCause.Environment) first.set(a.host, null);
     else if (!prev || a.openedAt < prev.openedAt) first.set(a.host, a);
   }
-  const rack = new Map(hosts.map((h) => [h.name, h.rack ?? null]));
+  // an empty rack name is no rack (the alert's host, its scope, must not be empty)
+  const rack = new Map(hosts.map((h) => [h.name, h.rack || null]));
   const out: EnvHost[] = [];
   for (const [host, a] of first)
     if (a) out.push({ host, rack: rack.get(host) ?? null, since: a.openedAt, reason: a.reason });
