@@ -69,8 +69,8 @@ export function controllerAlert(
 }
 
 /**
- * Acknowledge by alert id or by host name (every unacknowledged alert of the host).
- * Throws unknown_event when the target is neither.
+ * Acknowledge by alert id, or by host (or incident rack) name: every unacknowledged alert filed under it.
+ * Throws unknown_event when the target is none of these.
  */
 export function ackAlerts(
   alerts: ReadonlyMap<string, Alert>,
@@ -83,9 +83,11 @@ export function ackAlerts(
   const ack = { by, at: now, note };
   const one = alerts.get(target);
   if (one) return one.ack ? [] : [{ ...one, ack }];
-  if (!knownHost(target))
-    throw new OpsError(ErrorCode.UnknownEvent, `no alert or host named ${JSON.stringify(target)}`);
-  return [...alerts.values()].filter((a) => a.host === target && !a.ack).map((a) => ({ ...a, ack }));
+  const of = [...alerts.values()].filter((a) => a.host === target);
+  // a rack's common-cause incident is filed under the rack's name, so `presage ack <rack>` works too
+  if (!knownHost(target) && of.length === 0)
+    throw new OpsError(ErrorCode.UnknownEvent, `no alert, host or rack named ${JSON.stringify(target)}`);
+  return of.filter((a) => !a.ack).map((a) => ({ ...a, ack }));
 }
 
 /** Open, unacknowledged critical alerts whose next escalation time has come. */

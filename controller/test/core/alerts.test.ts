@@ -53,7 +53,11 @@ describe("alerts", () => {
         .map((a) => a.id)
         .sort(),
     ).toEqual(["e1", "p1"]);
-    expect(() => ackAlerts(b, "nope", "bob", "", 9_000, () => false)).toThrow(/no alert or host named "nope"/);
+    expect(() => ackAlerts(b, "nope", "bob", "", 9_000, () => false)).toThrow(/no alert, host or rack named "nope"/);
+    const rack = book([{ ...(seen(new Map(), ev({ id: "ctl-cooling-r1-1" }))[0] as Alert), host: "r1" }]);
+    expect(ackAlerts(rack, "r1", "carol", "CRAC fixed", 9_000, () => false).map((a) => a.id)).toEqual([
+      "ctl-cooling-r1-1",
+    ]);
   });
 
   it("alerts - unacknowledged criticals come due once per escalation interval", () => {
