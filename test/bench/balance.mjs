@@ -10,65 +10,7 @@ import { planGreedyBaseline } from "../../controller/dist/balance/greedy-baselin
 import { measureImbalance } from "../../controller/dist/balance/imbalance.js";
 import { PRICE_SCALE, planRebalance } from "../../controller/dist/balance/planner.js";
 import { defaultControllerConfig } from "../../controller/dist/config.js";
-import { seededRandom as rng } from "../../shared/dist/random.js";
-
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const ROUND = 15 * MIN; // the controller's automatic rebalance period in this run
-const DAY_ROUNDS = (24 * HOUR) / ROUND;
-const HEADROOM = { cpu: 0.1, memory: 0.1 };
-const CLASSES = 8; // workload classes with their own daily peak (web by day, batch by night, ...)
-
-/**
- * A skewed fleet: VMs of one workload class cluster on neighbouring hosts (tenants are placed
- * together), and a fifth of the hosts start with twice the VMs of the rest.
- */
-function makeFleet(nHosts, seed) {
-  const r = rng(seed);
-  const hosts = [];
-  for (let i = 0; i < nHosts; i++)
-    hosts.push({ name: `h${i}`, state: "healthy", up: true, cpuCapacity: 48, memoryMiB: 384 * 1024, cpuUtilPct: 0 });
-  const overhead = hosts.map(() => 0.5 + r() * 2);
-  const vms = [];
-  const profile = new Map();
-  for (let i = 0; i < nHosts; i++) {
-    const perHost = i % 5 === 0 ? 18 : 9;
-    const cls = Math.floor((i / nHosts) * CLASSES);
-    for (let k = 0; k < perHost; k++) {
-      const vcpus = [2, 4, 4, 8, 8, 16][Math.floor(r() * 6)];
-      const id = `vm${vms.length}`;
-      vms.push({
-        id,
-        host: `h${i}`,
-        home: `h${i}`,
-        vcpus,
-        memoryMiB: vcpus * 2048 * (1 + Math.floor(r() * 2)),
-        dirtyRateMiBps: Math.round(r() ** 3 * 600),
-        cpuDemand: 0,
-      });
-      profile.set(id, { base: 0.15 + r() * 0.35, amp: 0.3 + r() * 0.6, phase: (cls / CLASSES) * 2 * Math.PI, walk: 0 });
-    }
-  }
-  return { fleet: { hosts, vms }, profile, overhead, r };
-}
-
-/** Demand at time t: a daily wave per class plus a slow random walk per VM. The agent then measures it. */
-function drift(fleet, profile, overhead, r, t) {
-  const day = (2 * Math.PI * t) / (24 * HOUR);
-  const vms = fleet.vms.map((vm) => {
-    const p = profile.get(vm.id);
-    p.walk = Math.max(-0.2, Math.min(0.2, p.walk + (r() - 0.5) * 0.04));
-    const f = Math.max(0.02, Math.min(1, p.base * (1 + p.amp * Math.sin(day + p.phase)) + p.walk));
-    return { ...vm, cpuDemand: f * vm.vcpus };
-  });
-  const used = new Map();
-  for (const vm of vms) used.set(vm.host, (used.get(vm.host) ?? 0) + vm.cpuDemand);
-  const hosts = fleet.hosts.map((h, i) => ({
-    ...h,
-    cpuUtilPct: Math.min(100, (100 * ((used.get(h.name) ?? 0) + overhead[i])) / h.cpuCapacity),
-  }));
-  return { hosts, vms };
-}
+import { DAY_ROUNDS, drift, HEADROOM, HOUR, makeFleet, ROUND } from "./balance-sim.mjs";
 
 const cfg = defaultControllerConfig().rebalance;
 const PRICE = { perMove: cfg.pricePerMove, perGiB: cfg.pricePerGiB, gainHours: cfg.gainHorizonMs / HOUR };
@@ -161,7 +103,7 @@ for (const nHosts of [100, 1000]) {
     const none = simulate(nHosts, maxMoves, "none", 7);
     const vms = makeFleet(nHosts, 7).fleet.vms.length;
     console.log(
-      `\n== ${nHosts} hosts, ${vms} VMs, one simulated day, a round every ${ROUND / MIN} min, at most ${maxMoves} ` +
+      `\n== ${nHosts} hosts, ${vms} VMs, one simulated day, a round every ${ROUND / 60_000} min, at most ${maxMoves} ` +
         "moves per round; presage at aggressiveness 3, cool-down 2 h ==",
     );
     console.log(
