@@ -1,0 +1,123 @@
+// Oracle runs for `pnpm bench:balance`: how low CPU imbalance goes with a given number of migrations
+// for a planner that knows the simulator's future, which no controller does. Not a planner and not
+// compared as one: it measures what the target asks. The search is greedy, so the best possible may be
+// a little lower; it is a bound on what knowing the present or the past could buy. Two runs, each one static placement
+// reached from the start by single moves (best drop of squared deviations first, each VM at most once,
+// headroom and convergence as the planners have them):
+// - "final": knows the demand of the last sample and balances for that moment only;
+// - "day": knows the whole day's demand and balances for all of it (what perfect per-VM demand
+//   history could tell a planner that does not chase the wave).
+import { migrationCost } from "../../controller/dist/balance/cost.js";
+import { DAY_ROUNDS, drift, HEADROOM, makeFleet, ROUND } from "./balance-sim.mjs";
+
+/** Each VM's normalised CPU demand in every round of the day, and the start placement. */
+function demandTrace(nHosts, seed) {
+  const { fleet: start, profile, overhead, r } = makeFleet(nHosts, seed);
+  const T = DAY_ROUNDS + 1;
+  const cap = start.hosts[0].cpuCapacity;
+  const demand = start.vms.map(() => new Float64Array(T));
+  let fleet = start;
+  for (let t = 0; t < T; t++) {
+    fleet = drift(fleet, profile, overhead, r, t * ROUND);
+    fleet.vms.forEach((vm, i) => {
+      demand[i][t] = vm.cpuDemand / cap;
+    });
+  }
+  const hostIndex = new Map(start.hosts.map((h, i) => [h.name, i]));
+  return { start, demand, overhead: overhead.map((o) => o / cap), hostIndex, T };
+}
+
+/**
+ * The bound at each budget (number of migrations): CPU imbalance at the last sample, its mean over
+ * the day, and GiB copied. `rounds`: the samples the bound balances for.
+ */
+function boundCurve(trace, budgets, rounds) {
+  const { start, demand, overhead, hostIndex, T } = trace;
+  const n = start.hosts.length;
+  const width = 16; // hosts tried per step from each list: the most spread, the most and the least loaded
+  const memLimit = start.hosts[0].memoryMiB * (1 - HEADROOM.memory);
+  const load = overhead.map((o) => new Float64Array(T).fill(o));
+  const mem = new Array(n).fill(0);
+  const on = Array.from({ length: n }, () => []);
+  start.vms.forEach((vm, i) => {
+    const h = hostIndex.get(vm.host);
+    for (let t = 0; t < T; t++) load[h][t] += demand[i][t];
+    mem[h] += vm.memoryMiB;
+    on[h].push(i);
+  });
+  const sigma = (t) => {
+    let s = 0;
+    let s2 = 0;
+    for (let h = 0; h < n; h++) {
+      s += load[h][t];
+      s2 += load[h][t] ** 2;
+    }
+    return Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2));
+  };
+  const mean = rounds.map((t) => load.reduce((a, l) => a + l[t], 0) / n); // the same for every placement
+  const level = (h) => rounds.reduce((a, t) => a + load[h][t], 0);
+  const spread = (h) => rounds.reduce((a, t, j) => a + (load[h][t] - mean[j]) ** 2, 0);
+  const moved = new Set();
+  const out = [];
+  let gib = 0;
+  for (let k = 1; k <= Math.max(...budgets); k++) {
+    const bySpread = [...load.keys()].sort((a, b) => spread(b) - spread(a));
+    const byLevel = [...load.keys()].sort((a, b) => level(b) - level(a));
+    const hosts = [...new Set([...bySpread.slice(0, width), ...byLevel.slice(0, width), ...byLevel.slice(-width)])];
+    const best = bestMove(hosts);
+    if (!best) {
+      for (const b of budgets) if (b >= k) out.push(state(k - 1));
+      break;
+    }
+    for (let t = 0; t < T; t++) {
+      load[best.s][t] -= demand[best.vi][t];
+      load[best.t][t] += demand[best.vi][t];
+    }
+    const vm = start.vms[best.vi];
+    mem[best.s] -= vm.memoryMiB;
+    mem[best.t] += vm.memoryMiB;
+    on[best.s].splice(on[best.s].indexOf(best.vi), 1);
+    on[best.t].push(best.vi);
+    moved.add(best.vi);
+    gib += best.copyMiB / 1024;
+    if (budgets.includes(k)) out.push(state(k));
+  }
+  return out;
+
+  function state(moves) {
+    let m = 0;
+    for (let t = 0; t < T; t++) m += sigma(t);
+    return { moves, final: sigma(T - 1), mean: m / T, gib };
+  }
+
+  function bestMove(candidates) {
+    let best = null;
+    for (const s of candidates)
+      for (const vi of on[s]) {
+        const cost = moved.has(vi) ? null : migrationCost(start.vms[vi]);
+        if (!cost) continue;
+        const d = demand[vi];
+        for (const t of candidates) {
+          if (t === s || mem[t] + start.vms[vi].memoryMiB > memLimit) continue;
+          let gain = 0;
+          let fits = true;
+          for (const u of rounds) {
+            if (load[t][u] + d[u] > 1 - HEADROOM.cpu) {
+              fits = false;
+              break;
+            }
+            gain += 2 * d[u] * (load[s][u] - load[t][u]) - 2 * d[u] * d[u];
+          }
+          if (fits && gain > 0 && (!best || gain > best.gain)) best = { gain, s, t, vi, copyMiB: cost.copyMiB };
+        }
+      }
+    return best;
+  }
+}
+
+/** Both oracle runs for one fleet size at the given budgets. */
+export function bounds(nHosts, seed, budgets) {
+  const trace = demandTrace(nHosts, seed);
+  const all = [...Array(trace.T).keys()];
+  return { final: boundCurve(trace, budgets, [trace.T - 1]), day: boundCurve(trace, budgets, all) };
+}
