@@ -1,7 +1,7 @@
 // Oracle runs for `pnpm bench:balance`: how low CPU imbalance goes with a given number of migrations
 // for a planner that knows the simulator's future, which no controller does. Not a planner and not
 // compared as one: it measures what the target asks. The search is greedy, so the best possible may be
-// a little lower; it is a bound on what knowing the present or the past could buy. Two runs, each one static placement
+// a little lower. Two runs, each one static placement
 // reached from the start by single moves (best drop of squared deviations first, each VM at most once,
 // headroom and convergence as the planners have them):
 // - "final": knows the demand of the last sample and balances for that moment only;
