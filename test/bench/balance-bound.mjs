@@ -1,21 +1,26 @@
 // Oracle runs for `pnpm bench:balance`: how low CPU imbalance goes with a given number of migrations
 // for a planner that knows the simulator's future, which no controller does. Not a planner and not
 // compared as one: it measures what the target asks. The search is greedy, so the best possible may be
-// a little lower. Two runs, each one static placement
-// reached from the start by single moves (best drop of squared deviations first, each VM at most once,
-// headroom and convergence as the planners have them):
+// a little lower. Three runs, each one static placement reached from the start by single moves (best
+// drop of squared deviations first, each VM at most once, headroom and convergence as the planners
+// have them), judged on the real demand:
 // - "final": knows the demand of the last sample and balances for that moment only;
-// - "day": knows the whole day's demand and balances for all of it (what perfect per-VM demand
-//   history could tell a planner that does not chase the wave).
+// - "day": knows the whole day's demand and balances for all of it;
+// - "wave": knows each VM's daily wave but not its random walk, and balances for the whole day: what a
+//   perfect per-VM daily profile (demand history) could tell a planner that does not chase the wave.
 import { migrationCost } from "../../controller/dist/balance/cost.js";
-import { DAY_ROUNDS, drift, HEADROOM, makeFleet, ROUND } from "./balance-sim.mjs";
+import { DAY_ROUNDS, demandFraction, drift, HEADROOM, makeFleet, ROUND } from "./balance-sim.mjs";
 
-/** Each VM's normalised CPU demand in every round of the day, and the start placement. */
+/** Each VM's normalised CPU demand in every round of the day (with and without its walk), and the start placement. */
 function demandTrace(nHosts, seed) {
   const { fleet: start, profile, overhead, r } = makeFleet(nHosts, seed);
   const T = DAY_ROUNDS + 1;
   const cap = start.hosts[0].cpuCapacity;
   const demand = start.vms.map(() => new Float64Array(T));
+  const wave = start.vms.map((vm) => {
+    const p = profile.get(vm.id);
+    return Float64Array.from({ length: T }, (_, t) => (demandFraction(p, t * ROUND, 0) * vm.vcpus) / cap);
+  });
   let fleet = start;
   for (let t = 0; t < T; t++) {
     fleet = drift(fleet, profile, overhead, r, t * ROUND);
@@ -24,24 +29,30 @@ function demandTrace(nHosts, seed) {
     });
   }
   const hostIndex = new Map(start.hosts.map((h, i) => [h.name, i]));
-  return { start, demand, overhead: overhead.map((o) => o / cap), hostIndex, T };
+  return { start, demand, wave, overhead: overhead.map((o) => o / cap), hostIndex, T };
 }
 
 /**
  * The bound at each budget (number of migrations): CPU imbalance at the last sample, its mean over
- * the day, and GiB copied. `rounds`: the samples the bound balances for.
+ * the day, and GiB copied. `rounds`: the samples the bound balances for; `known`: the demand it
+ * chooses on (the real one, or the wave alone); imbalance is measured on the real demand.
  */
-function boundCurve(trace, budgets, rounds) {
-  const { start, demand, overhead, hostIndex, T } = trace;
+function boundCurve(trace, budgets, rounds, known) {
+  const { start, demand: actual, overhead, hostIndex, T } = trace;
+  const demand = known;
   const n = start.hosts.length;
   const width = 16; // hosts tried per step from each list: the most spread, the most and the least loaded
   const memLimit = start.hosts[0].memoryMiB * (1 - HEADROOM.memory);
-  const load = overhead.map((o) => new Float64Array(T).fill(o));
+  const load = overhead.map((o) => new Float64Array(T).fill(o)); // as the oracle knows it
+  const real = overhead.map((o) => new Float64Array(T).fill(o));
   const mem = new Array(n).fill(0);
   const on = Array.from({ length: n }, () => []);
   start.vms.forEach((vm, i) => {
     const h = hostIndex.get(vm.host);
-    for (let t = 0; t < T; t++) load[h][t] += demand[i][t];
+    for (let t = 0; t < T; t++) {
+      load[h][t] += demand[i][t];
+      real[h][t] += actual[i][t];
+    }
     mem[h] += vm.memoryMiB;
     on[h].push(i);
   });
@@ -49,8 +60,8 @@ function boundCurve(trace, budgets, rounds) {
     let s = 0;
     let s2 = 0;
     for (let h = 0; h < n; h++) {
-      s += load[h][t];
-      s2 += load[h][t] ** 2;
+      s += real[h][t];
+      s2 += real[h][t] ** 2;
     }
     return Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2));
   };
@@ -72,6 +83,8 @@ function boundCurve(trace, budgets, rounds) {
     for (let t = 0; t < T; t++) {
       load[best.s][t] -= demand[best.vi][t];
       load[best.t][t] += demand[best.vi][t];
+      real[best.s][t] -= actual[best.vi][t];
+      real[best.t][t] += actual[best.vi][t];
     }
     const vm = start.vms[best.vi];
     mem[best.s] -= vm.memoryMiB;
@@ -115,9 +128,13 @@ function boundCurve(trace, budgets, rounds) {
   }
 }
 
-/** Both oracle runs for one fleet size at the given budgets. */
+/** The three oracle runs for one fleet size at the given budgets. */
 export function bounds(nHosts, seed, budgets) {
   const trace = demandTrace(nHosts, seed);
   const all = [...Array(trace.T).keys()];
-  return { final: boundCurve(trace, budgets, [trace.T - 1]), day: boundCurve(trace, budgets, all) };
+  return {
+    final: boundCurve(trace, budgets, [trace.T - 1], trace.demand),
+    day: boundCurve(trace, budgets, all, trace.demand),
+    wave: boundCurve(trace, budgets, all, trace.wave),
+  };
 }

@@ -42,18 +42,22 @@ export function makeFleet(nHosts, seed) {
   return { fleet: { hosts, vms }, profile, overhead, r };
 }
 
+/** A VM's demand as a fraction of its vCPUs at time t: its class's daily wave plus its walk. */
+export function demandFraction(p, t, walk) {
+  const day = (2 * Math.PI * t) / (24 * HOUR);
+  return Math.max(0.02, Math.min(1, p.base * (1 + p.amp * Math.sin(day + p.phase)) + walk));
+}
+
 /**
  * Demand at time t: a daily wave per class plus a slow random walk per VM. The agent then measures it.
  * The walk draws from `r` once per VM per call, in fleet order, whatever the placement: every strategy
  * (and the bounds) sees the same demand.
  */
 export function drift(fleet, profile, overhead, r, t) {
-  const day = (2 * Math.PI * t) / (24 * HOUR);
   const vms = fleet.vms.map((vm) => {
     const p = profile.get(vm.id);
     p.walk = Math.max(-0.2, Math.min(0.2, p.walk + (r() - 0.5) * 0.04));
-    const f = Math.max(0.02, Math.min(1, p.base * (1 + p.amp * Math.sin(day + p.phase)) + p.walk));
-    return { ...vm, cpuDemand: f * vm.vcpus };
+    return { ...vm, cpuDemand: demandFraction(p, t, p.walk) * vm.vcpus };
   });
   const used = new Map();
   for (const vm of vms) used.set(vm.host, (used.get(vm.host) ?? 0) + vm.cpuDemand);

@@ -162,25 +162,21 @@ function reportBounds(rows) {
   console.log(
     `\noracle runs at ${rows[0].nHosts} hosts, not planners (they know the simulator's future; a greedy search, so the best ` +
       "possible may be a little lower): one placement reached from the start with at most half of greedy's migrations, " +
-      "balanced for the last sample only, or for the whole day",
+      "balanced for the last sample only, for the whole day, or for the whole day knowing each VM's daily wave but not its walk",
   );
+  const fig = (x) => ({
+    migrations: x.moves,
+    finalCpu: Number(f3(x.final)),
+    meanCpu: Number(f3(x.mean)),
+    gib: Math.round(x.gib),
+  });
+  const said = (x) => `${f3(x.final)} / ${f3(x.mean)} after ${x.moves} migrations, ${x.gib.toFixed(0)} GiB`;
   rows.forEach((r, i) => {
-    const [fin, day] = [b.final[i], b.day[i]];
-    r.bound = {
-      budget: budgets[i],
-      lastSample: { migrations: fin.moves, finalCpu: Number(f3(fin.final)), gib: Math.round(fin.gib) },
-      wholeDay: {
-        migrations: day.moves,
-        finalCpu: Number(f3(day.final)),
-        meanCpu: Number(f3(day.mean)),
-        gib: Math.round(day.gib),
-      },
-    };
+    r.bound = { budget: budgets[i], lastSample: fig(b.final[i]), wholeDay: fig(b.day[i]), dailyWave: fig(b.wave[i]) };
     console.log(
-      `  ${r.maxMoves} moves per round, at most ${budgets[i]} migrations / ${Math.floor(gib(r.base) / 2)} GiB (greedy ends at ` +
-        `${f3(finalCpu(r.base))}, day mean ${f3(meanCpu(r.base.series))}): for the last sample ${f3(fin.final)} after ${fin.moves} ` +
-        `migrations, ${fin.gib.toFixed(0)} GiB; for the whole day final ${f3(day.final)}, mean ${f3(day.mean)} after ` +
-        `${day.moves} migrations, ${day.gib.toFixed(0)} GiB`,
+      `  ${r.maxMoves} moves per round, at most ${budgets[i]} migrations / ${Math.floor(gib(r.base) / 2)} GiB; final / mean CPU: ` +
+        `greedy ${f3(finalCpu(r.base))} / ${f3(meanCpu(r.base.series))}; for the last sample ${said(b.final[i])}; ` +
+        `for the whole day ${said(b.day[i])}; knowing the daily wave ${said(b.wave[i])}`,
     );
   });
 }
