@@ -10,7 +10,7 @@
  * `price.perMove` plus `price.perGiB` per GiB pre-copy will send (memory and dirty rate). Both are
  * imbalance-hours. A move is made only if its gain exceeds its cost scaled by aggressiveness
  * (PRICE_SCALE: 1 asks four times the price, 5 a quarter of it); the best move is the one with the
- * most gain per cost. Sources are the most loaded healthy hosts, targets the least loaded ones
+ * most net benefit (gain minus cost), and the plan stops when that one does not pay. Sources are the most loaded healthy hosts, targets the least loaded ones
  * (CANDIDATE_HOSTS of each per resource), so a step costs the same on 10 or 10,000 hosts. A
  * DRS-style tolerance per aggressiveness (TOLERANCE) leaves a fleet whose imbalance score is within
  * it alone; a plan that starts stops once the score is at or below TOLERANCE_STOP_FRACTION of it
