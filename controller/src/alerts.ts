@@ -13,15 +13,17 @@ const sameCondition = (a: Alert, host: string, component: string, sensor: string
 /**
  * The alerts an event creates or changes (to be stored), given the alerts so far. `now` is the
  * controller's clock: alerts open and escalate on it, never on the agent's `ev.ts`.
- * Redelivery of an event already seen changes nothing.
+ * Redelivery of an event already seen changes nothing. A `cleared` closes only what it is newer than (by the
+ * agent's stamps): an outbox that replays an old clearing after a reconnect must not end a later critical.
  */
 export function alertsForEvent(alerts: ReadonlyMap<string, Alert>, ev: SensorEvent, now: number): Alert[] {
   if (alerts.has(ev.id)) return [];
   const open = [...alerts.values()].filter((a) => !a.cleared && sameCondition(a, ev.host, ev.component, ev.sensor));
-  if (ev.kind === EventKind.Cleared) return open.map((a) => ({ ...a, cleared: true, lastEventAt: now }));
+  if (ev.kind === EventKind.Cleared)
+    return open.filter((a) => (a.eventTs ?? ev.ts) <= ev.ts).map((a) => ({ ...a, cleared: true, lastEventAt: now }));
   if (ev.severity === Severity.Info) return [];
   const same = open.find((a) => a.severity === ev.severity);
-  if (same) return [{ ...same, lastEventAt: now, reason: ev.reason }];
+  if (same) return [{ ...same, lastEventAt: now, eventTs: Math.max(same.eventTs ?? ev.ts, ev.ts), reason: ev.reason }];
   return [
     {
       id: ev.id,
@@ -32,6 +34,7 @@ export function alertsForEvent(alerts: ReadonlyMap<string, Alert>, ev: SensorEve
       reason: ev.reason,
       openedAt: now,
       lastEventAt: now,
+      eventTs: ev.ts,
       cleared: false,
       ack: null,
       escalations: 0,
