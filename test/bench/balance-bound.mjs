@@ -32,100 +32,108 @@ function demandTrace(nHosts, seed) {
   return { start, demand, wave, overhead: overhead.map((o) => o / cap), hostIndex, T };
 }
 
+/** Per host: its CPU load in every round as the oracle knows it (`load`) and as it is (`real`), memory, VMs. */
+function startPlacement(trace, known) {
+  const { start, demand, overhead, hostIndex, T } = trace;
+  const n = start.hosts.length;
+  const p = {
+    load: overhead.map((o) => new Float64Array(T).fill(o)),
+    real: overhead.map((o) => new Float64Array(T).fill(o)),
+    mem: new Array(n).fill(0),
+    on: Array.from({ length: n }, () => []),
+  };
+  start.vms.forEach((vm, i) => {
+    const h = hostIndex.get(vm.host);
+    for (let t = 0; t < T; t++) {
+      p.load[h][t] += known[i][t];
+      p.real[h][t] += demand[i][t];
+    }
+    p.mem[h] += vm.memoryMiB;
+    p.on[h].push(i);
+  });
+  return p;
+}
+
+/**
+ * The single move among `candidates` that lowers the squared deviations over `rounds` the most, as the
+ * oracle knows demand (all hosts have the same capacity, so a move of d changes them by 2d(a - b) - 2d²).
+ */
+function bestMove(p, trace, known, rounds, moved, candidates) {
+  const memLimit = trace.start.hosts[0].memoryMiB * (1 - HEADROOM.memory);
+  let best = null;
+  for (const s of candidates)
+    for (const vi of p.on[s]) {
+      const cost = moved.has(vi) ? null : migrationCost(trace.start.vms[vi]);
+      if (!cost) continue;
+      const d = known[vi];
+      for (const t of candidates) {
+        if (t === s || p.mem[t] + trace.start.vms[vi].memoryMiB > memLimit) continue;
+        let gain = 0;
+        let fits = true;
+        for (const u of rounds) {
+          if (p.load[t][u] + d[u] > 1 - HEADROOM.cpu) {
+            fits = false;
+            break;
+          }
+          gain += 2 * d[u] * (p.load[s][u] - p.load[t][u]) - 2 * d[u] * d[u];
+        }
+        if (fits && gain > 0 && (!best || gain > best.gain)) best = { gain, s, t, vi, copyMiB: cost.copyMiB };
+      }
+    }
+  return best;
+}
+
 /**
  * The bound at each budget (number of migrations): CPU imbalance at the last sample, its mean over
  * the day, and GiB copied. `rounds`: the samples the bound balances for; `known`: the demand it
  * chooses on (the real one, or the wave alone); imbalance is measured on the real demand.
  */
 function boundCurve(trace, budgets, rounds, known) {
-  const { start, demand: actual, overhead, hostIndex, T } = trace;
-  const demand = known;
+  const { start, demand, T } = trace;
   const n = start.hosts.length;
   const width = 16; // hosts tried per step from each list: the most spread, the most and the least loaded
-  const memLimit = start.hosts[0].memoryMiB * (1 - HEADROOM.memory);
-  const load = overhead.map((o) => new Float64Array(T).fill(o)); // as the oracle knows it
-  const real = overhead.map((o) => new Float64Array(T).fill(o));
-  const mem = new Array(n).fill(0);
-  const on = Array.from({ length: n }, () => []);
-  start.vms.forEach((vm, i) => {
-    const h = hostIndex.get(vm.host);
-    for (let t = 0; t < T; t++) {
-      load[h][t] += demand[i][t];
-      real[h][t] += actual[i][t];
-    }
-    mem[h] += vm.memoryMiB;
-    on[h].push(i);
-  });
+  const p = startPlacement(trace, known);
   const sigma = (t) => {
-    let s = 0;
-    let s2 = 0;
-    for (let h = 0; h < n; h++) {
-      s += real[h][t];
-      s2 += real[h][t] ** 2;
-    }
+    const s = p.real.reduce((a, l) => a + l[t], 0);
+    const s2 = p.real.reduce((a, l) => a + l[t] ** 2, 0);
     return Math.sqrt(Math.max(0, s2 / n - (s / n) ** 2));
   };
-  const mean = rounds.map((t) => load.reduce((a, l) => a + l[t], 0) / n); // the same for every placement
-  const level = (h) => rounds.reduce((a, t) => a + load[h][t], 0);
-  const spread = (h) => rounds.reduce((a, t, j) => a + (load[h][t] - mean[j]) ** 2, 0);
+  const state = (moves) => {
+    let m = 0;
+    for (let t = 0; t < T; t++) m += sigma(t);
+    return { moves, final: sigma(T - 1), mean: m / T, gib };
+  };
+  const mean = rounds.map((t) => p.load.reduce((a, l) => a + l[t], 0) / n); // the same for every placement
+  const level = (h) => rounds.reduce((a, t) => a + p.load[h][t], 0);
+  const spread = (h) => rounds.reduce((a, t, j) => a + (p.load[h][t] - mean[j]) ** 2, 0);
   const moved = new Set();
   const out = [];
   let gib = 0;
   for (let k = 1; k <= Math.max(...budgets); k++) {
-    const bySpread = [...load.keys()].sort((a, b) => spread(b) - spread(a));
-    const byLevel = [...load.keys()].sort((a, b) => level(b) - level(a));
+    const bySpread = [...p.load.keys()].sort((a, b) => spread(b) - spread(a));
+    const byLevel = [...p.load.keys()].sort((a, b) => level(b) - level(a));
     const hosts = [...new Set([...bySpread.slice(0, width), ...byLevel.slice(0, width), ...byLevel.slice(-width)])];
-    const best = bestMove(hosts);
+    const best = bestMove(p, trace, known, rounds, moved, hosts);
     if (!best) {
       for (const b of budgets) if (b >= k) out.push(state(k - 1));
       break;
     }
     for (let t = 0; t < T; t++) {
-      load[best.s][t] -= demand[best.vi][t];
-      load[best.t][t] += demand[best.vi][t];
-      real[best.s][t] -= actual[best.vi][t];
-      real[best.t][t] += actual[best.vi][t];
+      p.load[best.s][t] -= known[best.vi][t];
+      p.load[best.t][t] += known[best.vi][t];
+      p.real[best.s][t] -= demand[best.vi][t];
+      p.real[best.t][t] += demand[best.vi][t];
     }
     const vm = start.vms[best.vi];
-    mem[best.s] -= vm.memoryMiB;
-    mem[best.t] += vm.memoryMiB;
-    on[best.s].splice(on[best.s].indexOf(best.vi), 1);
-    on[best.t].push(best.vi);
+    p.mem[best.s] -= vm.memoryMiB;
+    p.mem[best.t] += vm.memoryMiB;
+    p.on[best.s].splice(p.on[best.s].indexOf(best.vi), 1);
+    p.on[best.t].push(best.vi);
     moved.add(best.vi);
     gib += best.copyMiB / 1024;
     if (budgets.includes(k)) out.push(state(k));
   }
   return out;
-
-  function state(moves) {
-    let m = 0;
-    for (let t = 0; t < T; t++) m += sigma(t);
-    return { moves, final: sigma(T - 1), mean: m / T, gib };
-  }
-
-  function bestMove(candidates) {
-    let best = null;
-    for (const s of candidates)
-      for (const vi of on[s]) {
-        const cost = moved.has(vi) ? null : migrationCost(start.vms[vi]);
-        if (!cost) continue;
-        const d = demand[vi];
-        for (const t of candidates) {
-          if (t === s || mem[t] + start.vms[vi].memoryMiB > memLimit) continue;
-          let gain = 0;
-          let fits = true;
-          for (const u of rounds) {
-            if (load[t][u] + d[u] > 1 - HEADROOM.cpu) {
-              fits = false;
-              break;
-            }
-            gain += 2 * d[u] * (load[s][u] - load[t][u]) - 2 * d[u] * d[u];
-          }
-          if (fits && gain > 0 && (!best || gain > best.gain)) best = { gain, s, t, vi, copyMiB: cost.copyMiB };
-        }
-      }
-    return best;
-  }
 }
 
 /** The three oracle runs for one fleet size at the given budgets. */
