@@ -38,6 +38,8 @@ export function alertsForEvent(alerts: ReadonlyMap<string, Alert>, ev: SensorEve
       cleared: false,
       ack: null,
       escalations: 0,
+      // common-cause recognition reads it (common-cause.ts)
+      ...(ev.cause ? { cause: ev.cause } : {}),
     },
   ];
 }

@@ -129,6 +129,8 @@ export const AlertSchema = Type.Object({
   cleared: Type.Boolean(),
   ack: Nullable(Type.Object({ by: Type.String(), at: Type.Number(), note: Type.String() })),
   escalations: Type.Number(),
+  /** the opening event's cause (an EventCause value: `environment` = room or rack cooling), when it named one */
+  cause: Type.Optional(Type.String({ maxLength: 64 })),
 });
 export type Alert = Static<typeof AlertSchema>;
 
