@@ -153,8 +153,8 @@ export const commands: Command[] = [
   },
   {
     name: "ack",
-    usage: "presage ack <event-id|host> [--note TEXT]",
-    summary: "acknowledge an alert, or every open alert of a host",
+    usage: "presage ack <event-id|host|rack> [--note TEXT]",
+    summary: "acknowledge an alert, or every open alert of a host (or of a rack's cooling incident)",
     options: note,
     examples: ['presage ack node-07 --note "replacing FAN3, ticket OPS-1234"', "presage ack ev-0193f2"],
     kind: "request",
@@ -162,7 +162,7 @@ export const commands: Command[] = [
     maxArgs: 1,
     request: (a) => {
       const target = a.positionals[0];
-      if (!target) throw usageError("missing <event-id|host>");
+      if (!target) throw usageError("missing <event-id|host|rack>");
       return { target, note: str(a, "note") };
     },
     render: (v, d: OpsReplies["ack"]) => r.ackView(v, d),

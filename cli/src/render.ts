@@ -250,6 +250,10 @@ export function statusView(v: View, d: OpsReplies["status"]): string {
     `hosts:      ${states || "none"}`,
     `vms:        ${d.vms}`,
     `migrations: ${d.activeMigrations} active`,
-    `brake:      ${b.engaged ? paint(v.style, "red", "ENGAGED") : "released"} (${b.inRemediation}/${b.limit} hosts in remediation${b.waiting.length ? `; waiting: ${b.waiting.join(", ")}` : ""})`,
+    `brake:      ${b.engaged ? paint(v.style, "red", "ENGAGED") : "released"} (${b.inRemediation}/${b.limit} hosts in remediation${b.waiting.length ? `; waiting: ${b.waiting.join(", ")}` : ""}${b.held?.length ? `; held: ${b.held.join(", ")}` : ""})`,
+    ...(b.incidents ?? []).map(
+      (i) =>
+        `incident:   ${paint(v.style, i.acked ? "yellow" : "red", i.id)} ${i.hosts.length} host(s) of ${i.scope} too hot at once (${i.hosts.join(", ")})${i.acked ? ", acknowledged: released under the brake" : `; held until the room is back or \`presage ack ${i.id}\``}`,
+    ),
   ].join("\n");
 }

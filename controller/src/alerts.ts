@@ -13,15 +13,17 @@ const sameCondition = (a: Alert, host: string, component: string, sensor: string
 /**
  * The alerts an event creates or changes (to be stored), given the alerts so far. `now` is the
  * controller's clock: alerts open and escalate on it, never on the agent's `ev.ts`.
- * Redelivery of an event already seen changes nothing.
+ * Redelivery of an event already seen changes nothing. A `cleared` closes only what it is newer than (by the
+ * agent's stamps): an outbox that replays an old clearing after a reconnect must not end a later critical.
  */
 export function alertsForEvent(alerts: ReadonlyMap<string, Alert>, ev: SensorEvent, now: number): Alert[] {
   if (alerts.has(ev.id)) return [];
   const open = [...alerts.values()].filter((a) => !a.cleared && sameCondition(a, ev.host, ev.component, ev.sensor));
-  if (ev.kind === EventKind.Cleared) return open.map((a) => ({ ...a, cleared: true, lastEventAt: now }));
+  if (ev.kind === EventKind.Cleared)
+    return open.filter((a) => (a.eventTs ?? ev.ts) <= ev.ts).map((a) => ({ ...a, cleared: true, lastEventAt: now }));
   if (ev.severity === Severity.Info) return [];
   const same = open.find((a) => a.severity === ev.severity);
-  if (same) return [{ ...same, lastEventAt: now, reason: ev.reason }];
+  if (same) return [{ ...same, lastEventAt: now, eventTs: Math.max(same.eventTs ?? ev.ts, ev.ts), reason: ev.reason }];
   return [
     {
       id: ev.id,
@@ -32,9 +34,12 @@ export function alertsForEvent(alerts: ReadonlyMap<string, Alert>, ev: SensorEve
       reason: ev.reason,
       openedAt: now,
       lastEventAt: now,
+      eventTs: ev.ts,
       cleared: false,
       ack: null,
       escalations: 0,
+      // common-cause recognition reads it (common-cause.ts)
+      ...(ev.cause ? { cause: ev.cause } : {}),
     },
   ];
 }
@@ -64,8 +69,8 @@ export function controllerAlert(
 }
 
 /**
- * Acknowledge by alert id or by host name (every unacknowledged alert of the host).
- * Throws unknown_event when the target is neither.
+ * Acknowledge by alert id, or by host (or incident rack) name: every unacknowledged alert filed under it.
+ * Throws unknown_event when the target is none of these.
  */
 export function ackAlerts(
   alerts: ReadonlyMap<string, Alert>,
@@ -78,9 +83,11 @@ export function ackAlerts(
   const ack = { by, at: now, note };
   const one = alerts.get(target);
   if (one) return one.ack ? [] : [{ ...one, ack }];
-  if (!knownHost(target))
-    throw new OpsError(ErrorCode.UnknownEvent, `no alert or host named ${JSON.stringify(target)}`);
-  return [...alerts.values()].filter((a) => a.host === target && !a.ack).map((a) => ({ ...a, ack }));
+  const of = [...alerts.values()].filter((a) => a.host === target);
+  // a rack's common-cause incident is filed under the rack's name, so `presage ack <rack>` works too
+  if (!knownHost(target) && of.length === 0)
+    throw new OpsError(ErrorCode.UnknownEvent, `no alert, host or rack named ${JSON.stringify(target)}`);
+  return of.filter((a) => !a.ack).map((a) => ({ ...a, ack }));
 }
 
 /** Open, unacknowledged critical alerts whose next escalation time has come. */

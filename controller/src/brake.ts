@@ -14,6 +14,19 @@ export type BrakeStatus = {
   limit: number;
   /** hosts that need remediation but wait for the brake, in the order they will go */
   waiting: string[];
+  /** degraded hosts held back by a common-cause incident (or settling while their room is hot): common-cause.ts */
+  held: string[];
+  /** the common-cause incidents now (each one controller alert) */
+  incidents: { id: string; scope: string; hosts: string[]; acked: boolean }[];
+};
+
+export const BRAKE_IDLE: BrakeStatus = {
+  engaged: false,
+  inRemediation: 0,
+  limit: 0,
+  waiting: [],
+  held: [],
+  incidents: [],
 };
 
 /** The number of hosts allowed in remediation at once (never below 1: one sick host can always go). */
@@ -36,5 +49,5 @@ export function applyBrake(
   const room = Math.max(0, limit - inRemediation);
   const admit = candidates.slice(0, room);
   const waiting = candidates.slice(room);
-  return { admit, status: { engaged: waiting.length > 0, inRemediation, limit, waiting } };
+  return { admit, status: { engaged: waiting.length > 0, inRemediation, limit, waiting, held: [], incidents: [] } };
 }

@@ -66,6 +66,17 @@ export const ControllerConfigSchema = Strict({
     /** and at most this percent of the fleet */
     maxPercent: Type.Number({ minimum: 0, maximum: 100 }),
   }),
+  /**
+   * one cooling incident, not many sick hosts (common-cause.ts): environment-caused criticals from `rackMinHosts`
+   * hosts of a rack, or `fleetMinPercent` of the fleet, within `windowMs` hold those hosts; a lone one waits
+   * `settleMs` before it is evacuated
+   */
+  commonCause: Strict({
+    rackMinHosts: Type.Integer({ minimum: 2 }),
+    fleetMinPercent: Type.Number({ minimum: 0, maximum: 100 }),
+    windowMs: Type.Integer({ minimum: 0 }),
+    settleMs: Type.Integer({ minimum: 0 }),
+  }),
   /** `maxPerHost`: alerts (open and cleared) kept per host; runtime/alert-book.ts */
   alerts: Strict({ escalationIntervalMs: Pos(), maxPerHost: Pos() }),
   returns: Strict({ gracePeriodMs: Type.Integer({ minimum: 0 }), waveSize: Pos() }),
@@ -150,6 +161,9 @@ export function defaultControllerConfig(): ControllerConfig {
     headroom: { cpu: 0.1, memory: 0.1 },
     concurrency: { perSource: 2, perTarget: 2, fleet: 8 },
     brake: { maxHosts: 3, maxPercent: 20 },
+    // a rack's hosts report a cooling failure within a few polls of each other; 5 min delays a blocked front
+    // panel's evacuation (no host at fault, nothing failing within minutes) so that its rack-mates can speak
+    commonCause: { rackMinHosts: 3, fleetMinPercent: 5, windowMs: 15 * 60_000, settleMs: 5 * 60_000 },
     // a host has a few dozen sensors that can alert; far more alerts means a flapping or hostile agent
     alerts: { escalationIntervalMs: 15 * 60_000, maxPerHost: 100 },
     returns: { gracePeriodMs: 10 * 60_000, waveSize: 4 },

@@ -18,10 +18,12 @@ import {
   type VmRecord,
 } from "@presage/shared";
 import { applyBrake, type BrakeStatus } from "./brake.js";
+import { type CommonCause, commonCause } from "./common-cause.js";
 import { type ControllerConfig, PolicyMode, policyFor } from "./config.js";
 import { DRAINING_STATES, Trigger } from "./lifecycle.js";
 import type { FleetView } from "./model.js";
 import { type InFlight, planEvacuation, planReturn, startable } from "./placement/planner.js";
+import { incidentActions } from "./reconcile/incidents.js";
 import type { RebalanceIntent } from "./reconcile/rebalance.js";
 import { balancing, escalations, scheduledMaintenance, vanishedVms } from "./reconcile/upkeep.js";
 
@@ -32,6 +34,8 @@ export type Action =
   | { kind: "migrate"; move: PlanMove; purpose: MigrationPurpose }
   /** raise a controller alert (no-op if that id exists) */
   | { kind: "alert"; id: string; host: string; severity: Severity; reason: string }
+  /** close an open controller alert whose condition is gone (a common-cause incident over) */
+  | { kind: "alert-clear"; id: string; reason: string }
   | { kind: "lost"; host: string; lost: boolean; reason: string }
   | { kind: "propose"; host: string; moves: PlanMove[]; unplaced: { vm: string; reason: string }[] }
   | { kind: "plan-status"; id: string; status: Plan["status"]; reason?: string }
@@ -97,7 +101,14 @@ export function reconcile(snap: Snapshot): { actions: Action[]; brake: BrakeStat
     lostCheck(s, r, actions);
   }
   drain(s, records, inFlight, actions);
-  const brake = admitDegraded(s, records, inFlight, actions);
+  const cc = commonCause(s.cfg.commonCause, {
+    now: s.now,
+    records: s.records,
+    hosts: s.fleet.hosts,
+    alerts: s.alerts ?? new Map(),
+  });
+  actions.push(...incidentActions(cc));
+  const brake = admitDegraded(s, records, inFlight, actions, cc);
   bringHome(s, records, inFlight, actions);
   finishedPlans(s, actions);
   actions.push(...vanishedVms(s), ...escalations(s), ...balancing(s, records, inFlight));
@@ -147,10 +158,20 @@ function drain(s: Snapshot, records: HostRecord[], inFlight: FlightInfo[], actio
   }
 }
 
-/** 2. degraded hosts: evacuate (automatic), propose (manual) or watch (monitor), under the brake */
-function admitDegraded(s: Snapshot, records: HostRecord[], inFlight: FlightInfo[], actions: Action[]): BrakeStatus {
+/**
+ * 2. degraded hosts: evacuate (automatic), propose (manual) or watch (monitor), under the brake; hosts a
+ * common-cause incident holds wait outside it (they are not in remediation and take no room)
+ */
+function admitDegraded(
+  s: Snapshot,
+  records: HostRecord[],
+  inFlight: FlightInfo[],
+  actions: Action[],
+  cc: CommonCause,
+): BrakeStatus {
   const candidates: HostRecord[] = [];
   for (const r of records.filter((x) => x.state === HostState.Degraded).sort(byUrgency)) {
+    if (cc.held.has(r.host)) continue;
     const mode = policyFor(s.cfg, r.host);
     if (mode === PolicyMode.Automatic) candidates.push(r);
     else if (mode === PolicyMode.Manual) {
@@ -189,7 +210,9 @@ function admitDegraded(s: Snapshot, records: HostRecord[], inFlight: FlightInfo[
       reason: `safety brake: ${status.inRemediation} of at most ${status.limit} hosts already in remediation; evacuation of ${h} waits`,
     });
   }
-  return status;
+  const held = [...cc.held].sort();
+  const incidents = cc.incidents.map(({ id, scope, hosts, acked }) => ({ id, scope, hosts, acked }));
+  return { ...status, engaged: status.engaged || held.length > 0, held, incidents };
 }
 
 /** 3. returning hosts: after the grace period, bring home VMs back in waves */

@@ -178,4 +178,3 @@ export class DemoFleet {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-

@@ -22,6 +22,13 @@ export type Severity = (typeof Severity)[keyof typeof Severity];
 export const EventKind = { Degradation: "degradation", Failure: "failure", Cleared: "cleared" } as const;
 export type EventKind = (typeof EventKind)[keyof typeof EventKind];
 
+/** Why a component is in danger when it is not the component's own fault (extension; absent = its own fault). */
+export const EventCause = {
+  /** the room or rack is too hot (cooling): the inlet is far above its own level or at its critical threshold */
+  Environment: "environment",
+} as const;
+export type EventCause = (typeof EventCause)[keyof typeof EventCause];
+
 export const Component = {
   Fan: "fan",
   Psu: "psu",
@@ -80,6 +87,11 @@ export const SensorEventSchema = Type.Object({
   reason: Type.String({ minLength: 1, maxLength: 2000 }),
   predictedFailureAt: Type.Union([Ms(), Type.Null()]),
   confidence: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
+  /**
+   * set when the danger comes from outside the host (optional: older agents never send it); an EventCause value.
+   * Any short word is accepted, so a newer agent's cause is kept and ignored rather than its event refused.
+   */
+  cause: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
 });
 export type SensorEvent = Static<typeof SensorEventSchema>;
 

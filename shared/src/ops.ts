@@ -158,7 +158,15 @@ export type OpsReplies = {
     hostsByState: Record<string, number>;
     vms: number;
     activeMigrations: number;
-    brake: { engaged: boolean; inRemediation: number; limit: number; waiting: string[] };
+    brake: {
+      engaged: boolean;
+      inRemediation: number;
+      limit: number;
+      waiting: string[];
+      /** degraded hosts held by a common-cause incident (absent from older controllers) */
+      held?: string[];
+      incidents?: { id: string; scope: string; hosts: string[]; acked: boolean }[];
+    };
     /** the lease holder as this replica last saw it (itself when leader), null when none is known */
     leaderName?: string | null;
   };

@@ -124,9 +124,13 @@ export const AlertSchema = Type.Object({
   reason: Type.String(),
   openedAt: Type.Number(),
   lastEventAt: Type.Number(),
+  /** the agent's stamp of the latest event that opened or refreshed it: a `cleared` stamped before it is older news */
+  eventTs: Type.Optional(Type.Number()),
   cleared: Type.Boolean(),
   ack: Nullable(Type.Object({ by: Type.String(), at: Type.Number(), note: Type.String() })),
   escalations: Type.Number(),
+  /** the opening event's cause (an EventCause value: `environment` = room or rack cooling), when it named one */
+  cause: Type.Optional(Type.String({ maxLength: 64 })),
 });
 export type Alert = Static<typeof AlertSchema>;
 

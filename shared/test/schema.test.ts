@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { opsRequestChecks, parseEvent, parseReading, subjects } from "../src/index.js";
+import { EventCause, opsRequestChecks, parseEvent, parseReading, subjects } from "../src/index.js";
 
 const good = { ts: 1, host: "h1", sensor: "FAN1", type: "fan", unit: "RPM", value: null };
 
@@ -39,6 +39,26 @@ describe("schema - events", () => {
     expect(parseEvent(JSON.stringify(ev)).ok).toBe(true);
     expect(parseEvent(JSON.stringify({ ...ev, severity: "fatal" })).ok).toBe(false);
     expect(parseEvent(JSON.stringify({ ...ev, confidence: 2 })).ok).toBe(false);
+  });
+
+  it("an optional cause: environment, or a newer agent's word kept; never a non-string", () => {
+    const ev = {
+      id: "e2",
+      ts: 5,
+      host: "h1",
+      severity: "critical",
+      kind: "failure",
+      component: "thermal",
+      sensor: "Inlet Temp",
+      reason: "Inlet Temp at 43 C, at or above its critical 42 C: room or rack cooling",
+      predictedFailureAt: 5,
+      confidence: 0.95,
+    };
+    const env = parseEvent(JSON.stringify({ ...ev, cause: EventCause.Environment }));
+    expect(env.ok && env.value.cause).toBe("environment");
+    expect(parseEvent(JSON.stringify({ ...ev, cause: "power-feed" })).ok).toBe(true);
+    expect(parseEvent(JSON.stringify({ ...ev, cause: 3 })).ok).toBe(false);
+    expect(parseEvent(JSON.stringify({ ...ev, cause: "" })).ok).toBe(false);
   });
 });
 

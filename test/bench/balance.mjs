@@ -10,65 +10,8 @@ import { planGreedyBaseline } from "../../controller/dist/balance/greedy-baselin
 import { measureImbalance } from "../../controller/dist/balance/imbalance.js";
 import { PRICE_SCALE, planRebalance } from "../../controller/dist/balance/planner.js";
 import { defaultControllerConfig } from "../../controller/dist/config.js";
-import { seededRandom as rng } from "../../shared/dist/random.js";
-
-const MIN = 60_000;
-const HOUR = 60 * MIN;
-const ROUND = 15 * MIN; // the controller's automatic rebalance period in this run
-const DAY_ROUNDS = (24 * HOUR) / ROUND;
-const HEADROOM = { cpu: 0.1, memory: 0.1 };
-const CLASSES = 8; // workload classes with their own daily peak (web by day, batch by night, ...)
-
-/**
- * A skewed fleet: VMs of one workload class cluster on neighbouring hosts (tenants are placed
- * together), and a fifth of the hosts start with twice the VMs of the rest.
- */
-function makeFleet(nHosts, seed) {
-  const r = rng(seed);
-  const hosts = [];
-  for (let i = 0; i < nHosts; i++)
-    hosts.push({ name: `h${i}`, state: "healthy", up: true, cpuCapacity: 48, memoryMiB: 384 * 1024, cpuUtilPct: 0 });
-  const overhead = hosts.map(() => 0.5 + r() * 2);
-  const vms = [];
-  const profile = new Map();
-  for (let i = 0; i < nHosts; i++) {
-    const perHost = i % 5 === 0 ? 18 : 9;
-    const cls = Math.floor((i / nHosts) * CLASSES);
-    for (let k = 0; k < perHost; k++) {
-      const vcpus = [2, 4, 4, 8, 8, 16][Math.floor(r() * 6)];
-      const id = `vm${vms.length}`;
-      vms.push({
-        id,
-        host: `h${i}`,
-        home: `h${i}`,
-        vcpus,
-        memoryMiB: vcpus * 2048 * (1 + Math.floor(r() * 2)),
-        dirtyRateMiBps: Math.round(r() ** 3 * 600),
-        cpuDemand: 0,
-      });
-      profile.set(id, { base: 0.15 + r() * 0.35, amp: 0.3 + r() * 0.6, phase: (cls / CLASSES) * 2 * Math.PI, walk: 0 });
-    }
-  }
-  return { fleet: { hosts, vms }, profile, overhead, r };
-}
-
-/** Demand at time t: a daily wave per class plus a slow random walk per VM. The agent then measures it. */
-function drift(fleet, profile, overhead, r, t) {
-  const day = (2 * Math.PI * t) / (24 * HOUR);
-  const vms = fleet.vms.map((vm) => {
-    const p = profile.get(vm.id);
-    p.walk = Math.max(-0.2, Math.min(0.2, p.walk + (r() - 0.5) * 0.04));
-    const f = Math.max(0.02, Math.min(1, p.base * (1 + p.amp * Math.sin(day + p.phase)) + p.walk));
-    return { ...vm, cpuDemand: f * vm.vcpus };
-  });
-  const used = new Map();
-  for (const vm of vms) used.set(vm.host, (used.get(vm.host) ?? 0) + vm.cpuDemand);
-  const hosts = fleet.hosts.map((h, i) => ({
-    ...h,
-    cpuUtilPct: Math.min(100, (100 * ((used.get(h.name) ?? 0) + overhead[i])) / h.cpuCapacity),
-  }));
-  return { hosts, vms };
-}
+import { bounds } from "./balance-bound.mjs";
+import { DAY_ROUNDS, drift, HEADROOM, HOUR, makeFleet, ROUND } from "./balance-sim.mjs";
 
 const cfg = defaultControllerConfig().rebalance;
 const PRICE = { perMove: cfg.pricePerMove, perGiB: cfg.pricePerGiB, gainHours: cfg.gainHorizonMs / HOUR };
@@ -122,6 +65,12 @@ const gib = (s) => s.copiedMiB / 1024;
 /** Imbalance over the day: CPU imbalance after each round, averaged (imbalance-hours / 24 h). */
 const meanCpu = (series) => series.reduce((a, s) => a + s.after.cpu, 0) / series.length;
 const finalCpu = (s) => s.series.at(-1).after.cpu;
+/** The last 2 h of samples (9 rounds): how much the single final sample depends on when the day ends. */
+function lastHours(s) {
+  const cpu = s.series.slice(-(2 * HOUR) / ROUND - 1).map((x) => x.after.cpu);
+  return { mean: cpu.reduce((a, b) => a + b, 0) / cpu.length, min: Math.min(...cpu), max: Math.max(...cpu) };
+}
+const spanOf = (l) => `${f3(l.mean)} (${f3(l.min)}-${f3(l.max)})`;
 
 /** The three parts of the target, each checked against greedy's figures from the same run. */
 function verdict(ours, base) {
@@ -161,7 +110,7 @@ for (const nHosts of [100, 1000]) {
     const none = simulate(nHosts, maxMoves, "none", 7);
     const vms = makeFleet(nHosts, 7).fleet.vms.length;
     console.log(
-      `\n== ${nHosts} hosts, ${vms} VMs, one simulated day, a round every ${ROUND / MIN} min, at most ${maxMoves} ` +
+      `\n== ${nHosts} hosts, ${vms} VMs, one simulated day, a round every ${ROUND / 60_000} min, at most ${maxMoves} ` +
         "moves per round; presage at aggressiveness 3, cool-down 2 h ==",
     );
     console.log(
@@ -198,7 +147,38 @@ for (const nHosts of [100, 1000]) {
         `${f3(ours.series.at(-1).after.score)}, greedy at ${f3(base.series.at(-1).after.score)}; with half the migrations ` +
         `and GiB: ${v.scoreMet ? "met" : "not met"}`,
     );
+    console.log(
+      `the final sample's noise: CPU imbalance over the last 2 h, mean (min-max): presage ${spanOf(lastHours(ours))}, ` +
+        `greedy ${spanOf(lastHours(base))}`,
+    );
   }
+  reportBounds(results.filter((r) => r.nHosts === nHosts));
+}
+
+/** Oracle runs (balance-bound.mjs) at half of greedy's migrations in each setting of one fleet size. */
+function reportBounds(rows) {
+  const budgets = rows.map((r) => Math.floor(r.base.migrations / 2));
+  const b = bounds(rows[0].nHosts, 7, budgets);
+  console.log(
+    `\noracle runs at ${rows[0].nHosts} hosts, not planners (they know the simulator's future; a greedy search, so the best ` +
+      "possible may be a little lower): one placement reached from the start with at most half of greedy's migrations, " +
+      "balanced for the last sample only, for the whole day, or for the whole day knowing each VM's daily wave but not its walk",
+  );
+  const fig = (x) => ({
+    migrations: x.moves,
+    finalCpu: Number(f3(x.final)),
+    meanCpu: Number(f3(x.mean)),
+    gib: Math.round(x.gib),
+  });
+  const said = (x) => `${f3(x.final)} / ${f3(x.mean)} after ${x.moves} migrations, ${x.gib.toFixed(0)} GiB`;
+  rows.forEach((r, i) => {
+    r.bound = { budget: budgets[i], lastSample: fig(b.final[i]), wholeDay: fig(b.day[i]), dailyWave: fig(b.wave[i]) };
+    console.log(
+      `  ${r.maxMoves} moves per round, at most ${budgets[i]} migrations / ${Math.floor(gib(r.base) / 2)} GiB; final / mean CPU: ` +
+        `greedy ${f3(finalCpu(r.base))} / ${f3(meanCpu(r.base.series))}; for the last sample ${said(b.final[i])}; ` +
+        `for the whole day ${said(b.day[i])}; knowing the daily wave ${said(b.wave[i])}`,
+    );
+  });
 }
 
 // the trade-off the price makes: every aggressiveness in every setting, each against the same greedy run
@@ -248,8 +228,9 @@ console.log(
     settings: results.map((r) => ({
       hosts: r.nHosts,
       maxMoves: r.maxMoves,
-      presage: summary(r.ours),
-      greedy: summary(r.base),
+      presage: { ...summary(r.ours), last2hCpu: Number(f3(lastHours(r.ours).mean)) },
+      greedy: { ...summary(r.base), last2hCpu: Number(f3(lastHours(r.base).mean)) },
+      bound: r.bound,
       met: r.v.met,
       scoreMet: r.v.scoreMet,
     })),

@@ -26,7 +26,13 @@ console.log(
   `sick hosts: ${r.sickHosts}, critical seen for ${r.sickDetected}, evacuated ${r.sickEvacuated}; ` +
     `cooling rack: ${r.coolingBmcAlarmHosts} hosts at a BMC critical threshold, Presage events ` +
     `${JSON.stringify(r.coolingRackEvents)}, ${r.coolingRackEvacuated} hosts evacuated, ` +
-    `${r.brakeRecords} brake audit records; ${r.agentRestarts} rack agents dropped and restarted`,
+    `${r.brakeRecords} brake alerts; ${r.agentRestarts} rack agents dropped and restarted`,
+);
+const ci = r.coolingIncident;
+console.log(
+  `cooling incident (${ci.rack}, T+${ci.windowSimH[0]}-${ci.windowSimH[1]} h): ${ci.recognised ? "recognised" : "NOT recognised"}, ` +
+    `${ci.alerts.length} incident alert(s) ${JSON.stringify(ci.alerts)}; ${ci.hostsDegraded} hosts degraded by the room, ` +
+    `${ci.hostsHeld} held, ${ci.hostsEvacuated} evacuated; ${ci.cleared ? "cleared when the room was back" : "not cleared by the end"}`,
 );
 console.log(
   `event -> evacuation: P50 ${ms(r.eventToEvacuationMs.p50)}, P99 ${ms(r.eventToEvacuationMs.p99)} real ` +
@@ -59,5 +65,9 @@ console.log(
     natsMsgsPerSec: r.natsMsgsPerSec,
     sickEvacuated: r.sickEvacuated,
     sickHosts: r.sickHosts,
+    coolingRecognised: ci.recognised,
+    coolingIncidentAlerts: ci.alerts.length,
+    coolingHostsHeld: ci.hostsHeld,
+    coolingHostsEvacuated: ci.hostsEvacuated,
   }),
 );

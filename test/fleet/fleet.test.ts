@@ -58,6 +58,11 @@ describe("fleet soak (CI size)", () => {
     ).toEqual(
       expect.arrayContaining(["kill-leader", "restart-controller", "nats-kill", "nats-start", "maintenance-enter"]),
     );
+    // the rack's cooling failure: its hosts reported the danger with its cause, the controller saw one incident
+    // for the rack and held them (none evacuated), and the incident cleared with the room
+    expect(r.coolingIncident, context).toMatchObject({ recognised: true, hostsEvacuated: 0, cleared: true });
+    expect(r.coolingIncident.hostsHeld, context).toBeGreaterThanOrEqual(3);
+    expect(r.coolingRackEvacuated, context).toBe(0);
     expect(r.hungPolls, context).toBeGreaterThan(0);
     expect(r.agentRestarts, context).toBeGreaterThan(0);
     expect(r.garbageSent, context).toBeGreaterThan(0);

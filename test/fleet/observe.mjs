@@ -1,6 +1,6 @@
 /**
  * What the fleet soak watches and how it scores the run: agents' events and the audit trail as they are published
- * (first critical event per host, state transitions, brake records), CPU and memory of every process from /proc,
+ * (first critical event per host, state transitions, brake alerts, common-cause incidents), CPU and memory of every process from /proc,
  * NATS message counters from each node's /varz, and the end state from the hypervisor's placement.
  */
 import { readFileSync } from "node:fs";
@@ -14,6 +14,8 @@ export function watchFleet(nc) {
     quarantined: new Map(),
     transitions: [],
     brake: 0,
+    /** common-cause incident alerts: id -> { scope, ts, detail, clearedTs } */
+    incidents: new Map(),
     events: 0,
   };
   /** events by severity over `hosts` (garbage with a real host name and a known severity counts too) */
@@ -46,7 +48,12 @@ export function watchFleet(nc) {
       callback: (_e, m) => {
         const a = decode(m);
         if (!a || typeof a.action !== "string") return;
-        if (a.action === "brake") w.brake++;
+        const alertId = typeof a.data?.alert === "string" ? a.data.alert : "";
+        // the brake's own alerts (ctl-brake-<host>-...): one per host it held back
+        if (a.action === "alert" && alertId.startsWith("ctl-brake-")) w.brake++;
+        if (a.action === "alert" && alertId.startsWith("ctl-cooling-") && !w.incidents.has(alertId))
+          w.incidents.set(alertId, { scope: a.host, ts: a.ts, detail: a.detail, clearedTs: null });
+        if (a.action === "alert.cleared" && w.incidents.has(alertId)) w.incidents.get(alertId).clearedTs = a.ts;
         if (a.action !== "transition" || !a.host) return;
         const to = a.data?.to;
         w.transitions.push({ host: a.host, from: a.data?.from, to, ts: a.ts, real: Date.now() });
@@ -150,8 +157,12 @@ export function score(scenario, watched, hv) {
   }
   const lost = scenario.vms.filter((v) => !placed.has(v.id)).length;
   const onSick = [...placed.values()].filter((h) => sick.has(h)).length;
+  const cooling = coolingIncident(scenario, watched);
+  // a cooling-rack host evacuated for its room is reported as such (coolingRackEvacuated, which the test wants 0),
+  // not as a false evacuation; any other evacuation of a healthy host is a false one
+  const forRoom = new Set(cooling.evacuatedForRoom);
   const falseEvac = [...watched.evacuating.entries()]
-    .filter(([h]) => !sick.has(h))
+    .filter(([h]) => !sick.has(h) && !forRoom.has(h))
     .map(([host, e]) => ({ host, transition: e.why, criticalEvent: e.critical ?? null }));
   const latencyMs = [];
   const latencySimS = [];
@@ -165,7 +176,6 @@ export function score(scenario, watched, hv) {
   const makespanMin = [...watched.evacuating.entries()]
     .filter(([h]) => watched.quarantined.has(h))
     .map(([h, e]) => ({ host: h, min: round((watched.quarantined.get(h).ts - e.ts) / 60_000, 1) }));
-  const coolingEvacuated = scenario.cooling.hosts.filter((h) => watched.evacuating.has(h));
   return {
     vmsLost: lost,
     vmsDuplicated: duplicated,
@@ -177,7 +187,8 @@ export function score(scenario, watched, hv) {
     sickHosts: scenario.sick.length,
     sickDetected: scenario.sick.filter((h) => watched.critical.has(h)).length,
     sickEvacuated: scenario.sick.filter((h) => watched.evacuating.has(h)).length,
-    coolingRackEvacuated: coolingEvacuated.length,
+    coolingRackEvacuated: cooling.evacuated.length,
+    coolingIncident: cooling.report,
     eventToEvacuationMs: { p50: percentile(latencyMs, 50), p99: percentile(latencyMs, 99), n: latencyMs.length },
     eventToEvacuationSimS: { p50: percentile(latencySimS, 50), p99: percentile(latencySimS, 99) },
     makespanSimMin: {
@@ -192,5 +203,36 @@ export function score(scenario, watched, hv) {
       hosts: makespanMin,
     },
     migrations: { started: hv.migrations, completed: hv.completed, failed: hv.failed, refused: hv.refused },
+  };
+}
+
+/**
+ * The cooling rack's story: which of its hosts the controller saw degraded (an environment-caused critical), held
+ * (degraded, never evacuating) or evacuated, and the incident alerts raised for its rack and whether they cleared.
+ */
+function coolingIncident(scenario, watched) {
+  const { hosts, rack, fromMs, toMs } = scenario.cooling;
+  const degraded = hosts.filter((h) => watched.transitions.some((t) => t.host === h && t.to === "degraded"));
+  const evacuated = hosts.filter((h) => watched.evacuating.has(h));
+  const forRoom = evacuated.filter((h) => /room or rack cooling/.test(watched.evacuating.get(h).critical ?? ""));
+  const alerts = [...watched.incidents.entries()].map(([id, i]) => ({
+    id,
+    scope: i.scope,
+    cleared: i.clearedTs !== null,
+  }));
+  const ofRack = alerts.filter((a) => a.scope === `rack-${rack}`);
+  return {
+    evacuated,
+    evacuatedForRoom: forRoom,
+    report: {
+      rack: `rack-${rack}`,
+      windowSimH: [round(fromMs / 3_600_000, 2), round(toMs / 3_600_000, 2)],
+      hostsDegraded: degraded.length,
+      hostsHeld: degraded.filter((h) => !watched.evacuating.has(h)).length,
+      hostsEvacuated: evacuated.length,
+      recognised: ofRack.length > 0,
+      cleared: ofRack.length > 0 && ofRack.every((a) => a.cleared),
+      alerts,
+    },
   };
 }

@@ -38,7 +38,8 @@ function AckForm(p: { alert: Alert; canAct: boolean }) {
   );
 }
 
-export function AlertRows(p: { alerts: Alert[]; canAct: boolean }) {
+/** `isHost` tells hosts from the racks a common-cause incident is filed under (a rack has no host page). */
+export function AlertRows(p: { alerts: Alert[]; canAct: boolean; isHost?: (name: string) => boolean }) {
   if (!p.alerts.length) return <p class="muted">no alerts</p>;
   return (
     <table class="list">
@@ -57,7 +58,11 @@ export function AlertRows(p: { alerts: Alert[]; canAct: boolean }) {
           <tr key={a.id} data-alert={a.id} data-acked={a.ack ? "yes" : "no"} data-cleared={a.cleared ? "yes" : "no"}>
             <td>{time(a.lastEventAt)}</td>
             <td>
-              <a href={`#/host/${encodeURIComponent(a.host)}`}>{a.host}</a>
+              {(p.isHost?.(a.host) ?? true) ? (
+                <a href={`#/host/${encodeURIComponent(a.host)}`}>{a.host}</a>
+              ) : (
+                <span title="a rack: its hosts share this incident">rack {a.host}</span>
+              )}
             </td>
             <td class={tone(a.severity)}>{a.severity}</td>
             <td>
@@ -86,7 +91,7 @@ export function Alerts(p: { live: Live; canAct: boolean }) {
       <label>
         <input type="checkbox" checked={showCleared} onChange={() => setShowCleared(!showCleared)} /> show cleared
       </label>
-      <AlertRows alerts={shown} canAct={p.canAct} />
+      <AlertRows alerts={shown} canAct={p.canAct} isHost={(h) => p.live.hosts.has(h)} />
       <Plans live={p.live} canAct={p.canAct} />
     </section>
   );

@@ -74,6 +74,11 @@ export const DetectConfigSchema = Strict(
     airflowMinLoss: pos(),
     /** an inlet this many degrees away from its own 6-h level is a room (CRAC) excursion: airflow is not judged */
     roomExcursionC: pos(),
+    /** an inlet more than this many degrees above its own 6-h level makes a component at (or near) its critical
+     * threshold the room's fault (event cause `environment`): beyond a normal CRAC excursion (1.5-5 C) */
+    roomCauseC: pos(),
+    /** inlet critical point when the BMC gives no upper-critical threshold: past it the room or rack is too hot */
+    inletMaxC: pos(),
     /** how long a host's per-power-band cooling baseline is learned before airflow is judged */
     airflowLearnMs: Type.Integer({ minimum: 0 }),
     /** CPU failure point when the BMC gives no upper-critical threshold */
@@ -129,6 +134,8 @@ export const DEFAULT_DETECT_CONFIG: DetectConfig = {
   psuOffShare: 0.05,
   airflowMinLoss: 0.15,
   roomExcursionC: 1.5,
+  roomCauseC: 5,
+  inletMaxC: 40,
   airflowLearnMs: 24 * 3_600_000,
   cpuMaxC: 95,
   confirmSamples: 2,

@@ -1,5 +1,5 @@
 /** One condition's life: none -> warning -> critical -> cleared, each severity at most once per episode. */
-import type { Component, SensorEvent } from "@presage/shared";
+import type { Component, EventCause, SensorEvent } from "@presage/shared";
 
 export const Phase = { None: 0, Info: 1, Warning: 2, Critical: 3 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
@@ -7,6 +7,8 @@ export type Phase = (typeof Phase)[keyof typeof Phase];
 export type Raise = Pick<SensorEvent, "ts" | "severity" | "kind" | "reason" | "predictedFailureAt" | "confidence"> & {
   /** single-sample evidence (failure, stalls): the episode clears only after failureClearMs of normal samples */
   latched?: boolean;
+  /** the danger comes from outside the host (a hot room): carried on the event */
+  cause?: EventCause;
 };
 
 const slug = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, "_");
@@ -60,7 +62,7 @@ export class Episode {
   }
 
   #event(r: Raise): SensorEvent {
-    return {
+    const ev: SensorEvent = {
       id: `${this.#prefix}${this.#host}.${slug(this.#sensor)}.${this.#count}.${r.kind}-${r.severity}.${r.ts}`,
       ts: r.ts,
       host: this.#host,
@@ -72,5 +74,8 @@ export class Episode {
       predictedFailureAt: r.predictedFailureAt,
       confidence: r.confidence,
     };
+    // only when set, so events without a cause stay byte-for-byte what they were
+    if (r.cause) ev.cause = r.cause;
+    return ev;
   }
 }

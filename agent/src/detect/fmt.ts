@@ -9,6 +9,8 @@ export function list(names: readonly string[]): string {
 }
 export const volts = (v: number) => `${v.toFixed(2)} V`;
 export const degC = (v: number) => `${Math.round(v)} C`;
+/** "+20 C over its level" */
+export const overLevel = (over: number) => `${over >= 0 ? "+" : "-"}${degC(Math.abs(over))} over its level`;
 
 export function duration(ms: number): string {
   const h = ms / 3_600_000;

@@ -2,6 +2,7 @@
 import type { Reading } from "@presage/shared";
 import type { DetectConfig } from "./config.js";
 import { FanBank } from "./fan-bank.js";
+import { degC, overLevel } from "./fmt.js";
 
 /** time constants of the host's power level: now (15 min) and its own recent normal (6 h) */
 const LOAD_FAST_MS = 900_000;
@@ -124,6 +125,22 @@ export class HostContext {
       this.#inletSlow !== null &&
       Math.abs(this.inlet.v - this.#inletSlow) > this.#cfg.roomExcursionC
     );
+  }
+
+  /** How far the fresh inlet is above its own 6-h level (negative below it); null without a fresh inlet. */
+  inletOver(ts: number): number | null {
+    if (this.inlet === null || this.#inletSlow === null || ts - this.inlet.ts > this.#cfg.staleMs) return null;
+    return this.inlet.v - this.#inletSlow;
+  }
+
+  /**
+   * Whether a component at (or near) its critical threshold is there because the room is hot: the inlet more than
+   * `roomCauseC` above its own 6-h level. Returns the words to add to its reason, or null (its own fault).
+   */
+  roomCause(ts: number): string | null {
+    const over = this.inletOver(ts);
+    if (over === null || this.inlet === null || over <= this.#cfg.roomCauseC) return null;
+    return `; inlet ${degC(this.inlet.v)} (${overLevel(over)}): room or rack cooling`;
   }
 
   /**

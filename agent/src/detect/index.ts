@@ -10,9 +10,10 @@ import type { Detector, DetectorView } from "./detector.js";
 import { Phase } from "./episode.js";
 import { FanTracker } from "./fan-tracker.js";
 import { HostContext } from "./host.js";
+import { InletTracker } from "./inlet.js";
 import { PsuShareTracker } from "./psu-share.js";
 import { RailTracker } from "./rails.js";
-import { BatteryTracker, CpuTracker, InletTracker, type Tracker } from "./trackers.js";
+import { BatteryTracker, CpuTracker, type Tracker } from "./trackers.js";
 
 export {
   DEFAULT_DETECT_CONFIG,
@@ -83,7 +84,7 @@ export function createDetector(config: DetectSettings = {}, opts: { idPrefix?: s
       case Role.Cpu:
         return new CpuTracker(cfg, prefix, r.host, r.sensor);
       case Role.Inlet:
-        return new InletTracker(prefix, r.host, r.sensor);
+        return new InletTracker(cfg, prefix, r.host, r.sensor);
       case Role.Rail:
         return RailTracker.create(cfg, prefix, r.host, r);
       case Role.PsuOutput:

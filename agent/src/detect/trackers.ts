@@ -2,7 +2,7 @@
  * Per-sensor judges. Each turns readings plus host context into a residual for its Channel (trend) and checks
  * single samples for outright failure; the Episode de-duplicates what they conclude.
  */
-import type { Component, Reading, SensorEvent, Thresholds } from "@presage/shared";
+import { type Component, EventCause, type Reading, type SensorEvent, type Thresholds } from "@presage/shared";
 import type { Assessment } from "./channel.js";
 import { Channel } from "./channel.js";
 import type { DetectConfig } from "./config.js";
@@ -89,7 +89,7 @@ export abstract class TrendTracker implements Tracker {
    * One sample, while the host is powered: `failure` says why it is at or past the failure point, null when it is
    * not (a string built only for failing samples, so healthy ones allocate nothing).
    */
-  protected sample(ts: number, failure: string | null, out: SensorEvent[]): void {
+  protected sample(ts: number, failure: string | null, out: SensorEvent[], cause?: EventCause): void {
     if (ts - this.#lastTs > this.cfg.maxGapMs) {
       this.#failRun = 0;
       this.#normalSince = null; // a silence is not normal samples
@@ -101,7 +101,7 @@ export abstract class TrendTracker implements Tracker {
       this.#failRun = 0;
       this.#normalSince ??= ts;
       // cleared after failureClearMs of normal samples, not after one normal sample following a long gap
-      if (this.episode.latched && ts - this.#normalSince >= this.cfg.failureClearMs) {
+      if (this.episode.latched && !this.heldOpen(ts) && ts - this.#normalSince >= this.cfg.failureClearMs) {
         this.episode.clear(ts, `${this.name} back to normal for ${duration(ts - this.#normalSince)}`, out);
         this.channel.rebaseline();
       }
@@ -116,7 +116,7 @@ export abstract class TrendTracker implements Tracker {
     const within = `${stalls} times in its last ${n - (this.#stalls[0] as number) + 1} samples`;
     if (this.#failRun >= this.cfg.confirmSamples) {
       this.episode.raise(
-        { ts, severity: "critical", kind: "failure", reason: failure, predictedFailureAt: ts, confidence: 0.95 },
+        { ts, severity: "critical", kind: "failure", reason: failure, predictedFailureAt: ts, confidence: 0.95, cause },
         out,
       );
     } else if (stalls >= this.cfg.stallWarnCount) {
@@ -130,6 +130,7 @@ export abstract class TrendTracker implements Tracker {
           predictedFailureAt: critical ? ts : null,
           confidence: critical ? 0.8 : 0.6,
           latched: true,
+          cause,
         },
         out,
       );
@@ -187,6 +188,11 @@ export abstract class TrendTracker implements Tracker {
     }
   }
 
+  /** A latched episode a subclass still has evidence for, though its samples are below the failure point. */
+  protected heldOpen(_ts: number): boolean {
+    return false;
+  }
+
   /** Extra evidence a subclass demands before a deviation counts (e.g. whole degrees, not quantization). */
   protected significant(_a: Assessment): boolean {
     return true;
@@ -213,6 +219,9 @@ export class CpuTracker extends TrendTracker {
   readonly #peaks = new Float64Array(24).fill(Number.NEGATIVE_INFINITY);
   #peakHour = -1;
   #dayPeak = Number.NEGATIVE_INFINITY;
+  /** samples in a row near the critical while the room is hot, and the last such sample */
+  #nearRun = 0;
+  #lastNear = Number.NEGATIVE_INFINITY;
 
   constructor(cfg: DetectConfig, prefix: string, host: string, name: string) {
     super(cfg, prefix, host, name, "thermal", cfg.cpuMinExcessC, false, cfg.slowBucketMs);
@@ -235,6 +244,37 @@ export class CpuTracker extends TrendTracker {
     return this.#dayPeak;
   }
 
+  /**
+   * About to pass its critical because the room is hot: at or above the BMC's upper non-critical threshold with
+   * the inlet `roomCauseC` over its level, `confirmSamples` in a row, and nothing else open on this CPU: a
+   * warning with the room as its cause. Latched, so the twin judge leaves it alone (the room confounds it); it
+   * clears `failureClearMs` after the last sample near or at the critical; reaching the critical makes it critical.
+   */
+  #nearLimit(r: Reading & { value: number }, limit: number, ctx: HostContext, out: SensorEvent[]): void {
+    const unc = th(r, "unc");
+    const room = unc !== null && r.value >= unc && r.value < limit ? ctx.roomCause(r.ts) : null;
+    this.#nearRun = room === null ? 0 : this.#nearRun + 1;
+    if (room !== null) this.#lastNear = r.ts;
+    if (room === null || this.#nearRun < this.cfg.confirmSamples || this.episode.open) return;
+    this.episode.raise(
+      {
+        ts: r.ts,
+        severity: "warning",
+        kind: "degradation",
+        reason: `${this.name} at ${degC(r.value)}, past its warning ${degC(unc as number)} and near its critical ${degC(limit)}${room}`,
+        predictedFailureAt: null,
+        confidence: 0.8,
+        latched: true,
+        cause: EventCause.Environment,
+      },
+      out,
+    );
+  }
+
+  protected override heldOpen(ts: number): boolean {
+    return ts - this.#lastNear < this.cfg.failureClearMs;
+  }
+
   ingest(r: Reading & { value: number }, ctx: HostContext, out: SensorEvent[]): void {
     const sib = ctx.siblingLevel(ctx.cpus, this.name, r.ts);
     const stuck = sib !== null && this.stuck(r.ts, r.value, sib);
@@ -242,11 +282,17 @@ export class CpuTracker extends TrendTracker {
     if (!stuck) ctx.record(ctx.cpus, this.name, r.value, r.ts);
     ctx.lastOnTs = r.ts;
     const limit = th(r, "ucr") ?? this.cfg.cpuMaxC;
+    // at its limit because the room is hot: still danger, reported with its cause (the controller groups a rack)
+    const room = r.value >= limit ? ctx.roomCause(r.ts) : null;
     this.sample(
       r.ts,
-      r.value >= limit ? `${this.name} at ${degC(r.value)}, at or above its critical ${degC(limit)}` : null,
+      r.value >= limit
+        ? `${this.name} at ${degC(r.value)}, at or above its critical ${degC(limit)}${room ?? ""}`
+        : null,
       out,
+      room === null ? undefined : EventCause.Environment,
     );
+    this.#nearLimit(r, limit, ctx, out);
     // during a load burst the CPUs' loads differ most: context, not evidence about a heatsink
     const peak = this.#peak(r.ts, r.value);
     if (sib === null || stuck) return;
@@ -265,19 +311,6 @@ export class CpuTracker extends TrendTracker {
           `${this.name} runs ${Math.round(x.dev)} C hotter against its twin than its own baseline of ${Math.round(x.base)} C (${Math.round(x.level)} C now, median of the last ${duration(3 * this.bucketMs)}), at every load: heatsink or paste${this.eta(r.ts, x)}`,
         out,
       );
-  }
-}
-
-/** The inlet (ambient) temperature: context for the CPUs, never judged itself. */
-export class InletTracker implements Tracker {
-  readonly episode: Episode;
-  readonly #name: string;
-  constructor(prefix: string, host: string, name: string) {
-    this.#name = name;
-    this.episode = new Episode(prefix, host, name, "thermal");
-  }
-  ingest(r: Reading & { value: number }, ctx: HostContext): void {
-    ctx.recordInlet(this.#name, r.value, r.ts);
   }
 }
 

@@ -13,6 +13,11 @@ export type HostSpec = {
   rail?: (t: number) => number | null;
   powerW?: (t: number) => number;
   fanThresholds?: boolean;
+  /** inlet temperature (default 22 C) and whether it carries a BMC's thresholds (unc 38, ucr 42) */
+  inlet?: (t: number) => number;
+  inletThresholds?: boolean;
+  /** whether the CPUs carry a BMC's thresholds (unc 85, ucr 95) */
+  cpuThresholds?: boolean;
   extra?: (t: number) => Reading[];
 };
 
@@ -31,9 +36,21 @@ export function sampleAt(host: string, s: HostSpec, t: number): Reading[] {
     if (s.fanThresholds !== false) r.thresholds = { lnr: 300, lcr: 600, lnc: 900 };
     out.push(r);
   }
-  for (let i = 0; i < 2; i++)
-    out.push({ ts, host, sensor: `CPU${i + 1} Temp`, type: "temperature", unit: "C", value: s.cpu ? s.cpu(i, t) : 60 });
-  out.push({ ts, host, sensor: "Inlet Temp", type: "temperature", unit: "C", value: 22 });
+  for (let i = 0; i < 2; i++) {
+    const cpu: Reading = {
+      ts,
+      host,
+      sensor: `CPU${i + 1} Temp`,
+      type: "temperature",
+      unit: "C",
+      value: s.cpu ? s.cpu(i, t) : 60,
+    };
+    if (s.cpuThresholds) cpu.thresholds = { unc: 85, ucr: 95 };
+    out.push(cpu);
+  }
+  const inlet: Reading = { ts, host, sensor: "Inlet Temp", type: "temperature", unit: "C", value: s.inlet?.(t) ?? 22 };
+  if (s.inletThresholds) inlet.thresholds = { unc: 38, ucr: 42 };
+  out.push(inlet);
   out.push({
     ts,
     host,

@@ -10,7 +10,7 @@
  * `price.perMove` plus `price.perGiB` per GiB pre-copy will send (memory and dirty rate). Both are
  * imbalance-hours. A move is made only if its gain exceeds its cost scaled by aggressiveness
  * (PRICE_SCALE: 1 asks four times the price, 5 a quarter of it); the best move is the one with the
- * most gain per cost. Sources are the most loaded healthy hosts, targets the least loaded ones
+ * most net benefit (gain minus cost), and the plan stops when that one does not pay. Sources are the most loaded healthy hosts, targets the least loaded ones
  * (CANDIDATE_HOSTS of each per resource), so a step costs the same on 10 or 10,000 hosts. A
  * DRS-style tolerance per aggressiveness (TOLERANCE) leaves a fleet whose imbalance score is within
  * it alone; a plan that starts stops once the score is at or below TOLERANCE_STOP_FRACTION of it
@@ -129,6 +129,9 @@ export const TOLERANCE_STOP_FRACTION = 0.6;
 /** How many cool-downs a VM stays away from the host it last left. */
 export const RETURN_BAN_COOLDOWNS = 4;
 
+/** A drop of the squared deviations this small, relative to them, is rounding in LoadStats, not a gain. */
+const NOISE = 1e-12;
+
 /** Most and least loaded hosts examined per resource at each step. */
 export const CANDIDATE_HOSTS = 16;
 
@@ -143,6 +146,9 @@ type Best = {
   vm: VmRecord;
   from: HostView;
   to: HostView;
+  /** expected gain minus cost, imbalance-hours: what the move is ranked by */
+  net: number;
+  /** expected gain over cost: what the scaled price is checked against */
   merit: number;
   fromLoad: HostLoadChange;
   toLoad: HostLoadChange;
@@ -291,8 +297,11 @@ type Search = {
 };
 
 /**
- * The move with the most merit (expected gain over cost, both in imbalance-hours) from sources to
- * targets, among those that pay for themselves at the scaled price.
+ * The move with the most net benefit (expected gain minus cost, both in imbalance-hours) from sources
+ * to targets, if it pays for itself at the scaled price (gain / cost above minMerit); otherwise none,
+ * with its gain / cost as `bestRejected`. Ranking by net benefit rather than by gain / cost gives a
+ * move slot (maxMoves) to the move that removes the most imbalance for its price, not to the cheapest
+ * small one; the ranking does not depend on aggressiveness, so a lower one still plans a prefix.
  */
 function bestMove(
   x: Search,
@@ -302,7 +311,6 @@ function bestMove(
   const { stats, load, vmsOn, usageOf, canMove, returnBan, bandwidth, price, minMerit } = x;
   const ss = stats.ss;
   let best: Best | null = null;
-  let bestRejected = 0;
   for (const from of sources) {
     const lf = load.get(from.name) as { cpu: number; mem: number };
     for (const vm of vmsOn.get(from.name) ?? []) {
@@ -322,19 +330,18 @@ function bestMove(
           cpu: [lt.cpu, lt.cpu + d / to.cpuCapacity],
           mem: [lt.mem, lt.mem + vm.memoryMiB / to.memoryMiB],
         };
-        const cb = costBenefit(ss - stats.ssAfter(fromLoad, toLoad), cost.copyMiB, price);
-        const merit = cb.gain / cb.cost;
-        if (merit <= 0 || (best && merit <= best.merit)) continue;
+        const drop = ss - stats.ssAfter(fromLoad, toLoad);
+        if (drop <= NOISE * Math.max(1, ss)) continue; // within rounding of the running sums: no drop
+        const cb = costBenefit(drop, cost.copyMiB, price);
+        const net = cb.gain - cb.cost;
+        if (best && net <= best.net) continue;
         if (placementBlocker(vm, to, usageOf(to), x.headroom)) continue;
-        if (merit <= minMerit) {
-          bestRejected = Math.max(bestRejected, merit);
-          continue;
-        }
-        best = { vm, from, to, merit, fromLoad, toLoad };
+        best = { vm, from, to, net, merit: cb.gain / cb.cost, fromLoad, toLoad };
       }
     }
   }
-  return { best, bestRejected };
+  if (best && best.merit <= minMerit) return { best: null, bestRejected: best.merit };
+  return { best, bestRejected: 0 };
 }
 
 /** The most loaded hosts (sources) and least loaded hosts (targets), per CPU and, if weighted, memory. */

@@ -96,6 +96,16 @@ const GAUGES: Gauge[] = [
     collect: (ctx, set) => set(ctx.brake.waiting.length),
   },
   {
+    name: "presage_hosts_held",
+    help: "Degraded hosts held back by a common-cause incident (a rack too hot at once), or settling while their room is hot.",
+    collect: (ctx, set) => set(ctx.brake.held.length),
+  },
+  {
+    name: "presage_common_cause_incidents",
+    help: "Common-cause incidents open now (each one controller alert ctl-cooling-<rack>-<ts>).",
+    collect: (ctx, set) => set(ctx.brake.incidents.length),
+  },
+  {
     name: "presage_migrations_in_flight",
     help: "Migrations queued or running, by purpose.",
     labels: ["purpose"],

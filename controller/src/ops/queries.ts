@@ -1,5 +1,6 @@
 /** The read-only ops handlers: they read the leader's state and never change it. */
 import type { OpsReplies } from "@presage/shared";
+import { BRAKE_IDLE } from "../brake.js";
 import { vmCpu } from "../placement/capacity.js";
 import { returnWait } from "../return-wait.js";
 import type { LeaderContext, ReplicaDeps } from "../runtime/context.js";
@@ -45,8 +46,17 @@ export function summaries(ctx: LeaderContext): Map<string, HostSummary> {
       away: away.get(s.host) ?? 0,
     });
     if (wait) s.waiting = wait;
+    else if (ctx.brake.held.includes(s.host)) s.waiting = heldWhy(ctx, s.host);
   }
   return out;
+}
+
+/** Why a degraded host is not evacuated: the incident that holds it, or a hot room settling. */
+function heldWhy(ctx: LeaderContext, host: string): string {
+  const i = ctx.brake.incidents.find((x) => x.hosts.includes(host));
+  return i
+    ? `held by ${i.id} (${i.hosts.length} host(s) of ${i.scope} too hot at once): ack it to release them under the brake`
+    : "its room is hot: waits a few minutes for others before it is evacuated";
 }
 
 export function hosts(ctx: LeaderContext, req: { state?: string }): OpsReplies["hosts"] {
@@ -146,7 +156,7 @@ export function status(
     hostsByState,
     vms: ctx ? ctx.engineVms.length : 0,
     activeMigrations: ctx ? ctx.migrations.inFlight().length : 0,
-    brake: ctx?.brake ?? { engaged: false, inRemediation: 0, limit: 0, waiting: [] },
+    brake: ctx?.brake ?? BRAKE_IDLE,
     leaderName,
   };
 }

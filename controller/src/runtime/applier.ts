@@ -27,6 +27,21 @@ const handlers = {
       `alert:${a.id}`,
     );
   },
+  "alert-clear"(ctx, a) {
+    const cur = ctx.store.alerts.get(a.id);
+    if (!cur || cur.cleared) return;
+    ctx.alerts.save({ ...cur, cleared: true, lastEventAt: ctx.now() });
+    ctx.record(
+      {
+        action: "alert.cleared",
+        host: cur.host,
+        actor: ACTOR,
+        detail: `${cur.id}: ${a.reason}`,
+        data: { alert: a.id },
+      },
+      `alert-clear:${a.id}`,
+    );
+  },
   lost(ctx, a) {
     const rec = ctx.store.hosts.get(a.host);
     if (!rec) return;
@@ -75,7 +90,8 @@ const handlers = {
   },
   escalate(ctx, a) {
     const cur = ctx.store.alerts.get(a.id);
-    if (!cur) return;
+    // cleared earlier in the same pass (an incident over): nothing to re-publish
+    if (!cur || cur.cleared) return;
     const next = { ...cur, escalations: cur.escalations + 1 };
     ctx.alerts.save(next);
     ctx.alerts.publish("escalation", next);

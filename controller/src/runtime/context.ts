@@ -13,7 +13,7 @@ import {
   type NatsConnection,
 } from "@presage/shared";
 import type { AuditLog } from "../audit.js";
-import type { BrakeStatus } from "../brake.js";
+import { BRAKE_IDLE, type BrakeStatus } from "../brake.js";
 import type { ControllerConfig } from "../config.js";
 import { nextState, Trigger } from "../lifecycle.js";
 import type { EngineHost, EngineVm, MigrationEngine } from "../migration/engine.js";
@@ -45,7 +45,7 @@ export class LeaderContext {
   /** the engine's hosts and VMs as last observed */
   engineHosts = new Map<string, EngineHost>();
   engineVms: EngineVm[] = [];
-  brake: BrakeStatus = { engaged: false, inRemediation: 0, limit: 0, waiting: [] };
+  brake: BrakeStatus = BRAKE_IDLE;
   lastRebalance = 0;
   /** operator rebalances recorded by the ops handlers, for the next reconcile pass to start */
   rebalanceIntents: RebalanceIntent[] = [];

@@ -110,6 +110,8 @@ export function fleetView(ctx: LeaderContext): FleetView {
       cpuCapacity: h.cpuCapacity,
       memoryMiB: h.memoryMiB,
       up: h.up,
+      // the failure domain: common-cause recognition groups a rack's hosts by it
+      rack: h.rack ?? null,
       cpuUtilPct: ctx.deps.telemetry.lastHeartbeat(h.name)?.cpuUtilPct ?? null,
     });
   }

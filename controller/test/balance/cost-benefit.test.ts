@@ -97,6 +97,23 @@ describe("balance cost-benefit", () => {
     expect(planRebalance(big, opts({ price: { ...price, perGiB: 0.01 }, memoryWeight: 0 })).moves).toEqual([]);
   });
 
+  it("cost-benefit - a move slot goes to the most net benefit (gain minus cost), not the best gain per cost", () => {
+    // host a at 16 of 32 vCPUs (7 of them no VM's), b idle. Moving the 8-vCPU VM evens them: a drop in
+    // squared deviations of 0.125 for 0.01 + 64 GiB · 0.001 = 0.074 (net 0.051, 1.7 times its cost). The
+    // 1-vCPU VM drops them by 0.029 for 0.011 (net 0.018, 2.7 times its cost): cheaper per gain, worth less.
+    const fleet: FleetView = {
+      hosts: [{ ...host("a"), cpuUtilPct: 50 }, host("b")],
+      vms: [vm("big", "a", 8, 64 * 1024), vm("tiny", "a", 1, 1024)],
+    };
+    const price = { perMove: 0.01, perGiB: 0.001, gainHours: 1 };
+    const r = planRebalance(fleet, opts({ price, memoryWeight: 0, maxMoves: 1 }));
+    expect(r.moves.map((m) => m.vm)).toEqual(["big"]);
+    // at aggressiveness 2 (twice the price) the big move no longer pays and the plan stops there
+    const strict = planRebalance(fleet, opts({ aggressiveness: 2, price, memoryWeight: 0, maxMoves: 1 }));
+    expect(strict.moves).toEqual([]);
+    expect(strict.reason).toMatch(/best move would gain 1\.7 times its cost, less than the 2 aggressiveness 2 asks/);
+  });
+
   it("cost-benefit - the default price is the controller's default config", async () => {
     const { defaultControllerConfig } = await import("../../src/config.js");
     const r = defaultControllerConfig().rebalance;

@@ -53,7 +53,11 @@ describe("alerts", () => {
         .map((a) => a.id)
         .sort(),
     ).toEqual(["e1", "p1"]);
-    expect(() => ackAlerts(b, "nope", "bob", "", 9_000, () => false)).toThrow(/no alert or host named "nope"/);
+    expect(() => ackAlerts(b, "nope", "bob", "", 9_000, () => false)).toThrow(/no alert, host or rack named "nope"/);
+    const rack = book([{ ...(seen(new Map(), ev({ id: "ctl-cooling-r1-1" }))[0] as Alert), host: "r1" }]);
+    expect(ackAlerts(rack, "r1", "carol", "CRAC fixed", 9_000, () => false).map((a) => a.id)).toEqual([
+      "ctl-cooling-r1-1",
+    ]);
   });
 
   it("alerts - unacknowledged criticals come due once per escalation interval", () => {
@@ -69,7 +73,24 @@ describe("alerts", () => {
     const [a] = alertsForEvent(new Map(), ev({ ts: 9e15 }), 5_000) as [Alert];
     expect(a).toMatchObject({ openedAt: 5_000, lastEventAt: 5_000 });
     expect(dueEscalations([a], 5_000 + 60_000, 60_000)).toHaveLength(1);
-    const [closed] = alertsForEvent(book([a]), ev({ id: "c", kind: "cleared", severity: "info", ts: 1 }), 7_000);
+    const [closed] = alertsForEvent(book([a]), ev({ id: "c", kind: "cleared", severity: "info", ts: 9e15 }), 7_000);
     expect(closed).toMatchObject({ cleared: true, lastEventAt: 7_000 });
+  });
+
+  it("alerts - a clearing stamped before the alert's latest event is old news and closes nothing", () => {
+    const b = book(seen(new Map(), ev({ ts: 10_000 })));
+    expect(seen(b, ev({ id: "old", kind: "cleared", severity: "info", ts: 9_999 }))).toEqual([]);
+    expect(seen(b, ev({ id: "same", kind: "cleared", severity: "info", ts: 10_000 }))).toHaveLength(1);
+    // a refresh moves the stamp on; a clearing between the two events is older than the refresh
+    const [refreshed] = seen(b, ev({ id: "e2", ts: 20_000 })) as [Alert];
+    expect(refreshed.eventTs).toBe(20_000);
+    expect(seen(book([refreshed]), ev({ id: "mid", kind: "cleared", severity: "info", ts: 15_000 }))).toEqual([]);
+  });
+
+  it("alerts - an alert stored before eventTs existed is closed by any clearing", () => {
+    const [a] = seen(new Map(), ev({ ts: 10_000 })) as [Alert];
+    const { eventTs: _, ...legacy } = a;
+    const [closed] = seen(book([legacy]), ev({ id: "c", kind: "cleared", severity: "info", ts: 1 }));
+    expect(closed?.cleared).toBe(true);
   });
 });

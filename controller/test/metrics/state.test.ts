@@ -43,7 +43,14 @@ function fakeLeader(now: number): LeaderContext {
     cfg: controllerConfig({ migration: { bandwidthBps: 1_048_576 * 100 }, concurrency: { perSource: 2 } }),
     now: () => now,
     store: { hosts: { values: () => hosts.values() }, alerts: { values: () => alerts.values() } },
-    brake: { engaged: true, inRemediation: 2, limit: 2, waiting: ["h3"] },
+    brake: {
+      engaged: true,
+      inRemediation: 2,
+      limit: 2,
+      waiting: ["h3"],
+      held: ["h5", "h6"],
+      incidents: [{ id: "ctl-cooling-rack-2-1", scope: "rack-2", hosts: ["h5", "h6"], acked: false }],
+    },
     migrations: { inFlight: () => [{ vm: "v1", from: "h1", to: "h2", purpose: "evacuation" }] },
     engineVms: [
       { id: "v1", host: "h1", memoryMiB: 8_000, vcpus: 2, running: true },
@@ -73,6 +80,8 @@ describe("controller metrics - state gauges", () => {
     has('presage_alert_unacknowledged_age_seconds{severity="info"} 0');
     has("presage_brake_engaged 1");
     has("presage_hosts_waiting 1");
+    has("presage_hosts_held 2");
+    has("presage_common_cause_incidents 1");
     has('presage_migrations_in_flight{purpose="evacuation"} 1');
     has('presage_migrations_in_flight{purpose="rebalance"} 0');
     // 600 s to the deadline, 12,000 MiB at 100 MiB/s two at a time = 60 s
