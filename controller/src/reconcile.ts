@@ -65,7 +65,7 @@ export type Snapshot = {
   plans: readonly Plan[];
   /** VMs whose last migration failed recently: not planned until the retry delay has passed */
   hold?: ReadonlySet<string>;
-  /** alerts by id: at least the controller's own (which exist already) and the open unacknowledged criticals (escalations) */
+  /** alerts by id: at least the controller's own (which exist already) and the open criticals (escalations, common cause) */
   alerts?: ReadonlyMap<string, Alert>;
   /** the VMs the store knows: one the engine no longer lists has vanished */
   vmRecords?: readonly VmRecord[];

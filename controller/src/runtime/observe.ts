@@ -84,15 +84,15 @@ export function snapshot(ctx: LeaderContext): Snapshot {
 }
 
 /**
- * The alerts a pass reads (Snapshot.alerts): the controller's own, whose ids say what it raised already,
- * and open unacknowledged criticals, which may come due for escalation. Not a copy of the whole bucket:
- * at the per-host cap that is 200,000 alerts at 2,000 hosts, and a pass runs after every stored batch.
+ * The alerts a pass reads (Snapshot.alerts): the controller's own, whose ids say what it raised already
+ * (incidents among them), and the open criticals (escalation; what a common cause is made of). Not a
+ * copy of the whole bucket: at the per-host cap that is 200,000 alerts at 2,000 hosts, and a pass runs
+ * after every stored batch.
  */
 export function reconcileAlerts(all: Iterable<[string, Alert]>): Map<string, Alert> {
   const out = new Map<string, Alert>();
   for (const [id, a] of all)
-    if (id.startsWith(CONTROLLER_ALERT_PREFIX) || (a.severity === Severity.Critical && !a.cleared && !a.ack))
-      out.set(id, a);
+    if (id.startsWith(CONTROLLER_ALERT_PREFIX) || (a.severity === Severity.Critical && !a.cleared)) out.set(id, a);
   return out;
 }
 
