@@ -113,13 +113,18 @@ function nodeConfig(template: string, i: number, all: Ports[], clusterName: stri
   return template.replace(/\{\{([A-Z_]+)\}\}/g, (m, k: string) => fill[k] ?? m);
 }
 
-/** GET /healthz: nats-server 2.9 answers 200 only when JetStream has a meta leader and its assets are current. */
-async function healthy(monitorUrl: string): Promise<boolean> {
+/**
+ * GET /healthz: nats-server 2.9 answers 200 only when JetStream has a meta leader and its assets are current.
+ * Null when healthy, else the server's own words (which stream or consumer is behind), for the error.
+ */
+async function unhealthy(monitorUrl: string): Promise<string | null> {
   try {
     const r = await fetch(`${monitorUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
-    return r.ok;
-  } catch {
-    return false;
+    if (r.ok) return null;
+    const body = (await r.text()).trim();
+    return (body.match(/"error"\s*:\s*"([^"]*)"/)?.[1] ?? body.slice(0, 200)) || `HTTP ${r.status}`;
+  } catch (e) {
+    return (e as Error).message;
   }
 }
 
@@ -196,10 +201,10 @@ async function startOnce(opts: StartNatsClusterOptions): Promise<NatsClusterHand
       const deadline = Date.now() + ms;
       for (;;) {
         const up = nodes.filter((n) => n.running);
-        const ok = await Promise.all(up.map((n) => healthy(n.monitorUrl)));
-        if (ok.every(Boolean)) return;
+        const why = await Promise.all(up.map((n) => unhealthy(n.monitorUrl)));
+        if (why.every((w) => w === null)) return;
         if (Date.now() > deadline) {
-          const sick = up.filter((_, j) => !ok[j]).map((n) => n.name);
+          const sick = up.flatMap((n, j) => (why[j] === null ? [] : [`${n.name} (${why[j]})`]));
           throw new Error(`nats cluster: ${sick.join(", ")} not JetStream-healthy after ${ms} ms (/healthz)`);
         }
         await sleep(100);
