@@ -39,6 +39,10 @@ console.log(
     `(${r.eventToEvacuationSimS.p50 ?? "n/a"} / ${r.eventToEvacuationSimS.p99 ?? "n/a"} simulated s, n=${r.eventToEvacuationMs.n}); ` +
     `evacuation makespan per host: P50 ${r.makespanSimMin.p50 ?? "n/a"}, max ${r.makespanSimMin.max ?? "n/a"} simulated min`,
 );
+for (const w of r.slowEvacuations)
+  console.log(
+    `  slow: ${w.host} waited ${w.waitedSimMin} simulated min: critical "${w.critical}"; ${w.path.join(", ")}; "${w.transition}"`,
+  );
 console.log(
   `migrations: ${JSON.stringify(r.migrations)}; agent messages ${r.agentMessages.toLocaleString()} ` +
     `(${r.eventsPerSec.toLocaleString()}/s), events stored ${r.agentEventsStored}, hung polls ${r.hungPolls}, ` +
