@@ -122,7 +122,13 @@ async function unhealthy(monitorUrl: string): Promise<string | null> {
     const r = await fetch(`${monitorUrl}/healthz`, { signal: AbortSignal.timeout(2_000) });
     if (r.ok) return null;
     const body = (await r.text()).trim();
-    return (body.match(/"error"\s*:\s*"([^"]*)"/)?.[1] ?? body.slice(0, 200)) || `HTTP ${r.status}`;
+    let error: unknown;
+    try {
+      error = (JSON.parse(body) as { error?: unknown }).error;
+    } catch {
+      // not JSON: the body itself says why
+    }
+    return (typeof error === "string" ? error : body.slice(0, 200)) || `HTTP ${r.status}`;
   } catch (e) {
     return (e as Error).message;
   }
