@@ -4,6 +4,34 @@
  * elapses or something wakes it (a transition, a finished migration, a stored batch of events).
  * Passes never overlap.
  */
+
+/**
+ * The loop's wake-ups. One that comes while a pass runs (a batch of events stored meanwhile) is kept and skips
+ * the next sleep, like a requeue: it is never lost to wait out a whole interval.
+ */
+export class Waker {
+  #pending = false;
+  #abort: AbortController | null = null;
+
+  readonly wake = (): void => {
+    if (this.#abort) this.#abort.abort();
+    else this.#pending = true;
+  };
+
+  /** Sleep `ms` of the clock's time, or not at all when woken since the last sleep. */
+  async sleep(clock: Clock, ms: number): Promise<void> {
+    if (this.#pending) {
+      this.#pending = false;
+      return;
+    }
+    const ac = new AbortController();
+    this.#abort = ac;
+    await clock.sleep(ms, ac.signal).catch(() => {});
+    this.#abort = null;
+  }
+}
+
+import type { Clock } from "@presage/shared";
 import { reconcile } from "../reconcile.js";
 import { applyActions } from "./applier.js";
 import type { LeaderContext } from "./context.js";
@@ -16,13 +44,12 @@ export class ReconcileLoop {
 
   async run(): Promise<void> {
     const { ctx } = this;
+    const waker = new Waker();
+    ctx.wake = waker.wake;
     while (ctx.live()) {
       await this.pass().catch((e) => ctx.deps.log.error({ err: e }, "reconcile pass failed; retrying"));
       if (!ctx.live()) break;
-      const ac = new AbortController();
-      ctx.wake = () => ac.abort();
-      await ctx.deps.clock.sleep(ctx.cfg.reconcile.intervalMs, ac.signal).catch(() => {});
-      ctx.wake = () => {};
+      await waker.sleep(ctx.deps.clock, ctx.cfg.reconcile.intervalMs);
     }
   }
 
