@@ -6,6 +6,9 @@
  */
 import { type Alert, Component, ErrorCode, EventKind, OpsError, type SensorEvent, Severity } from "@presage/shared";
 
+/** The alert closed at `now` (controller clock): by a clearing event, a repair, a controller condition gone. */
+export const closedAlert = (a: Alert, now: number): Alert => ({ ...a, cleared: true, lastEventAt: now });
+
 /** One open condition: same host, component and sensor. */
 const sameCondition = (a: Alert, host: string, component: string, sensor: string | null) =>
   a.host === host && a.component === component && a.sensor === sensor;
@@ -20,7 +23,7 @@ export function alertsForEvent(alerts: ReadonlyMap<string, Alert>, ev: SensorEve
   if (alerts.has(ev.id)) return [];
   const open = [...alerts.values()].filter((a) => !a.cleared && sameCondition(a, ev.host, ev.component, ev.sensor));
   if (ev.kind === EventKind.Cleared)
-    return open.filter((a) => (a.eventTs ?? ev.ts) <= ev.ts).map((a) => ({ ...a, cleared: true, lastEventAt: now }));
+    return open.filter((a) => (a.eventTs ?? ev.ts) <= ev.ts).map((a) => closedAlert(a, now));
   if (ev.severity === Severity.Info) return [];
   const same = open.find((a) => a.severity === ev.severity);
   if (same) return [{ ...same, lastEventAt: now, eventTs: Math.max(same.eventTs ?? ev.ts, ev.ts), reason: ev.reason }];

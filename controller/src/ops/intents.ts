@@ -12,7 +12,7 @@ import {
   type OpsReplies,
   type Plan,
 } from "@presage/shared";
-import { ackAlerts } from "../alerts.js";
+import { ackAlerts, closedAlert } from "../alerts.js";
 import { nextState, Trigger } from "../lifecycle.js";
 import { previewMaintenance } from "../maintenance/preview.js";
 import { type RebalanceRequest, rebalancePlan } from "../reconcile/rebalance.js";
@@ -60,8 +60,7 @@ export async function repaired(
   const reason = req.note ?? `marked repaired by ${actor}`;
   const next = ctx.transition(rec, Trigger.Repaired, reason, actor, { repairedAt: now, lost: false }, true);
   // the repair resolves what was open; a condition that persists shows in the heartbeats, which hold the return
-  for (const al of ctx.alerts.openOf(req.host))
-    if (!al.cleared) ctx.alerts.save({ ...al, cleared: true, lastEventAt: now });
+  for (const al of ctx.alerts.openOf(req.host)) if (!al.cleared) ctx.alerts.save(closedAlert(al, now));
   await ctx.persist();
   return { host: next };
 }

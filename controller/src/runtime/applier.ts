@@ -4,7 +4,7 @@
  * Handlers are idempotent: applying an action twice changes nothing the second time.
  */
 import { type AlertFeedMessage, type Plan, subjects } from "@presage/shared";
-import { CONTROLLER_ALERT_PREFIX, controllerAlert } from "../alerts.js";
+import { CONTROLLER_ALERT_PREFIX, closedAlert, controllerAlert } from "../alerts.js";
 import { canTransition } from "../lifecycle.js";
 import type { Action } from "../reconcile.js";
 import { ACTOR, type LeaderContext } from "./context.js";
@@ -30,7 +30,7 @@ const handlers = {
   "alert-clear"(ctx, a) {
     const cur = ctx.store.alerts.get(a.id);
     if (!cur || cur.cleared) return;
-    ctx.alerts.save({ ...cur, cleared: true, lastEventAt: ctx.now() });
+    ctx.alerts.save(closedAlert(cur, ctx.now()));
     ctx.record(
       {
         action: "alert.cleared",
@@ -49,8 +49,7 @@ const handlers = {
     ctx.record({ action: a.lost ? "host.lost" : "host.found", host: a.host, actor: ACTOR, detail: a.reason });
     if (!a.lost)
       for (const al of ctx.alerts.openOf(a.host))
-        if (al.id.startsWith(`${CONTROLLER_ALERT_PREFIX}lost-`))
-          ctx.alerts.save({ ...al, cleared: true, lastEventAt: ctx.now() });
+        if (al.id.startsWith(`${CONTROLLER_ALERT_PREFIX}lost-`)) ctx.alerts.save(closedAlert(al, ctx.now()));
   },
   propose(ctx, a) {
     const now = ctx.now();
