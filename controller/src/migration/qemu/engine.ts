@@ -12,9 +12,9 @@
  * *Limitations*: no shared-storage or block migration (test guests have no disk). Hosts on other machines
  * go through their helper (host-client.ts), which must use the same QEMU binary and accelerator.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { checkOf, ErrorCode, type Logger, OpsError, parseJson, silentLogger, sleep } from "@presage/shared";
+import { ErrorCode, type Logger, OpsError, silentLogger, sleep } from "@presage/shared";
 import { QEMU_ENGINE_DEFAULTS as D, realEngineOptions } from "../defaults.js";
 import type {
   EngineHost,
@@ -28,7 +28,7 @@ import type {
 import { assertSource } from "../engine.js";
 import { activeFromRecords, assertNewMigration, RecordStore, writeJsonFile } from "../records.js";
 import { isTerminal, MigrationTracker, type ProgressListener } from "../tracker.js";
-import { LocalQemuHost, type QemuHostOps, type QemuVmSpec, QemuVmSpecSchema, type Qmp, vmIdError } from "./host.js";
+import { LocalQemuHost, type QemuHostOps, type QemuVmSpec, type Qmp, readVmSpec, vmIdError } from "./host.js";
 import { QmpError } from "./qmp-client.js";
 import {
   OWNER_STATES,
@@ -41,8 +41,6 @@ import {
 } from "./state.js";
 
 export type { QemuEngineOptions } from "./state.js";
-
-const checkVmSpec = checkOf(QemuVmSpecSchema);
 
 export class QemuEngine implements MigrationEngine {
   readonly kind = "qemu";
@@ -388,11 +386,9 @@ export class QemuEngine implements MigrationEngine {
   /** A VM's stored definition, or null (logged) when the file is unreadable, malformed or names another VM. */
   #spec(vmId: string): QemuVmSpec | null {
     const path = join(this.stateDir, "vms", `${vmId}.json`);
-    if (!existsSync(path)) return null;
-    const r = parseJson<QemuVmSpec>(checkVmSpec, readFileSync(path, "utf8"));
-    const why = r.ok ? (r.value.id === vmId ? null : `its id is not ${vmId}`) : r.error;
-    if (r.ok && !why) return r.value;
-    this.#log.warn({ path, why }, "VM definition skipped: not a valid VM spec");
+    const r = readVmSpec(path, vmId);
+    if (r === null || !("invalid" in r)) return r;
+    this.#log.warn({ path, why: r.invalid }, "VM definition skipped: not a valid VM spec");
     return null;
   }
 }

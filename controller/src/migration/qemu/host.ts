@@ -9,7 +9,7 @@
 import { spawn } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { HostName, type Static, Strict, sleep, Type } from "@presage/shared";
+import { checkOf, HostName, parseJson, type Static, Strict, sleep, Type } from "@presage/shared";
 import { Count, Rack } from "../engine.js";
 import { QmpClient } from "./qmp-client.js";
 
@@ -42,6 +42,21 @@ export const QemuVmSpecSchema = Type.Object({
   extraArgs: Type.Optional(Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 100 })),
 });
 export type QemuVmSpec = Static<typeof QemuVmSpecSchema>;
+
+const checkVmSpec = checkOf(QemuVmSpecSchema);
+
+/** A VM's definition stored at `path`: the spec, why it is not a valid one for `vmId`, or null when there is none. */
+export function readVmSpec(path: string, vmId: string): QemuVmSpec | { invalid: string } | null {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch {
+    return null; // no such VM, or removed since the directory was listed
+  }
+  const r = parseJson<QemuVmSpec>(checkVmSpec, text);
+  if (!r.ok) return { invalid: r.error };
+  return r.value.id === vmId ? r.value : { invalid: `its id is not ${vmId}` };
+}
 
 const VM_ID_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 
